@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {IConsortium, ROLE_COMMUNITY, ROLE_REGION_OPERATOR} from "./interfaces/IConsortium.sol";
+import {
+    IRegistry,
+    KIND_BIDIRECTIONAL,
+    KIND_FEEDER,
+    KIND_GENERATION,
+    KIND_STORAGE,
+    SCHEME_ED25519,
+    SCHEME_SECP256K1,
+    SOURCE_MAX,
+    SOURCE_NONE,
+    STATUS_ACTIVE,
+    STATUS_RETIRED
+} from "./interfaces/IRegistry.sol";
+import {RegionRules} from "./libraries/RegionRules.sol";
+
+/// @title GridLedger registry
+/// @notice Regions (approved by the consortium) and devices with their public keys, so that anyone can check
+/// that a reading was signed by a registered device.
+/// @dev A device takes three storage slots plus its slot in the id list: the key without its prefix byte; the
+/// owner with the small fields and registration time; the community with the capacity and a region index.
+contract Registry is IRegistry {
+    struct RegionRecord {
+        string code;
+        string nameZh;
+        string nameEn;
+        address operator;
+        uint32 intervalSeconds;
+        uint64 approvedAt;
+        uint32 index; // 1-based position in _regionIds; 0 = not approved
+    }
+
+    struct DeviceRecord {
+        bytes32 key; // an ed25519 key, or a compressed secp256k1 key without its prefix byte
+        address owner;
+        uint8 scheme;
+        uint8 keyPrefix; // 0x02/0x03 for secp256k1, 0 for ed25519
+        uint8 kind;
+        uint8 source;
+        uint8 status; // 0 = not registered
+        uint40 registeredAt;
+        address community;
+        uint64 capacityW;
+        uint32 regionIndex;
+    }
+
+    /// @dev Checks already made within one batch, so repeated owners and communities are not asked again.
+    struct BatchCache {
+        address owner;
+        address community;
+        uint8 callerOperates; // 0 = not asked yet, 1 = yes, 2 = no
+    }
+
+    IConsortium private immutable _consortium;
+    mapping(bytes32 regionId => RegionRecord) private _regions;
+    bytes32[] private _regionIds;
+    mapping(bytes32 deviceId => DeviceRecord) private _devices;
+    bytes32[] private _deviceIds;
+
+    /// @notice Deploys a registry governed by `consortium_`.
+    /// @param consortium_ The Consortium contract.
+    constructor(address consortium_) {
+        if (consortium_ == address(0)) revert RegistryInvalidConsortium(consortium_);
+        _consortium = IConsortium(consortium_);
+    }
+
+    /// @inheritdoc IRegistry
+    function approveRegion(
+        string calldata code,
+        string calldata nameZh,
+        string calldata nameEn,
+        address operator,
+        uint32 intervalSeconds
+    ) external {
+        if (msg.sender != address(_consortium)) revert RegistryNotConsortium(msg.sender);
+        if (!RegionRules.isValidCode(code)) revert RegistryInvalidRegionCode(code);
+        if (!RegionRules.isValidInterval(intervalSeconds)) revert RegistryInvalidRegionInterval(intervalSeconds);
+        bytes32 regionId = keccak256(bytes(code));
+        RegionRecord storage r = _regions[regionId];
+        if (r.index == 0) {
+            _regionIds.push(regionId);
+            r.index = uint32(_regionIds.length);
+            r.code = code;
+        }
+        r.nameZh = nameZh;
+        r.nameEn = nameEn;
+        r.operator = operator;
+        r.intervalSeconds = intervalSeconds;
+        r.approvedAt = uint64(block.timestamp);
+        emit RegionApproved(regionId, code, nameZh, nameEn, operator, intervalSeconds);
+    }
+
+    /// @inheritdoc IRegistry
+    function registerDevices(DeviceInput[] calldata devices) external {
+        uint256 n = devices.length;
+        if (n == 0) revert RegistryEmptyBatch();
+        BatchCache memory cache;
+        for (uint256 i; i < n; ++i) {
+            _register(devices[i], cache);
+        }
+    }
+
+    /// @inheritdoc IRegistry
+    function setDeviceStatus(bytes32 deviceId, uint8 status) external {
+        DeviceRecord storage d = _devices[deviceId];
+        uint8 current = d.status;
+        if (current == 0) revert RegistryUnknownDevice(deviceId);
+        address owner = d.owner;
+        bytes32 regionId = _regionIds[d.regionIndex - 1];
+        if (
+            msg.sender != owner
+                && !(msg.sender == _regions[regionId].operator
+                    && _consortium.hasRole(msg.sender, ROLE_REGION_OPERATOR))
+        ) revert RegistryNotAuthorised(msg.sender, owner, regionId);
+        if (status < STATUS_ACTIVE || status > STATUS_RETIRED) revert RegistryInvalidDeviceStatus(status);
+        if (current == STATUS_RETIRED) revert RegistryDeviceRetired(deviceId);
+        if (current == status) return;
+        d.status = status;
+        emit DeviceStatusChanged(deviceId, status, msg.sender);
+    }
+
+    /// @inheritdoc IRegistry
+    function consortium() external view returns (address) {
+        return address(_consortium);
+    }
+
+    /// @inheritdoc IRegistry
+    function region(bytes32 regionId) external view returns (Region memory) {
+        RegionRecord storage r = _regions[regionId];
+        if (r.index == 0) revert RegistryUnknownRegion(regionId);
+        return Region({
+            code: r.code,
+            nameZh: r.nameZh,
+            nameEn: r.nameEn,
+            operator: r.operator,
+            intervalSeconds: r.intervalSeconds,
+            approvedAt: r.approvedAt
+        });
+    }
+
+    /// @inheritdoc IRegistry
+    function regionCount() external view returns (uint256) {
+        return _regionIds.length;
+    }
+
+    /// @inheritdoc IRegistry
+    function regionIds() external view returns (bytes32[] memory) {
+        return _regionIds;
+    }
+
+    /// @inheritdoc IRegistry
+    function device(bytes32 deviceId) external view returns (Device memory) {
+        DeviceRecord storage d = _devices[deviceId];
+        if (d.status == 0) revert RegistryUnknownDevice(deviceId);
+        uint8 scheme = d.scheme;
+        return Device({
+            scheme: scheme,
+            publicKey: scheme == SCHEME_ED25519 ? abi.encodePacked(d.key) : abi.encodePacked(d.keyPrefix, d.key),
+            kind: d.kind,
+            source: d.source,
+            capacityW: d.capacityW,
+            status: d.status,
+            owner: d.owner,
+            regionId: _regionIds[d.regionIndex - 1],
+            community: d.community,
+            registeredAt: d.registeredAt
+        });
+    }
+
+    /// @inheritdoc IRegistry
+    function deviceCount() external view returns (uint256) {
+        return _deviceIds.length;
+    }
+
+    /// @inheritdoc IRegistry
+    function deviceIds(uint256 offset, uint256 limit) external view returns (bytes32[] memory ids) {
+        uint256 total = _deviceIds.length;
+        if (offset >= total) return ids;
+        uint256 n = total - offset;
+        if (limit < n) n = limit;
+        ids = new bytes32[](n);
+        for (uint256 i; i < n; ++i) {
+            ids[i] = _deviceIds[offset + i];
+        }
+    }
+
+    /// @inheritdoc IRegistry
+    function isRegistered(bytes32 deviceId) external view returns (bool) {
+        return _devices[deviceId].status != 0;
+    }
+
+    function _register(DeviceInput calldata input, BatchCache memory cache) private {
+        RegionRecord storage r = _regions[input.regionId];
+        uint32 regionIndex = r.index;
+        if (regionIndex == 0) revert RegistryUnknownRegion(input.regionId);
+        address owner = input.owner;
+        if (msg.sender != owner && !(msg.sender == r.operator && _callerOperates(cache))) {
+            revert RegistryNotAuthorised(msg.sender, owner, input.regionId);
+        }
+        if (owner == address(0) || owner != cache.owner) {
+            if (!_consortium.isMember(owner)) revert RegistryNotMember(owner);
+            cache.owner = owner;
+        }
+        (bytes32 key, uint8 keyPrefix) = _splitKey(input.scheme, input.publicKey);
+        _checkKind(input.kind, input.source);
+        address community = input.community;
+        if (community != address(0) && community != cache.community) {
+            if (!_consortium.hasRole(community, ROLE_COMMUNITY)) revert RegistryNotCommunity(community);
+            cache.community = community;
+        }
+        bytes32 deviceId = sha256(input.publicKey);
+        DeviceRecord storage d = _devices[deviceId];
+        if (d.status != 0) revert RegistryDeviceExists(deviceId);
+        d.key = key;
+        d.owner = owner;
+        d.scheme = input.scheme;
+        d.keyPrefix = keyPrefix;
+        d.kind = input.kind;
+        d.source = input.source;
+        d.status = STATUS_ACTIVE;
+        d.registeredAt = uint40(block.timestamp);
+        d.community = community;
+        d.capacityW = input.capacityW;
+        d.regionIndex = regionIndex;
+        _deviceIds.push(deviceId);
+        _emitRegistered(deviceId, input);
+    }
+
+    function _emitRegistered(bytes32 deviceId, DeviceInput calldata input) private {
+        emit DeviceRegistered(
+            deviceId,
+            input.owner,
+            input.regionId,
+            input.scheme,
+            input.kind,
+            input.source,
+            input.capacityW,
+            input.community,
+            input.publicKey
+        );
+    }
+
+    /// @dev The caller is the operator of a region; it may act as one only while an active REGION_OPERATOR.
+    function _callerOperates(BatchCache memory cache) private view returns (bool) {
+        if (cache.callerOperates == 0) {
+            cache.callerOperates = _consortium.hasRole(msg.sender, ROLE_REGION_OPERATOR) ? 1 : 2;
+        }
+        return cache.callerOperates == 1;
+    }
+
+    function _splitKey(uint8 scheme, bytes calldata publicKey) private pure returns (bytes32 key, uint8 prefix) {
+        uint256 length = publicKey.length;
+        if (scheme == SCHEME_ED25519) {
+            if (length != 32) revert RegistryInvalidPublicKey(scheme, length);
+            return (bytes32(publicKey), 0);
+        }
+        if (scheme == SCHEME_SECP256K1) {
+            if (length != 33 || (publicKey[0] != 0x02 && publicKey[0] != 0x03)) {
+                revert RegistryInvalidPublicKey(scheme, length);
+            }
+            return (bytes32(publicKey[1:]), uint8(publicKey[0]));
+        }
+        revert RegistryInvalidScheme(scheme);
+    }
+
+    function _checkKind(uint8 kind, uint8 source) private pure {
+        if (kind == 0 || kind > KIND_FEEDER) revert RegistryInvalidDeviceKind(kind);
+        bool mayHaveSource = kind == KIND_GENERATION || kind == KIND_BIDIRECTIONAL || kind == KIND_STORAGE;
+        if (
+            source > SOURCE_MAX || (kind == KIND_GENERATION && source == SOURCE_NONE)
+                || (!mayHaveSource && source != SOURCE_NONE)
+        ) revert RegistryInvalidEnergySource(kind, source);
+    }
+}

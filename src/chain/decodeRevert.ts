@@ -1,0 +1,58 @@
+import { ContractFunctionRevertedError, BaseError as ViemBaseError } from "viem";
+import { BaseError } from "../core/errors.js";
+
+/** `RegistryDeviceExists` → `REGISTRY_DEVICE_EXISTS`: the stable code of a decoded custom error. */
+export function errorCodeOf(errorName: string): string {
+  return errorName
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
+    .toUpperCase();
+}
+
+function jsonValue(value: unknown): unknown {
+  if (typeof value === "bigint")
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+  if (Array.isArray(value)) return value.map(jsonValue);
+  return value;
+}
+
+/**
+ * Turns a chain error into a GridLedger error. A revert with a known custom error becomes a
+ * `BaseError` whose code is the error's name in SNAKE_CASE and whose details carry its arguments
+ * by parameter name (viem decodes the revert data against the ABI); anything else becomes
+ * `CHAIN_REQUEST_FAILED` with viem's short message.
+ */
+export function decodeChainError(error: unknown): BaseError {
+  if (error instanceof BaseError) return error;
+  if (error instanceof ViemBaseError) {
+    const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+    if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName) {
+      const { errorName, args = [], abiItem } = revert.data;
+      const inputs = abiItem && "inputs" in abiItem ? abiItem.inputs : [];
+      const details: Record<string, unknown> = {};
+      args.forEach((arg, i) => {
+        details[inputs[i]?.name || `arg${i}`] = jsonValue(arg);
+      });
+      const argText = Object.entries(details)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(", ");
+      return new BaseError(errorCodeOf(errorName), `the contract refused: ${errorName}(${argText})`, {
+        details: { error: errorName, ...details },
+        cause: error,
+      });
+    }
+    if (revert instanceof ContractFunctionRevertedError) {
+      return new BaseError(
+        "CHAIN_REVERTED",
+        `the contract refused: ${revert.reason ?? revert.shortMessage}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    return new BaseError("CHAIN_REQUEST_FAILED", error.shortMessage, { cause: error });
+  }
+  return new BaseError("CHAIN_REQUEST_FAILED", error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
+}

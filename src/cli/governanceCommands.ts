@@ -1,0 +1,121 @@
+import type { Command } from "commander";
+import type { ProposalView } from "../registry/registryClient.js";
+import { clientOf } from "./context.js";
+import { output, printRecord, printTable } from "./output.js";
+
+/** What the node answers to a proposal, vote or execution. */
+export type Outcome = { proposalId: string; executed: boolean; txHash: string; blockNumber: number };
+
+/** Prints what a governance action did: taken effect, or the proposal id to vote on. */
+export function printOutcome(result: Outcome, effect: string): void {
+  if (result.executed) console.log(`${effect} (proposal ${result.proposalId} passed, tx ${result.txHash})`);
+  else
+    console.log(
+      `proposal ${result.proposalId} awaits more votes: gridledger gov vote ${result.proposalId} --for`,
+    );
+}
+
+/** `gridledger gov …` and `gridledger chain …`. */
+export function registerGovernanceCommands(program: Command): void {
+  const gov = program
+    .command("gov")
+    .description("consortium governance: proposals and votes of seat holders");
+  gov
+    .command("propose <kind>")
+    .description(
+      "propose admit-member, remove-member, grant-role, revoke-role, approve-region or set-parameter",
+    )
+    .option("--address <address>", "organisation (admit-member, remove-member, grant-role, revoke-role)")
+    .option("--name <name>", "organisation name (admit-member) or parameter name (set-parameter)")
+    .option("--roles <roles>", "comma-separated roles (admit-member)", "")
+    .option("--seat", "give the new member a consortium seat (admit-member)")
+    .option("--role <role>", "one role (grant-role, revoke-role)")
+    .option("--code <code>", "region code (approve-region)")
+    .option("--name-zh <name>", "Chinese region name (approve-region)")
+    .option("--name-en <name>", "English region name (approve-region)")
+    .option("--operator <address>", "region operator (approve-region; default this node's)")
+    .option("--interval <seconds>", "metering interval (approve-region)", "900")
+    .option("--value <n>", "parameter value (set-parameter)")
+    .option("--description <text>", "what and why")
+    .action(async (kind: string, o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const result = await api.send<Outcome>("POST", "/v1/proposals", {
+        kind,
+        description: o.description,
+        address: o.address,
+        name: o.name,
+        roles: o.roles,
+        seat: !!o.seat,
+        role: o.role,
+        code: o.code,
+        nameZh: o.nameZh,
+        nameEn: o.nameEn,
+        operator: o.operator,
+        intervalSeconds: Number(o.interval),
+        value: o.value,
+      });
+      output(out, result, () => printOutcome(result, `${kind} took effect`));
+    });
+  gov
+    .command("vote <id>")
+    .description("vote on a proposal as this node's organisation")
+    .option("--for", "vote for (default)")
+    .option("--against", "vote against")
+    .action(async (id: string, o, command: Command) => {
+      const { api, out } = clientOf(command);
+      if (o.for && o.against) command.error("error: give --for or --against, not both");
+      const result = await api.send<Outcome>("POST", `/v1/proposals/${encodeURIComponent(id)}/votes`, {
+        support: !o.against,
+      });
+      output(out, result, () => printOutcome(result, `proposal ${id} took effect`));
+    });
+  gov
+    .command("execute <id>")
+    .description("execute a proposal that has reached the quorum (e.g. after seats changed)")
+    .action(async (id: string, _o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const result = await api.send<Outcome>("POST", `/v1/proposals/${encodeURIComponent(id)}/execute`, {});
+      output(out, result, () => printOutcome(result, `proposal ${id} took effect`));
+    });
+  gov
+    .command("list")
+    .description("list proposals, newest first")
+    .action(async (_o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const { proposals } = await api.get<{ proposals: ProposalView[] }>("/v1/proposals");
+      output(out, proposals, () =>
+        printTable(
+          proposals.map((p) => ({ ...p, deadline: new Date(p.deadline * 1000).toISOString() })),
+          ["id", "kind", "state", "forVotes", "againstVotes", "deadline", "description"],
+          "(no proposals)",
+        ),
+      );
+    });
+  gov
+    .command("show <id>")
+    .description("show one proposal")
+    .action(async (id: string, _o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const found = await api.get<ProposalView>(`/v1/proposals/${encodeURIComponent(id)}`);
+      output(out, found, () => printRecord(found));
+    });
+  gov
+    .command("status")
+    .description("seats, quorum and voting period")
+    .action(async (_o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const status = await api.get<Record<string, unknown>>("/v1/governance");
+      output(out, status, () => printRecord(status));
+    });
+
+  program
+    .command("chain")
+    .description("the chain this node uses")
+    .command("status")
+    .description("print chainId, blockNumber, rpcUrl and contract addresses")
+    .action(async (_o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const status = await api.get<Record<string, unknown>>("/v1/chain");
+      output(out, status, () => printRecord(status));
+    });
+}

@@ -1,0 +1,26 @@
+import { Command } from "commander";
+import { registerGovernanceCommands } from "./governanceCommands.js";
+import { registerNodeCommands } from "./nodeCommands.js";
+import { reportError } from "./output.js";
+import { registerRegistryCommands } from "./registryCommands.js";
+
+/** Builds the `gridledger` command line. */
+export function buildProgram(): Command {
+  const program = new Command("gridledger")
+    .description(
+      "GridLedger: trusted metering, regional data centres and energy markets on a consortium chain.\n" +
+        "`init` and `start` run a node; the other commands talk to a running node over its HTTP API.",
+    )
+    .option("--json", "print data as JSON")
+    .option("--node <url>", "HTTP API of the node to talk to (env GRIDLEDGER_NODE_URL)", undefined)
+    .showHelpAfterError("(run with --help for usage)");
+  registerNodeCommands(program);
+  registerRegistryCommands(program);
+  registerGovernanceCommands(program);
+  return program;
+}
+
+const json = process.argv.includes("--json");
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => reportError(error, { json }));

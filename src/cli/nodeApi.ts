@@ -1,0 +1,64 @@
+import { defaults } from "../core/config.js";
+import { BaseError } from "../core/errors.js";
+
+/** A client of a running node's HTTP API, as the CLI uses it. */
+export type NodeApi = {
+  get<T>(path: string, query?: Record<string, string | number | boolean | undefined>): Promise<T>;
+  send<T>(method: "POST" | "PATCH", path: string, body: unknown): Promise<T>;
+};
+
+/** The node URL: `--node`, else `GRIDLEDGER_NODE_URL`, else http://127.0.0.1:8080. */
+export function nodeUrlOf(flag: string | undefined): string {
+  return (flag ?? (process.env.GRIDLEDGER_NODE_URL || defaults.nodeUrl)).replace(/\/+$/, "");
+}
+
+/** Talks to a node like a client to a daemon; API refusals come back as `BaseError`s with the node's code. */
+export function createNodeApi(baseUrl: string): NodeApi {
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (cause) {
+      throw new BaseError(
+        "CLI_NODE_UNREACHABLE",
+        `no GridLedger node answers at ${baseUrl}; start one with "gridledger start" or pass --node URL`,
+        { details: { node: baseUrl }, cause },
+      );
+    }
+    const text = await response.text();
+    let payload: unknown;
+    try {
+      payload = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      payload = undefined;
+    }
+    if (!response.ok) {
+      const error = (
+        payload as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }
+      )?.error;
+      throw new BaseError(
+        error?.code ?? `HTTP_${response.status}`,
+        error?.message ?? `${method} ${path} answered ${response.status}`,
+        {
+          details: error?.details ?? {},
+        },
+      );
+    }
+    return payload as T;
+  }
+  return {
+    get(path, query = {}) {
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+      const qs = params.toString();
+      return call("GET", qs ? `${path}?${qs}` : path);
+    },
+    send(method, path, body) {
+      return call(method, path, body);
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import type { Command } from "commander";
+import { defaults, type NodeFlags, resolveNodeConfig } from "../core/config.js";
+import { seedDemoRegions } from "../node/demoRegions.js";
+import { type InitOptions, initDefaults, openNode } from "../node/openNode.js";
+import { startNode } from "../node/startNode.js";
+import { output, printRecord } from "./output.js";
+
+type NodeCommandOptions = NodeFlags & InitOptions & { demo?: boolean };
+
+function nodeOptions(command: Command): Command {
+  return command
+    .option(
+      "--data-dir <dir>",
+      `where the node keeps its state (env GRIDLEDGER_DATA_DIR; default ${defaults.dataDir})`,
+    )
+    .option(
+      "--rpc-url <url>",
+      "use this EVM JSON-RPC network instead of the embedded chain (env GRIDLEDGER_RPC_URL)",
+    )
+    .option(
+      "--chain-id <id>",
+      `chain id of a new embedded chain (env GRIDLEDGER_CHAIN_ID; default ${defaults.chainId})`,
+    )
+    .option("--database-url <url>", "PostgreSQL instead of the embedded PGlite database (env DATABASE_URL)")
+    .option(
+      "--name <name>",
+      `organisation name of the first seat holder on a new consortium (default "${initDefaults.name}")`,
+    )
+    .option(
+      "--roles <roles>",
+      `roles of the first seat holder, comma-separated (default ${initDefaults.roles})`,
+    )
+    .option(
+      "--consortium <address>",
+      "attach to this already deployed Consortium instead of deploying (env GRIDLEDGER_CONSORTIUM)",
+    );
+}
+
+/** `gridledger init` and `gridledger start`. */
+export function registerNodeCommands(program: Command): void {
+  nodeOptions(
+    program
+      .command("init")
+      .description(
+        "create the data directory and the operator key, deploy the contracts and bootstrap the consortium with the operator as first seat holder",
+      ),
+  ).action(async (options: NodeCommandOptions, command: Command) => {
+    const config = resolveNodeConfig(options);
+    const node = await openNode(config, options);
+    const summary = {
+      dataDir: config.dataDir,
+      chainId: node.chainId,
+      chain: node.state.chain.mode === "embedded" ? "embedded" : node.state.chain.rpcUrl,
+      database: node.db.kind,
+      operator: node.registry.operator,
+      contracts: node.contracts,
+    };
+    await node.close();
+    output(command.optsWithGlobals(), summary, () => printRecord(summary));
+  });
+
+  nodeOptions(
+    program
+      .command("start")
+      .description(
+        "run a node (chain, database, HTTP API on 127.0.0.1) in the foreground; initialises a new data directory",
+      )
+      .option("--host <host>", `address to listen on (env GRIDLEDGER_HOST; default ${defaults.host})`)
+      .option(
+        "--port <port>",
+        `HTTP API port (env GRIDLEDGER_PORT; default ${defaults.port}, or a free one if taken)`,
+      )
+      .option(
+        "--rpc-port <port>",
+        `embedded chain JSON-RPC port (env GRIDLEDGER_RPC_PORT; default ${defaults.rpcPort}, or a free one if taken)`,
+      )
+      .option("--demo", "approve the demo provinces CN-GD, CN-ZJ and CN-GS on a new consortium"),
+  ).action(async (options: NodeCommandOptions, command: Command) => {
+    const config = resolveNodeConfig(options);
+    const node = await startNode(config, options);
+    if (options.demo) await seedDemoRegions(node.context);
+    const info = {
+      api: node.apiUrl,
+      rpcUrl: node.rpcUrl,
+      chainId: node.context.chainId,
+      operator: node.context.registry.operator,
+      database: node.context.db.kind,
+      dataDir: config.dataDir,
+      contracts: node.context.contracts,
+    };
+    output(command.optsWithGlobals(), info, () => {
+      console.log("GridLedger node running");
+      printRecord(info);
+      console.log(`Try: gridledger --node ${node.apiUrl} region list   (Ctrl-C stops the node)`);
+    });
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`${signal}: stopping…`);
+      await node.stop();
+      process.exit(0);
+    };
+    process.on("SIGINT", () => void stop("SIGINT"));
+    process.on("SIGTERM", () => void stop("SIGTERM"));
+  });
+}

@@ -1,0 +1,69 @@
+import { BaseError } from "../core/errors.js";
+
+/** Options every data-printing command takes. */
+export type OutputOptions = { json?: boolean };
+
+/** Prints rows as an aligned text table, or nothing but a note when there are none. */
+export function printTable(rows: Record<string, unknown>[], columns: string[], empty = "(none)"): void {
+  if (rows.length === 0) {
+    console.log(empty);
+    return;
+  }
+  const cells = rows.map((row) => columns.map((c) => formatCell(row[c])));
+  const widths = columns.map((c, i) => Math.max(width(c), ...cells.map((r) => width(r[i] ?? ""))));
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v + " ".repeat((widths[i] ?? 0) - width(v)))
+      .join("  ")
+      .trimEnd();
+  console.log(line(columns));
+  for (const row of cells) console.log(line(row));
+}
+
+/** Prints `key: value` lines for one object. */
+export function printRecord(record: Record<string, unknown>): void {
+  const keyWidth = Math.max(...Object.keys(record).map((k) => k.length));
+  for (const [key, value] of Object.entries(record)) {
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      console.log(`${key}:`);
+      for (const [k, v] of Object.entries(value)) console.log(`  ${k}: ${formatCell(v)}`);
+    } else {
+      console.log(`${`${key}:`.padEnd(keyWidth + 1)} ${formatCell(value)}`);
+    }
+  }
+}
+
+/** Prints data as JSON when `--json` was given, else with the human printer. */
+export function output(options: OutputOptions, data: unknown, human: () => void): void {
+  if (options.json) console.log(JSON.stringify(data, null, 2));
+  else human();
+}
+
+/** Prints an error on one line (or as JSON with `--json`) and sets a non-zero exit code. */
+export function reportError(error: unknown, options: OutputOptions): void {
+  const base =
+    error instanceof BaseError
+      ? error
+      : new BaseError("INTERNAL", error instanceof Error ? error.message : String(error), { cause: error });
+  if (options.json) console.error(JSON.stringify({ error: base.toJSON() }));
+  else console.error(`error: ${base.message} [${base.code}]`);
+  process.exitCode = 1;
+}
+
+function formatCell(value: unknown): string {
+  if (value === null || value === undefined) return "-";
+  if (Array.isArray(value)) return value.join(",");
+  return String(value);
+}
+
+/** Display width: CJK characters take two columns in a terminal. */
+function width(text: string): number {
+  let w = 0;
+  for (const ch of text)
+    w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(
+      ch,
+    )
+      ? 2
+      : 1;
+  return w;
+}

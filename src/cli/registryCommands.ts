@@ -1,0 +1,181 @@
+import { existsSync, readFileSync } from "node:fs";
+import type { Command } from "commander";
+import type { DeviceRequest } from "../registry/deviceInput.js";
+import type { DeviceView, OrganisationView, RegionView } from "../registry/registryStore.js";
+import { clientOf } from "./context.js";
+import { type Outcome, printOutcome } from "./governanceCommands.js";
+import { output, printRecord, printTable } from "./output.js";
+
+/** A `--public-key` value: a file holding hex or PEM, or the hex itself. */
+function readKeyArgument(value: string): string {
+  return existsSync(value) ? readFileSync(value, "utf8") : value;
+}
+
+/** `gridledger region|org|device …`. */
+export function registerRegistryCommands(program: Command): void {
+  const region = program.command("region").description("regions (provinces) and their operators");
+  region
+    .command("add")
+    .description("propose approving a region; with a single seat it takes effect at once")
+    .requiredOption("--code <code>", "region code, e.g. CN-GD")
+    .requiredOption("--name-zh <name>", "Chinese name, e.g. 广东省")
+    .requiredOption("--name-en <name>", "English name, e.g. Guangdong")
+    .option("--operator <address>", "operator organisation (default: this node's)")
+    .option("--interval <seconds>", "metering interval in seconds", "900")
+    .option("--description <text>", "proposal description")
+    .action(async (o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const result = await api.send<Outcome>("POST", "/v1/regions", {
+        code: o.code,
+        nameZh: o.nameZh,
+        nameEn: o.nameEn,
+        operator: o.operator,
+        intervalSeconds: Number(o.interval),
+        description: o.description,
+      });
+      output(out, result, () => printOutcome(result, `region ${String(o.code).toUpperCase()} approved`));
+    });
+  region
+    .command("list")
+    .description("list regions")
+    .option("--search <text>", "part of a code or Chinese or English name")
+    .action(async (o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const { regions } = await api.get<{ regions: RegionView[] }>("/v1/regions", { search: o.search });
+      output(out, regions, () =>
+        printTable(regions, ["code", "nameZh", "nameEn", "operator", "intervalSeconds"], "(no regions)"),
+      );
+    });
+  region
+    .command("show <code>")
+    .description("show one region")
+    .action(async (code: string, _o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const found = await api.get<RegionView>(`/v1/regions/${encodeURIComponent(code)}`);
+      output(out, found, () => printRecord(found));
+    });
+
+  const org = program.command("org").description("member organisations of the consortium");
+  org
+    .command("list")
+    .description("list member organisations")
+    .option("--all", "include removed members")
+    .action(async (o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const { organisations } = await api.get<{ organisations: OrganisationView[] }>("/v1/organisations", {
+        all: o.all ? true : undefined,
+      });
+      output(out, organisations, () =>
+        printTable(organisations, ["address", "name", "roles", "seat", "active"]),
+      );
+    });
+  org
+    .command("show <address>")
+    .description("show one organisation")
+    .action(async (address: string, _o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const found = await api.get<OrganisationView>(`/v1/organisations/${encodeURIComponent(address)}`);
+      output(out, found, () => printRecord(found));
+    });
+
+  const device = program.command("device").description("metering devices and their public keys");
+  device
+    .command("register")
+    .description("register a device (or many from --file) and print its deviceId")
+    .option("--region <code>", "region code, e.g. CN-GD")
+    .option("--kind <kind>", "consumption, generation, bidirectional, ev-charger, storage or feeder")
+    .option("--scheme <scheme>", "ed25519 or secp256k1", "ed25519")
+    .option("--public-key <key>", "public key as hex, or a file holding hex or PEM")
+    .option(
+      "--source <source>",
+      "energy source of a generator: solar, wind, hydro, coal, gas, nuclear, biomass, other",
+    )
+    .option("--capacity-w <watts>", "rated capacity in W")
+    .option("--owner <address>", "owner organisation (default: this node's)")
+    .option("--community <address>", "community organisation the device belongs to")
+    .option(
+      "--file <file>",
+      "JSON array of devices ({region, kind, scheme, publicKey, source, capacityW, owner, community})",
+    )
+    .action(async (o, command: Command) => {
+      const { api, out } = clientOf(command);
+      let devices: DeviceRequest[];
+      if (o.file) {
+        devices = JSON.parse(readFileSync(o.file, "utf8")) as DeviceRequest[];
+      } else {
+        for (const flag of ["region", "kind", "publicKey"] as const) {
+          if (!o[flag])
+            command.error(
+              `error: --${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is required (or give --file)`,
+            );
+        }
+        devices = [
+          {
+            region: o.region,
+            kind: o.kind,
+            scheme: o.scheme,
+            publicKey: readKeyArgument(o.publicKey),
+            source: o.source,
+            capacityW: o.capacityW,
+            owner: o.owner,
+            community: o.community,
+          },
+        ];
+      }
+      const result = await api.send<{ deviceIds: string[]; txHashes: string[] }>("POST", "/v1/devices", {
+        devices,
+      });
+      output(out, result, () => {
+        for (const id of result.deviceIds) console.log(id);
+      });
+    });
+  device
+    .command("list")
+    .description("list registered devices")
+    .option("--region <code>", "only this region")
+    .option("--owner <address>", "only this owner")
+    .option("--community <address>", "only this community")
+    .option("--limit <n>", "at most this many", "100")
+    .option("--offset <n>", "skip this many", "0")
+    .action(async (o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const page = await api.get<{ total: number; devices: DeviceView[] }>("/v1/devices", {
+        region: o.region,
+        owner: o.owner,
+        community: o.community,
+        limit: o.limit,
+        offset: o.offset,
+      });
+      output(out, page, () => {
+        printTable(
+          page.devices,
+          ["deviceId", "region", "kind", "source", "capacityW", "status", "owner"],
+          "(no devices)",
+        );
+        if (page.total > page.devices.length)
+          console.log(`(${page.devices.length} of ${page.total}; use --offset)`);
+      });
+    });
+  device
+    .command("show <deviceId>")
+    .description("show one device")
+    .action(async (id: string, _o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const found = await api.get<DeviceView>(`/v1/devices/${encodeURIComponent(id)}`);
+      output(out, found, () => printRecord(found));
+    });
+  device
+    .command("status <deviceId> <status>")
+    .description("set a device's status: active, suspended or retired (final)")
+    .action(async (id: string, status: string, _o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const result = await api.send<Record<string, unknown>>(
+        "PATCH",
+        `/v1/devices/${encodeURIComponent(id)}`,
+        {
+          status,
+        },
+      );
+      output(out, result, () => printRecord(result));
+    });
+}

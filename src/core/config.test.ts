@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { resolveNodeConfig } from "./config.js";
+
+describe("resolveNodeConfig", () => {
+  it("prefers flags over env vars over defaults", () => {
+    const env = {
+      GRIDLEDGER_PORT: "9000",
+      GRIDLEDGER_RPC_URL: "http://127.0.0.1:1234",
+      DATABASE_URL: "postgres://x/y",
+    };
+    const fromEnv = resolveNodeConfig({}, env);
+    expect(fromEnv.http).toEqual({ port: 9000, explicit: true, flag: "--port" });
+    expect(fromEnv.rpc).toEqual({ port: 8545, explicit: false, flag: "--rpc-port" });
+    expect(fromEnv.rpcUrl).toBe("http://127.0.0.1:1234");
+    expect(fromEnv.databaseUrl).toBe("postgres://x/y");
+    expect(resolveNodeConfig({ port: "9100" }, env).http.port).toBe(9100);
+    expect(resolveNodeConfig({}, {}).chainId).toBe(1337);
+  });
+
+  it("names the flag of a malformed value", () => {
+    expect(() => resolveNodeConfig({ port: "80a" }, {})).toThrow(
+      '--port must be a port number from 0 to 65535, got "80a"',
+    );
+    expect(() => resolveNodeConfig({ rpcUrl: "localhost:8545" }, {})).toThrow(
+      /--rpc-url must be an http\(s\) URL/,
+    );
+    expect(() => resolveNodeConfig({ chainId: "-1" }, {})).toThrow(/--chain-id must be a positive integer/);
+  });
+});

@@ -1,0 +1,96 @@
+import { resolve } from "node:path";
+import { BaseError } from "./errors.js";
+
+/** Default ports and chain settings of a node; each can be overridden by a flag or env var. */
+export const defaults = {
+  dataDir: ".gridledger",
+  host: "127.0.0.1",
+  port: 8080,
+  rpcPort: 8545,
+  chainId: 1337,
+  nodeUrl: "http://127.0.0.1:8080",
+} as const;
+
+/** A TCP port the node listens on and whether the user chose it (then a taken port is an error). */
+export type PortSetting = { port: number; explicit: boolean; flag: string };
+
+/** Everything `gridledger start` needs, resolved from flags, then env vars, then defaults. */
+export type NodeConfig = {
+  dataDir: string;
+  host: string;
+  http: PortSetting;
+  rpc: PortSetting;
+  /** External EVM JSON-RPC network; undefined means the embedded chain. */
+  rpcUrl: string | undefined;
+  /** PostgreSQL URL; undefined means embedded PGlite in the data directory. */
+  databaseUrl: string | undefined;
+  chainId: number;
+};
+
+/** Flags of `init`/`start` as commander hands them over (strings, or undefined when not given). */
+export type NodeFlags = {
+  dataDir?: string | undefined;
+  host?: string | undefined;
+  port?: string | undefined;
+  rpcPort?: string | undefined;
+  rpcUrl?: string | undefined;
+  databaseUrl?: string | undefined;
+  chainId?: string | undefined;
+};
+
+/** Parses a TCP port, naming the flag when the value is not one. */
+export function parsePort(value: string, flag: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new BaseError(
+      "CONFIG_INVALID_PORT",
+      `${flag} must be a port number from 0 to 65535, got "${value}"`,
+      {
+        details: { flag, value },
+      },
+    );
+  }
+  return port;
+}
+
+function portSetting(
+  flagValue: string | undefined,
+  envValue: string | undefined,
+  fallback: number,
+  flag: string,
+): PortSetting {
+  const given = flagValue ?? envValue;
+  return given === undefined || given === ""
+    ? { port: fallback, explicit: false, flag }
+    : { port: parsePort(given, flag), explicit: true, flag };
+}
+
+/** Resolves the node configuration: flag, then `GRIDLEDGER_*` / `DATABASE_URL` env var, then default. */
+export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  const chainIdText = flags.chainId ?? env.GRIDLEDGER_CHAIN_ID;
+  const chainId = chainIdText === undefined ? defaults.chainId : Number(chainIdText);
+  if (!Number.isSafeInteger(chainId) || chainId <= 0) {
+    throw new BaseError(
+      "CONFIG_INVALID_CHAIN_ID",
+      `--chain-id must be a positive integer, got "${chainIdText}"`,
+      {
+        details: { value: chainIdText },
+      },
+    );
+  }
+  const rpcUrl = flags.rpcUrl ?? (env.GRIDLEDGER_RPC_URL || undefined);
+  if (rpcUrl !== undefined && !/^https?:\/\//.test(rpcUrl)) {
+    throw new BaseError("CONFIG_INVALID_RPC_URL", `--rpc-url must be an http(s) URL, got "${rpcUrl}"`, {
+      details: { value: rpcUrl },
+    });
+  }
+  return {
+    dataDir: resolve(flags.dataDir ?? (env.GRIDLEDGER_DATA_DIR || defaults.dataDir)),
+    host: flags.host ?? (env.GRIDLEDGER_HOST || defaults.host),
+    http: portSetting(flags.port, env.GRIDLEDGER_PORT, defaults.port, "--port"),
+    rpc: portSetting(flags.rpcPort, env.GRIDLEDGER_RPC_PORT, defaults.rpcPort, "--rpc-port"),
+    rpcUrl,
+    databaseUrl: flags.databaseUrl ?? (env.DATABASE_URL || undefined),
+    chainId,
+  };
+}

@@ -1,0 +1,209 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Address, Hex } from "viem";
+import { mnemonicToAccount, privateKeyToAddress } from "viem/accounts";
+import {
+  type ChainClient,
+  type ChainEndpoint,
+  createChainClient,
+  fetchChainId,
+} from "../chain/chainClient.js";
+import { createEmbeddedChain, type EmbeddedChain } from "../chain/embedded/index.js";
+import type { NodeConfig } from "../core/config.js";
+import { acquireDataDirLock } from "../core/dataDirLock.js";
+import { BaseError } from "../core/errors.js";
+import { type Database, openDatabase } from "../db/database.js";
+import { createRegistryClient, type GridContracts, type RegistryClient } from "../registry/registryClient.js";
+import { createRegistryIndexer, type RegistryIndexer } from "../registry/registryIndexer.js";
+import { createRegistryStore, type RegistryStore } from "../registry/registryStore.js";
+import { encodeRoles } from "../registry/roles.js";
+import { attachContracts, deployContracts } from "./deployContracts.js";
+import { loadOrCreateOperatorKey, type NodeState, readNodeState, writeNodeState } from "./nodeState.js";
+
+/** How the consortium is bootstrapped when a data directory is initialised. */
+export type InitOptions = {
+  /** Name of the operator's organisation (the first seat holder). */
+  name?: string | undefined;
+  /** Roles of the operator's organisation, comma-separated. */
+  roles?: string | undefined;
+  /** Use this key (e.g. a funded account on an external network) instead of a new random one. */
+  privateKey?: string | undefined;
+  /** Attach to a Consortium the consortium already deployed instead of deploying new contracts. */
+  consortium?: string | undefined;
+};
+
+/** Defaults of `gridledger init`. */
+export const initDefaults = {
+  name: "GridLedger operator",
+  roles: "regulator,grid-operator,region-operator",
+} as const;
+
+/** Balance of each account funded at genesis on the embedded chain: 1,000,000 ETH in wei. */
+const genesisBalance = 10n ** 24n;
+
+/**
+ * The development accounts funded on the embedded chain besides the operator: the first ten of the
+ * well-known test mnemonic that Foundry's anvil and Hardhat also fund, so `cast send` works out of the box.
+ */
+export function devAccounts(): Address[] {
+  const mnemonic = "test test test test test test test test test test test junk";
+  return Array.from({ length: 10 }, (_, i) => mnemonicToAccount(mnemonic, { addressIndex: i }).address);
+}
+
+/** A node's open resources: database, chain, contracts and the registry on top. */
+export type NodeContext = {
+  config: NodeConfig;
+  state: NodeState;
+  chainId: number;
+  contracts: GridContracts;
+  db: Database;
+  client: ChainClient;
+  /** The in-process chain, when the node runs the embedded one. */
+  embedded: EmbeddedChain | undefined;
+  registry: RegistryClient;
+  store: RegistryStore;
+  indexer: RegistryIndexer;
+  close(): Promise<void>;
+};
+
+function endpointMismatch(state: NodeState, config: NodeConfig): BaseError | undefined {
+  if (state.chain.mode === "embedded" && config.rpcUrl !== undefined) {
+    return new BaseError(
+      "NODE_CHAIN_MISMATCH",
+      `${config.dataDir} was initialised with the embedded chain; start it without --rpc-url, or use another --data-dir`,
+    );
+  }
+  if (state.chain.mode === "external" && config.rpcUrl === undefined) {
+    return new BaseError(
+      "NODE_CHAIN_MISMATCH",
+      `${config.dataDir} was initialised against ${state.chain.rpcUrl}; pass --rpc-url (or GRIDLEDGER_RPC_URL)`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Opens a node's data directory, initialising it when new: operator key, chain (embedded or
+ * external), database with migrations, contract deployment (or attachment) and the registry index.
+ */
+export async function openNode(config: NodeConfig, init: InitOptions = {}): Promise<NodeContext> {
+  await mkdir(config.dataDir, { recursive: true });
+  const lock = await acquireDataDirLock(config.dataDir, {
+    fileName: "node.lock",
+    code: "NODE_DATA_DIR_LOCKED",
+  });
+  const cleanups: (() => Promise<void>)[] = [lock.release];
+  const close = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const existing = await readNodeState(config.dataDir);
+    if (existing) {
+      const mismatch = endpointMismatch(existing, config);
+      if (mismatch) throw mismatch;
+    }
+    const privateKey: Hex = await loadOrCreateOperatorKey(
+      config.dataDir,
+      init.privateKey ?? (process.env.GRIDLEDGER_PRIVATE_KEY || undefined),
+    );
+    const operator = privateKeyToAddress(privateKey);
+    let embedded: EmbeddedChain | undefined;
+    let endpoint: ChainEndpoint;
+    let chainId: number;
+    if (config.rpcUrl === undefined) {
+      chainId = existing?.chainId ?? config.chainId;
+      embedded = await createEmbeddedChain({
+        dataDir: join(config.dataDir, "chain"),
+        chainId,
+        genesisAccounts: [operator, ...devAccounts()].map((address) => ({
+          address,
+          balance: genesisBalance,
+        })),
+      });
+      cleanups.push(() => embedded!.close());
+      endpoint = { kind: "embedded", request: embedded.request };
+    } else {
+      endpoint = { kind: "external", rpcUrl: config.rpcUrl };
+      chainId = await fetchChainId(endpoint);
+      if (existing && existing.chainId !== chainId) {
+        throw new BaseError(
+          "NODE_CHAIN_MISMATCH",
+          `${config.rpcUrl} serves chain ${chainId} but ${config.dataDir} belongs to chain ${existing.chainId}`,
+          { details: { expected: existing.chainId, actual: chainId } },
+        );
+      }
+    }
+    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+    cleanups.push(() => db.close());
+    const client = createChainClient({ endpoint, chainId, privateKey });
+
+    let state: NodeState = existing ?? {
+      version: 1,
+      chainId,
+      chain: config.rpcUrl === undefined ? { mode: "embedded" } : { mode: "external", rpcUrl: config.rpcUrl },
+      operator,
+      contracts: {},
+    };
+    if (state.chain.mode === "external" && config.rpcUrl !== undefined) state.chain.rpcUrl = config.rpcUrl;
+    const save = async (next: NodeState) => {
+      state = next;
+      await writeNodeState(config.dataDir, next);
+    };
+    const attachTo = init.consortium ?? (process.env.GRIDLEDGER_CONSORTIUM || undefined);
+    let contracts: GridContracts;
+    if (state.contracts.Consortium && state.contracts.Registry) {
+      contracts = await attachContracts(client, state.contracts.Consortium);
+    } else if (attachTo !== undefined) {
+      contracts = await attachContracts(client, attachTo as Address);
+      await save({ ...state, contracts, deployedAtBlock: 0 });
+    } else {
+      await requireFunds(client, operator);
+      contracts = await deployContracts({
+        client,
+        state,
+        save,
+        founder: {
+          name: init.name ?? initDefaults.name,
+          roles: encodeRoles(init.roles ?? initDefaults.roles),
+        },
+      });
+    }
+    const store = createRegistryStore(db);
+    const indexer = createRegistryIndexer({
+      db,
+      publicClient: client.publicClient,
+      contracts,
+      fromBlock: BigInt(state.deployedAtBlock ?? 0),
+    });
+    await indexer.sync();
+    return {
+      config,
+      get state() {
+        return state;
+      },
+      chainId,
+      contracts,
+      db,
+      client,
+      embedded,
+      registry: createRegistryClient({ client, contracts }),
+      store,
+      indexer,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function requireFunds(client: ChainClient, operator: Address): Promise<void> {
+  const balance = await client.publicClient.getBalance({ address: operator });
+  if (balance === 0n) {
+    throw new BaseError(
+      "NODE_OPERATOR_UNFUNDED",
+      `the operator account ${operator} has no funds on chain ${client.chain.id}; fund it, or give a funded key in GRIDLEDGER_PRIVATE_KEY before the first start`,
+      { details: { operator, chainId: client.chain.id } },
+    );
+  }
+}

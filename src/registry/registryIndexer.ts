@@ -1,0 +1,189 @@
+import type { Address, Chain, Log, PublicClient, Transport } from "viem";
+import { consortiumAbi, registryAbi } from "../chain/artifacts/index.js";
+import type { Database, Queryable } from "../db/database.js";
+
+/** Blocks asked for in one `eth_getLogs` call; public endpoints commonly cap a range near this. */
+const blockRange = 2_000n;
+const indexedAbi = [...consortiumAbi, ...registryAbi];
+const syncName = "registry";
+
+type DecodedLog = Log<bigint, number, false, undefined, true, typeof indexedAbi>;
+
+/**
+ * Mirrors the on-chain registry (organisations, regions, devices) into the database by following
+ * the Consortium and Registry events from the deployment block on (ponder's sync/store split).
+ * `sync()` brings the mirror up to the chain's latest block and is safe to call concurrently.
+ * Reorgs are not handled: the embedded chain and QBFT networks have instant finality.
+ */
+export function createRegistryIndexer(options: {
+  db: Database;
+  publicClient: PublicClient<Transport, Chain>;
+  contracts: { Consortium: Address; Registry: Address };
+  fromBlock: bigint;
+}) {
+  const { db, publicClient, contracts } = options;
+  let running: Promise<bigint> | undefined;
+
+  async function syncedBlock(): Promise<bigint> {
+    const { rows } = await db.query<{ block_number: string }>(
+      "select block_number::text from sync_state where name = $1",
+      [syncName],
+    );
+    return rows[0] ? BigInt(rows[0].block_number) : options.fromBlock - 1n;
+  }
+
+  async function syncOnce(): Promise<bigint> {
+    const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
+    let from = (await syncedBlock()) + 1n;
+    while (from <= latest) {
+      const to = from + blockRange - 1n < latest ? from + blockRange - 1n : latest;
+      const logs = (await publicClient.getLogs({
+        address: [contracts.Consortium, contracts.Registry],
+        events: indexedAbi.filter((item) => item.type === "event"),
+        fromBlock: from,
+        toBlock: to,
+        strict: true,
+      })) as unknown as DecodedLog[];
+      await db.transaction(async (tx) => {
+        await applyLogs(tx, logs);
+        await tx.query(
+          `insert into sync_state (name, block_number) values ($1, $2)
+           on conflict (name) do update set block_number = excluded.block_number`,
+          [syncName, to.toString()],
+        );
+      });
+      from = to + 1n;
+    }
+    return latest;
+  }
+
+  return {
+    /** Indexes every block up to the chain's latest; returns that block number. */
+    sync(): Promise<bigint> {
+      running ??= syncOnce().finally(() => {
+        running = undefined;
+      });
+      return running;
+    },
+    syncedBlock,
+  };
+}
+
+/** The registry indexer of a node. */
+export type RegistryIndexer = ReturnType<typeof createRegistryIndexer>;
+
+const lower = (value: string) => value.toLowerCase();
+
+async function applyLogs(tx: Queryable, logs: DecodedLog[]): Promise<void> {
+  const devices: DecodedLog[] = [];
+  const flushDevices = async () => {
+    if (devices.length > 0) await insertDevices(tx, devices.splice(0));
+  };
+  for (const log of logs) {
+    if (log.eventName === "DeviceRegistered") {
+      devices.push(log);
+      continue;
+    }
+    await flushDevices();
+    const block = log.blockNumber.toString();
+    const a = log.args as Record<string, unknown>;
+    switch (log.eventName) {
+      case "MemberAdmitted":
+        await tx.query(
+          `insert into organisations (address, name, roles, seat, active, admitted_block) values ($1, $2, $3, $4, true, $5)
+           on conflict (address) do update set name = excluded.name, roles = excluded.roles, seat = excluded.seat,
+             active = true, admitted_block = excluded.admitted_block`,
+          [lower(a.org as string), a.name, Number(a.roles), a.seat, block],
+        );
+        break;
+      case "MemberRemoved":
+        await tx.query("update organisations set active = false, seat = false where address = $1", [
+          lower(a.org as string),
+        ]);
+        break;
+      case "RoleGranted":
+      case "RoleRevoked":
+        await tx.query(
+          `update organisations set roles = ${log.eventName === "RoleGranted" ? "roles | $2" : "roles & ~$2::integer"} where address = $1`,
+          [lower(a.org as string), Number(a.role)],
+        );
+        break;
+      case "RegionApproved":
+        await tx.query(
+          `insert into regions (region_id, code, name_zh, name_en, operator, interval_seconds, approved_block)
+           values ($1, $2, $3, $4, $5, $6, $7)
+           on conflict (region_id) do update set name_zh = excluded.name_zh, name_en = excluded.name_en,
+             operator = excluded.operator, interval_seconds = excluded.interval_seconds`,
+          [
+            lower(a.regionId as string),
+            a.code,
+            a.nameZh,
+            a.nameEn,
+            lower(a.operator as string),
+            a.intervalSeconds,
+            block,
+          ],
+        );
+        break;
+      case "DeviceStatusChanged":
+        await tx.query("update devices set status = $2 where device_id = $1", [
+          lower(a.deviceId as string),
+          Number(a.status),
+        ]);
+        break;
+      default:
+        break;
+    }
+  }
+  await flushDevices();
+}
+
+/** Set-based insert of a run of DeviceRegistered events (a batch registration emits hundreds). */
+async function insertDevices(tx: Queryable, logs: DecodedLog[]): Promise<void> {
+  const cols = {
+    id: [] as string[],
+    scheme: [] as number[],
+    key: [] as string[],
+    owner: [] as string[],
+    region: [] as string[],
+    kind: [] as number[],
+    source: [] as number[],
+    capacity: [] as string[],
+    community: [] as (string | null)[],
+    block: [] as string[],
+  };
+  for (const log of logs) {
+    const a = log.args as Record<string, unknown>;
+    const community = lower(a.community as string);
+    cols.id.push(lower(a.deviceId as string));
+    cols.scheme.push(Number(a.scheme));
+    cols.key.push(lower(a.publicKey as string));
+    cols.owner.push(lower(a.owner as string));
+    cols.region.push(lower(a.regionId as string));
+    cols.kind.push(Number(a.kind));
+    cols.source.push(Number(a.source));
+    cols.capacity.push(String(a.capacityW));
+    cols.community.push(/^0x0{40}$/.test(community) ? null : community);
+    cols.block.push(log.blockNumber.toString());
+  }
+  await tx.query(
+    `insert into devices (device_id, scheme, public_key, owner, region_id, kind, source, capacity_w, status, community, registered_block)
+     select id, scheme, key, owner, region, kind, source, capacity, 1, community, block
+     from unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::smallint[],
+                 $8::bigint[], $9::text[], $10::bigint[])
+       as t(id, scheme, key, owner, region, kind, source, capacity, community, block)
+     on conflict (device_id) do nothing`,
+    [
+      cols.id,
+      cols.scheme,
+      cols.key,
+      cols.owner,
+      cols.region,
+      cols.kind,
+      cols.source,
+      cols.capacity,
+      cols.community,
+      cols.block,
+    ],
+  );
+}

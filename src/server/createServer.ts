@@ -1,0 +1,38 @@
+import swagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { NodeContext } from "../node/openNode.js";
+import { registerChainRoutes } from "./chainRoutes.js";
+import { handleError } from "./httpErrors.js";
+import { registerRegistryRoutes } from "./registryRoutes.js";
+
+/** What the HTTP API needs from the node; `rpcUrl` is where the chain's JSON-RPC is reachable. */
+export type ServerContext = Pick<
+  NodeContext,
+  "chainId" | "contracts" | "db" | "client" | "registry" | "store" | "indexer"
+> & {
+  rpcUrl: () => string | undefined;
+};
+
+/** Builds the node's HTTP API (fastify) with its OpenAPI document at `/openapi.json`. */
+export async function createServer(
+  context: ServerContext,
+  options: { logger?: boolean } = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024 * 1024 });
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: {
+        title: "GridLedger node API",
+        version: "1",
+        description:
+          "Registry, governance and chain status of a GridLedger node. Errors: { error: { code, message, details } }.",
+      },
+    },
+  });
+  app.setErrorHandler(handleError);
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  registerChainRoutes(app, context);
+  registerRegistryRoutes(app, context);
+  return app;
+}
