@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { BaseError } from "../core/errors.js";
 import type { DeviceRequest } from "../registry/deviceInput.js";
 import type { DeviceView, OrganisationView, RegionView } from "../registry/registryStore.js";
 import { clientOf } from "./context.js";
@@ -9,6 +10,22 @@ import { output, printRecord, printTable } from "./output.js";
 /** A `--public-key` value: a file holding hex or PEM, or the hex itself. */
 function readKeyArgument(value: string): string {
   return existsSync(value) ? readFileSync(value, "utf8") : value;
+}
+
+/** Reads a JSON array of device requests, refusing anything else with one clear line. */
+function readDeviceFile(file: string): DeviceRequest[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (cause) {
+    throw new BaseError("CLI_INVALID_FILE", `${file} is not readable JSON: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  if (!Array.isArray(parsed)) {
+    throw new BaseError("CLI_INVALID_FILE", `${file} must hold a JSON array of devices`);
+  }
+  return parsed as DeviceRequest[];
 }
 
 /** `gridledger region|org|device …`. */
@@ -101,7 +118,7 @@ export function registerRegistryCommands(program: Command): void {
       const { api, out } = clientOf(command);
       let devices: DeviceRequest[];
       if (o.file) {
-        devices = JSON.parse(readFileSync(o.file, "utf8")) as DeviceRequest[];
+        devices = readDeviceFile(o.file);
       } else {
         for (const flag of ["region", "kind", "publicKey"] as const) {
           if (!o[flag])

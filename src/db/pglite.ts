@@ -1,8 +1,8 @@
 import { join, resolve } from "node:path";
 import { PGlite, type Transaction, types } from "@electric-sql/pglite";
+import { acquireDataDirLock, type DataDirLock } from "../core/dataDirLock.js";
 import { BaseError } from "../core/errors.js";
 import type { Database, Queryable } from "./database.js";
-import { acquireDataDirLock, type DataDirLock } from "../core/dataDirLock.js";
 import { errorMessage } from "./sql.js";
 
 // PGlite parses int8 to a JS bigint (or number); keep it a decimal string as pg does, so callers see

@@ -1,3 +1,4 @@
+import { getAddress } from "viem";
 import type { Queryable } from "../db/database.js";
 import { decodeDeviceKind, decodeDeviceStatus, decodeEnergySource, decodeScheme } from "./deviceTypes.js";
 import { decodeRoles } from "./roles.js";
@@ -60,7 +61,7 @@ type DeviceRow = {
 };
 
 const organisationView = (r: OrganisationRow): OrganisationView => ({
-  address: r.address,
+  address: getAddress(r.address),
   name: r.name,
   roles: decodeRoles(r.roles),
   seat: r.seat,
@@ -72,7 +73,7 @@ const regionView = (r: RegionRow): RegionView => ({
   regionId: r.region_id,
   nameZh: r.name_zh,
   nameEn: r.name_en,
-  operator: r.operator,
+  operator: getAddress(r.operator),
   intervalSeconds: r.interval_seconds,
 });
 
@@ -80,14 +81,14 @@ const deviceView = (r: DeviceRow): DeviceView => ({
   deviceId: r.device_id,
   scheme: decodeScheme(r.scheme),
   publicKey: r.public_key,
-  owner: r.owner,
+  owner: getAddress(r.owner),
   region: r.code,
   regionId: r.region_id,
   kind: decodeDeviceKind(r.kind),
   source: decodeEnergySource(r.source),
   capacityW: String(r.capacity_w),
   status: decodeDeviceStatus(r.status),
-  community: r.community,
+  community: r.community && getAddress(r.community),
 });
 
 /** Filters for listing devices. */

@@ -1,4 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { BaseError as ViemBaseError } from "viem";
+import { decodeChainError } from "../chain/decodeRevert.js";
 import { BaseError } from "../core/errors.js";
 
 const statusRules: [RegExp, number][] = [
@@ -16,7 +18,9 @@ export function statusOf(code: string): number {
 }
 
 /** Fastify error handler: every refusal is `{ error: { code, message, details } }`. */
-export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+export function handleError(thrown: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  // Chain reads (eth_call) throw viem errors; a revert among them is a named refusal like any other.
+  const error = thrown instanceof ViemBaseError ? decodeChainError(thrown) : thrown;
   if (error instanceof BaseError) {
     return reply.status(statusOf(error.code)).send({ error: error.toJSON() });
   }

@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { onTestFinished } from "vitest";
 import {
   createPublicClient,
   createWalletClient,
@@ -12,6 +11,7 @@ import {
   type WalletClient,
 } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import { onTestFinished } from "vitest";
 import { createEmbeddedChain, type EmbeddedChain } from "../../src/chain/embedded/index.js";
 
 /** Chain id used by the chain tests. */

@@ -60,4 +60,3 @@ export function compileTestMeter(): CompiledContract {
   compiled = { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` };
   return compiled;
 }
-

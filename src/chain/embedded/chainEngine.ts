@@ -23,7 +23,7 @@ import {
 import { createVM, paramsVM, type VM } from "@ethereumjs/vm";
 import { BaseError } from "../../core/errors.js";
 import { createBlockchainDb, createStateDb, Table, tableKey, type WriteBuffer } from "./levelStore.js";
-import { deleteBlockRecords, readBlockReceipts, receiptBlockNumbersFrom } from "./receiptStore.js";
+import { deleteRecordsAbove, readBlockReceipts } from "./receiptStore.js";
 
 /** Initial EIP-1559 base fee of the genesis block (1 gwei, as on mainnet at London). */
 export const GENESIS_BASE_FEE = 1_000_000_000n;
@@ -203,6 +203,7 @@ async function repairHead(
   stateManager: MerkleStateManager,
 ): Promise<Block> {
   let head = await blockchain.getCanonicalHeadBlock();
+  const droppedTxHashes: Uint8Array[] = [];
   // Every block is committed with its state and receipts in one atomic batch, so this loop only runs on
   // a data directory damaged some other way; it walks back to the newest complete block.
   while (head.header.number > 0n) {
@@ -212,12 +213,11 @@ async function repairHead(
       receipts.receipts.length === head.transactions.length &&
       (await stateManager.hasStateRoot(head.header.stateRoot));
     if (complete) break;
+    for (const tx of head.transactions) droppedTxHashes.push(tx.hash());
     await blockchain.delBlock(head.hash());
     head = await blockchain.getCanonicalHeadBlock();
   }
-  for (const blockNumber of await receiptBlockNumbersFrom(buffer.level, head.header.number + 1n)) {
-    await deleteBlockRecords(buffer, blockNumber);
-  }
+  await deleteRecordsAbove(buffer, head.header.number, droppedTxHashes);
   await buffer.commit();
   return head;
 }

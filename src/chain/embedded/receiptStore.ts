@@ -116,32 +116,61 @@ export function putBlockReceipts(
   });
 }
 
-/** Block numbers >= `from` that have a receipts record (used on open to find records above the head). */
-export async function receiptBlockNumbersFrom(level: ChainLevel, from: bigint): Promise<bigint[]> {
-  const numbers: bigint[] = [];
-  for await (const key of level.keys({
-    gte: tableKey(Table.Receipts, uint64Key(from)),
+/**
+ * Buffers the deletion of every receipt, transaction-index and log record of blocks above `head`, plus the
+ * index entries of `droppedTxHashes` (transactions of dropped blocks whose receipts may be missing).
+ * Used on open, after the head was moved back, so that no record outlives its block.
+ */
+export async function deleteRecordsAbove(
+  buffer: WriteBuffer,
+  head: bigint,
+  droppedTxHashes: Uint8Array[],
+): Promise<void> {
+  const level = buffer.level;
+  const from = uint64Key(head + 1n);
+  for await (const [key, value] of level.iterator({
+    gte: tableKey(Table.Receipts, from),
     lt: tableKey(Table.Receipts + 1),
   })) {
-    numbers.push(readUint64(key, 1));
+    const [, receipts] = fromRlp(value, "bytes") as Rlp[];
+    for (const receipt of asList(receipts)) buffer.del(tableKey(Table.TxIndex, asBytes(asList(receipt)[0])));
+    buffer.del(key);
   }
-  return numbers;
+  for (const hash of droppedTxHashes) buffer.del(tableKey(Table.TxIndex, hash));
+  for await (const [key, value] of level.iterator({
+    gte: tableKey(Table.Logs, from),
+    lt: tableKey(Table.Logs + 1),
+  })) {
+    const [address] = fromRlp(value, "bytes") as Rlp[];
+    buffer.del(tableKey(Table.LogsByAddress, asBytes(address), key.subarray(1)));
+    buffer.del(key);
+  }
 }
 
-/** Buffers the deletion of a block's receipts, transaction index entries and logs. */
-export async function deleteBlockRecords(buffer: WriteBuffer, blockNumber: bigint): Promise<void> {
-  const record = await readBlockReceipts(buffer.level, blockNumber);
-  const number = uint64Key(blockNumber);
-  buffer.del(tableKey(Table.Receipts, number));
-  let logIndex = 0;
-  for (const receipt of record?.receipts ?? []) {
-    buffer.del(tableKey(Table.TxIndex, receipt.txHash));
-    for (const log of receipt.logs) {
-      const position = uint32Key(logIndex++);
-      buffer.del(tableKey(Table.Logs, number, position));
-      buffer.del(tableKey(Table.LogsByAddress, log.address, number, position));
+/**
+ * Where a mined transaction is and its block's receipts, or undefined if it is unknown or not at or
+ * below `head`. The receipt found must carry the hash asked for, so a stale index entry never answers.
+ */
+export async function findMinedTransaction(
+  level: ChainLevel,
+  txHash: Uint8Array,
+  head: bigint,
+): Promise<
+  | {
+      blockNumber: bigint;
+      txIndex: number;
+      blockHash: Uint8Array;
+      receipts: StoredReceipt[];
+      receipt: StoredReceipt;
     }
-  }
+  | undefined
+> {
+  const location = await readTxLocation(level, txHash);
+  if (location === undefined || location.blockNumber > head) return undefined;
+  const record = await readBlockReceipts(level, location.blockNumber);
+  const receipt = record?.receipts[location.txIndex];
+  if (record === undefined || receipt === undefined || !equal(receipt.txHash, txHash)) return undefined;
+  return { ...location, blockHash: record.blockHash, receipts: record.receipts, receipt };
 }
 
 /** Receipts of block `blockNumber` with the block's hash, or undefined if the chain has no such record. */

@@ -4,10 +4,10 @@ import type { ChainEngine } from "./chainEngine.js";
 import { callAt, estimateGas, parseCallParams, stateAt, storageWord } from "./execution.js";
 import { parseLogFilter } from "./logFilter.js";
 import {
+  findMinedTransaction,
   locateReceiptLogs,
   queryLogs,
   readBlockReceipts,
-  readTxLocation,
   type StoredReceipt,
 } from "./receiptStore.js";
 import { invalidParams, ProviderRpcError, parseHexBytes, RpcErrorCode } from "./rpcErrors.js";
@@ -118,31 +118,33 @@ export function createRpcMethods(sequencer: Sequencer): Record<string, RpcMethod
       return quantity(baseFee + baseFee / 8n + 1n);
     },
 
-    eth_getBalance: ([address, block]) =>
-      readState(parseBlockRef(block), async (current, at) => {
-        const account = await (await stateAt(current, at)).getAccount(
-          new Address(parseAddress(address, "address")),
-        );
-        return quantity(account?.balance ?? 0n);
-      }),
-    eth_getTransactionCount: ([address, block]) =>
-      readState(parseBlockRef(block), async (current, at) => {
-        const account = await (await stateAt(current, at)).getAccount(
-          new Address(parseAddress(address, "address")),
-        );
-        return quantity(account?.nonce ?? 0n);
-      }),
-    eth_getCode: ([address, block]) =>
-      readState(parseBlockRef(block), async (current, at) =>
-        bytesToHex(await (await stateAt(current, at)).getCode(new Address(parseAddress(address, "address")))),
-      ),
-    eth_getStorageAt: ([address, slot, block]) =>
-      readState(parseBlockRef(block), async (current, at) => {
-        const position = parseQuantity(slot, "slot");
-        if (position >= 1n << 256n) throw invalidParams("invalid slot: more than 32 bytes");
-        const key = setLengthLeft(bigIntToBytes(position), 32);
-        return storageWord(await stateAt(current, at), new Address(parseAddress(address, "address")), key);
-      }),
+    eth_getBalance: ([address, block]) => {
+      const account = new Address(parseAddress(address, "address"));
+      return readState(parseBlockRef(block), async (current, at) =>
+        quantity((await (await stateAt(current, at)).getAccount(account))?.balance ?? 0n),
+      );
+    },
+    eth_getTransactionCount: ([address, block]) => {
+      const account = new Address(parseAddress(address, "address"));
+      return readState(parseBlockRef(block), async (current, at) =>
+        quantity((await (await stateAt(current, at)).getAccount(account))?.nonce ?? 0n),
+      );
+    },
+    eth_getCode: ([address, block]) => {
+      const account = new Address(parseAddress(address, "address"));
+      return readState(parseBlockRef(block), async (current, at) =>
+        bytesToHex(await (await stateAt(current, at)).getCode(account)),
+      );
+    },
+    eth_getStorageAt: ([address, slot, block]) => {
+      const account = new Address(parseAddress(address, "address"));
+      const position = parseQuantity(slot, "slot");
+      if (position >= 1n << 256n) throw invalidParams("invalid slot: more than 32 bytes");
+      const key = setLengthLeft(bigIntToBytes(position), 32);
+      return readState(parseBlockRef(block), async (current, at) =>
+        storageWord(await stateAt(current, at), account, key),
+      );
+    },
 
     eth_call: ([call, block]) => {
       const params = parseCallParams(call);
@@ -167,36 +169,22 @@ export function createRpcMethods(sequencer: Sequencer): Record<string, RpcMethod
     eth_getBlockTransactionCountByHash: ([hash]) => countAt({ hash: parseHash(hash, "block hash") }),
 
     eth_getTransactionByHash: async ([hash]) => {
-      const location = await readTxLocation(level, parseHash(hash, "transaction hash"));
-      if (location === undefined) return null;
-      const block = await blockByNumber(engine(), location.blockNumber);
-      const tx = block?.transactions[location.txIndex];
+      const current = engine();
+      const txHash = parseHash(hash, "transaction hash");
+      const found = await findMinedTransaction(level, txHash, current.head.header.number);
+      if (found === undefined) return null;
+      const block = await blockByNumber(current, found.blockNumber);
+      const tx = block?.transactions[found.txIndex];
       if (block === undefined || tx === undefined) return null;
-      const record = await readBlockReceipts(level, location.blockNumber);
-      return formatTransaction(tx, {
-        block,
-        index: location.txIndex,
-        receipt: record?.receipts[location.txIndex],
-      });
+      return formatTransaction(tx, { block, index: found.txIndex, receipt: found.receipt });
     },
     eth_getTransactionReceipt: async ([hash]) => {
-      const location = await readTxLocation(level, parseHash(hash, "transaction hash"));
-      if (location === undefined || location.blockNumber > engine().head.header.number) return null;
-      const record = await readBlockReceipts(level, location.blockNumber);
-      const receipt = record?.receipts[location.txIndex];
-      if (record === undefined || receipt === undefined) return null;
-      const position = {
-        blockNumber: location.blockNumber,
-        blockHash: record.blockHash,
-        index: location.txIndex,
-      };
-      const logs = locateReceiptLogs(
-        record.receipts,
-        location.txIndex,
-        location.blockNumber,
-        record.blockHash,
-      );
-      return formatReceipt(receipt, position, logs);
+      const txHash = parseHash(hash, "transaction hash");
+      const found = await findMinedTransaction(level, txHash, engine().head.header.number);
+      if (found === undefined) return null;
+      const { blockNumber, blockHash, txIndex } = found;
+      const logs = locateReceiptLogs(found.receipts, txIndex, blockNumber, blockHash);
+      return formatReceipt(found.receipt, { blockNumber, blockHash, index: txIndex }, logs);
     },
 
     eth_getLogs: async ([value]) => {

@@ -11,7 +11,7 @@ import {
   saveTimeOffset,
 } from "./chainEngine.js";
 import { type ChainLevel, openChainLevel, WriteBuffer } from "./levelStore.js";
-import { putBlockReceipts, readTxLocation, type StoredReceipt } from "./receiptStore.js";
+import { findMinedTransaction, putBlockReceipts, type StoredReceipt } from "./receiptStore.js";
 import {
   executionReverted,
   firstLine,
@@ -76,10 +76,20 @@ export async function openSequencer(options: SequencerOptions): Promise<Sequence
   }
   const queue = createSerialQueue();
   let closed = false;
+  /** Set when the engine could not be rebuilt from disk after a failed block: the chain must be reopened. */
+  let broken: unknown;
+  /** Transactions between decoding and commit; recovery goes to the worker only when there are several. */
+  let inFlight = 0;
 
   const exclusive = <T>(task: (engine: ChainEngine) => Promise<T>): Promise<T> => {
     if (closed) return Promise.reject(new ProviderRpcError(RpcErrorCode.Internal, "chain is closed"));
-    return queue.run(() => task(engine));
+    return queue.run(() => {
+      if (broken !== undefined) {
+        const reason = broken instanceof Error ? broken.message : String(broken);
+        throw new ProviderRpcError(RpcErrorCode.Internal, `chain stopped after a storage failure: ${reason}`);
+      }
+      return task(engine);
+    });
   };
 
   /** Builds, commits and adopts one block; on any failure the in-memory engine is rebuilt from disk. */
@@ -106,8 +116,13 @@ export async function openSequencer(options: SequencerOptions): Promise<Sequence
       engine.head = block;
       return { block, results };
     } catch (error) {
+      // Caches of the VM, trie and blockchain may hold the discarded block: rebuild them from disk.
       buffer.discard();
-      engine = await open();
+      try {
+        engine = await open();
+      } catch (reloadError) {
+        broken = reloadError;
+      }
       throw error;
     }
   };
@@ -120,23 +135,30 @@ export async function openSequencer(options: SequencerOptions): Promise<Sequence
     exclusive,
     async sendRawTransaction(raw) {
       const tx = decodeRawTransaction(raw, engine.common);
-      await recovery.prepare(tx);
+      // Alone, the sender is recovered right here; with other transactions in flight, on the worker, so
+      // that recovery overlaps with their mining.
+      inFlight++;
       let from: Address;
       try {
+        if (inFlight > 1) await recovery.prepare(tx);
         from = tx.getSenderAddress();
       } catch (error) {
+        inFlight--;
         throw invalidParams(`invalid transaction: ${firstLine(error)}`);
       }
       const hash = tx.hash();
       const mined = await exclusive(async (current) => {
         // Re-sending a mined transaction is answered with its hash, so retries are idempotent.
-        if ((await readTxLocation(level, hash)) !== undefined) return undefined;
+        if ((await findMinedTransaction(level, hash, current.head.header.number)) !== undefined)
+          return undefined;
         await checkTransactionAgainstState(tx, from, {
           stateManager: current.stateManager,
           baseFee: current.head.header.calcNextBaseFee(),
           blockGasLimit: options.blockGasLimit,
         });
         return mineBlock([tx], [from]);
+      }).finally(() => {
+        inFlight--;
       });
       const error = mined?.results[0]?.execResult.exceptionError;
       if (mined !== undefined && error?.error === "revert") {
