@@ -23,7 +23,7 @@ export type ContractWrite = {
 /** Sends the transactions of one signing key, one at a time, with its own nonce. */
 export type TxSender = {
   account: Account;
-  /** Simulates (so a revert comes back as a named error), sends, and waits for the receipt. */
+  /** Estimates gas (so a revert comes back as a named error), sends, and waits for the receipt. */
   write(call: ContractWrite): Promise<TransactionReceipt>;
   /** Deploys a contract and returns its receipt (with `contractAddress`). */
   deploy(contract: {
@@ -34,6 +34,9 @@ export type TxSender = {
   /** The nonce the next transaction will use. */
   nextNonce(): Promise<number>;
 };
+
+/** The gas limit is the estimate plus 1/5: state may change between estimate and inclusion on a shared network. */
+const gasHeadroom = 5n;
 
 const nonceErrors =
   /nonce too low|nonce.*(already|has already been used)|already known|replacement transaction/i;
@@ -89,12 +92,16 @@ export function createTxSender(options: {
     account,
     write(call) {
       return serialised(async () => {
-        const { request } = await publicClient
-          .simulateContract({ ...call, account } as Parameters<typeof publicClient.simulateContract>[0])
+        // Estimating executes the call once: a revert comes back decoded by name, and the estimate is the
+        // gas limit, so the transaction is not executed a third time by viem's own estimate.
+        const gas = await publicClient
+          .estimateContractGas({ ...call, account } as Parameters<typeof publicClient.estimateContractGas>[0])
           .catch((error: unknown) => {
             throw decodeChainError(error);
           });
-        return send((n) => walletClient.writeContract({ ...(request as object), nonce: n } as never));
+        return send((n) =>
+          walletClient.writeContract({ ...call, account, gas: gas + gas / gasHeadroom, nonce: n } as never),
+        );
       });
     },
     deploy(contract) {

@@ -1,9 +1,7 @@
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import {
-  type Address,
   bytesToHex,
   concatHex,
-  type Hex,
   hexToBytes,
   keccak256,
   parseEventLogs,
@@ -14,6 +12,7 @@ import {
 } from "viem";
 import { describe, expect, it } from "vitest";
 import { registryAbi } from "../../src/chain/artifacts/index.js";
+import type { DeviceInput } from "../../src/registry/registryClient.js";
 import { admitMembers, type Deployment, Role, setupGridLedger } from "../helpers/deploy.js";
 import { expectRevert } from "../helpers/expectRevert.js";
 
@@ -38,17 +37,6 @@ const Status = { active: 1, suspended: 2, retired: 3 } as const;
 const regionId = (code: string) => keccak256(stringToBytes(code));
 const GD = regionId("CN-GD");
 const ZJ = regionId("CN-ZJ");
-
-type DeviceInput = {
-  scheme: number;
-  publicKey: Hex;
-  owner: Address;
-  regionId: Hex;
-  kind: number;
-  source: number;
-  capacityW: bigint;
-  community: Address;
-};
 
 /** A deterministic 32-byte stand-in for an Ed25519 public key (the registry does not check the curve). */
 const ed25519Key = (i: number) => keccak256(toHex(`device-${i}`));

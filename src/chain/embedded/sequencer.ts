@@ -10,6 +10,7 @@ import {
   openChainEngine,
   saveTimeOffset,
 } from "./chainEngine.js";
+import { loadFastHashes } from "./fastHashes.js";
 import { type ChainLevel, openChainLevel, WriteBuffer } from "./levelStore.js";
 import { findMinedTransaction, putBlockReceipts, type StoredReceipt } from "./receiptStore.js";
 import {
@@ -65,7 +66,8 @@ export async function openSequencer(options: SequencerOptions): Promise<Sequence
   const level = await openChainLevel(options.dataDir);
   const buffer = new WriteBuffer(level);
   const recovery = createSenderRecovery();
-  const open = () => openChainEngine(buffer, { ...options, customCrypto: recovery.customCrypto });
+  const customCrypto = { ...(await loadFastHashes()), ...recovery.customCrypto };
+  const open = () => openChainEngine(buffer, { ...options, customCrypto });
   let engine: ChainEngine;
   try {
     engine = await open();
