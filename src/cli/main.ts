@@ -13,6 +13,11 @@ export function buildProgram(): Command {
     )
     .option("--json", "print data as JSON")
     .option("--node <url>", "HTTP API of the node to talk to (env GRIDLEDGER_NODE_URL)", undefined)
+    .option(
+      "--data-dir <dir>",
+      "the node's data directory (env GRIDLEDGER_DATA_DIR; default .gridledger): its state, and the API token client commands send with writes",
+    )
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError("(run with --help for usage)");
   registerNodeCommands(program);
   registerRegistryCommands(program);

@@ -13,13 +13,19 @@ export function nodeUrlOf(flag: string | undefined): string {
 }
 
 /** Talks to a node like a client to a daemon; API refusals come back as `BaseError`s with the node's code. */
-export function createNodeApi(baseUrl: string): NodeApi {
+export function createNodeApi(
+  baseUrl: string,
+  token: () => Promise<string | undefined> = async () => undefined,
+): NodeApi {
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let response: Response;
+    const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
+    const apiToken = method === "GET" ? undefined : await token();
+    if (apiToken) headers.authorization = `Bearer ${apiToken}`;
     try {
       response = await fetch(`${baseUrl}${path}`, {
         method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
+        headers,
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (cause) {

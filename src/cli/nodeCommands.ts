@@ -10,10 +10,6 @@ type NodeCommandOptions = NodeFlags & InitOptions & { demo?: boolean };
 function nodeOptions(command: Command): Command {
   return command
     .option(
-      "--data-dir <dir>",
-      `where the node keeps its state (env GRIDLEDGER_DATA_DIR; default ${defaults.dataDir})`,
-    )
-    .option(
       "--rpc-url <url>",
       "use this EVM JSON-RPC network instead of the embedded chain (env GRIDLEDGER_RPC_URL)",
     )
@@ -44,7 +40,8 @@ export function registerNodeCommands(program: Command): void {
       .description(
         "create the data directory and the operator key, deploy the contracts and bootstrap the consortium with the operator as first seat holder",
       ),
-  ).action(async (options: NodeCommandOptions, command: Command) => {
+  ).action(async (_options: NodeCommandOptions, command: Command) => {
+    const options = command.optsWithGlobals<NodeCommandOptions>();
     const config = resolveNodeConfig(options);
     const node = await openNode(config, options);
     const summary = {
@@ -75,7 +72,8 @@ export function registerNodeCommands(program: Command): void {
         `embedded chain JSON-RPC port (env GRIDLEDGER_RPC_PORT; default ${defaults.rpcPort}, or a free one if taken)`,
       )
       .option("--demo", "approve the demo provinces CN-GD, CN-ZJ and CN-GS on a new consortium"),
-  ).action(async (options: NodeCommandOptions, command: Command) => {
+  ).action(async (_options: NodeCommandOptions, command: Command) => {
+    const options = command.optsWithGlobals<NodeCommandOptions>();
     const config = resolveNodeConfig(options);
     const node = await startNode(config, options);
     if (options.demo) await seedDemoRegions(node.context);

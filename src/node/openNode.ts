@@ -17,6 +17,7 @@ import { createRegistryClient, type GridContracts, type RegistryClient } from ".
 import { createRegistryIndexer, type RegistryIndexer } from "../registry/registryIndexer.js";
 import { createRegistryStore, type RegistryStore } from "../registry/registryStore.js";
 import { encodeRoles } from "../registry/roles.js";
+import { loadOrCreateApiToken } from "./apiToken.js";
 import { attachContracts, deployContracts } from "./deployContracts.js";
 import { loadOrCreateOperatorKey, type NodeState, readNodeState, writeNodeState } from "./nodeState.js";
 
@@ -61,6 +62,8 @@ export type NodeContext = {
   /** The in-process chain, when the node runs the embedded one. */
   embedded: EmbeddedChain | undefined;
   registry: RegistryClient;
+  /** Token the HTTP API requires for writes (`<dataDir>/api-token`). */
+  apiToken: string;
   store: RegistryStore;
   indexer: RegistryIndexer;
   close(): Promise<void>;
@@ -176,7 +179,9 @@ export async function openNode(config: NodeConfig, init: InitOptions = {}): Prom
       fromBlock: BigInt(state.deployedAtBlock ?? 0),
     });
     await indexer.sync();
+    const apiToken = await loadOrCreateApiToken(config.dataDir);
     return {
+      apiToken,
       config,
       get state() {
         return state;

@@ -2,8 +2,10 @@ import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { NodeContext } from "../node/openNode.js";
 import { registerChainRoutes } from "./chainRoutes.js";
+import { registerGovernanceRoutes } from "./governanceRoutes.js";
 import { handleError } from "./httpErrors.js";
 import { registerRegistryRoutes } from "./registryRoutes.js";
+import { requireToken } from "./requireToken.js";
 
 /** What the HTTP API needs from the node; `rpcUrl` is where the chain's JSON-RPC is reachable. */
 export type ServerContext = Pick<
@@ -11,6 +13,8 @@ export type ServerContext = Pick<
   "chainId" | "contracts" | "db" | "client" | "registry" | "store" | "indexer"
 > & {
   rpcUrl: () => string | undefined;
+  /** When set, requests other than GET need `Authorization: Bearer <apiToken>` (routes may opt out with `config: { public: true }`). */
+  apiToken?: string | undefined;
 };
 
 /** Builds the node's HTTP API (fastify) with its OpenAPI document at `/openapi.json`. */
@@ -31,8 +35,11 @@ export async function createServer(
     },
   });
   app.setErrorHandler(handleError);
+  const { apiToken } = context;
+  if (apiToken !== undefined) app.addHook("onRequest", requireToken(apiToken));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   registerChainRoutes(app, context);
   registerRegistryRoutes(app, context);
+  registerGovernanceRoutes(app, context);
   return app;
 }

@@ -4,6 +4,7 @@ import { decodeChainError } from "../chain/decodeRevert.js";
 import { BaseError } from "../core/errors.js";
 
 const statusRules: [RegExp, number][] = [
+  [/^API_UNAUTHORISED$/, 401],
   [/NOT_FOUND$|_UNKNOWN_(REGION|DEVICE|PROPOSAL)$/, 404],
   [/_NOT_(AUTHORISED|SEAT_HOLDER|FOUNDER|CONSORTIUM|MEMBER)$|_UNAUTHORISED$/, 403],
   [/_(EXISTS|ALREADY_[A-Z_]+|NOT_ACTIVE|RETIRED|QUORUM_NOT_REACHED|LAST_SEAT)$/, 409],

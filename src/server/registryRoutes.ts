@@ -3,116 +3,10 @@ import type { Hex } from "viem";
 import { BaseError } from "../core/errors.js";
 import { type DeviceRequest, parseDeviceRequest } from "../registry/deviceInput.js";
 import { encodeDeviceStatus } from "../registry/deviceTypes.js";
-import { type ProposalInput, proposalKinds } from "../registry/proposals.js";
+import type { ProposalInput } from "../registry/proposals.js";
 import { normaliseRegionCode } from "../registry/regionCode.js";
-import { roleNames } from "../registry/roles.js";
 import type { ServerContext } from "./createServer.js";
-
-const str = { type: "string" } as const;
-const organisation = {
-  type: "object",
-  properties: {
-    address: str,
-    name: str,
-    roles: { type: "array", items: str },
-    seat: { type: "boolean" },
-    active: { type: "boolean" },
-  },
-} as const;
-const region = {
-  type: "object",
-  properties: {
-    code: str,
-    regionId: str,
-    nameZh: str,
-    nameEn: str,
-    operator: str,
-    intervalSeconds: { type: "integer" },
-  },
-} as const;
-const device = {
-  type: "object",
-  properties: {
-    deviceId: str,
-    scheme: str,
-    publicKey: str,
-    owner: str,
-    region: { type: "string", nullable: true },
-    regionId: str,
-    kind: str,
-    source: str,
-    capacityW: str,
-    status: str,
-    community: { type: "string", nullable: true },
-  },
-} as const;
-const proposal = {
-  type: "object",
-  properties: {
-    id: str,
-    kind: str,
-    proposer: str,
-    createdAt: { type: "integer" },
-    deadline: { type: "integer" },
-    forVotes: { type: "integer" },
-    againstVotes: { type: "integer" },
-    state: str,
-    description: str,
-  },
-} as const;
-const outcome = {
-  type: "object",
-  properties: {
-    proposalId: str,
-    executed: { type: "boolean" },
-    txHash: str,
-    blockNumber: { type: "integer" },
-  },
-} as const;
-const deviceRequest = {
-  type: "object",
-  required: ["region", "kind", "publicKey"],
-  properties: {
-    region: { type: "string", description: "region code, e.g. CN-GD" },
-    kind: {
-      type: "string",
-      enum: ["consumption", "generation", "bidirectional", "ev-charger", "storage", "feeder"],
-    },
-    scheme: { type: "string", enum: ["ed25519", "secp256k1"], default: "ed25519" },
-    publicKey: { type: "string", description: "hex, or PEM SubjectPublicKeyInfo" },
-    source: {
-      type: "string",
-      enum: ["none", "solar", "wind", "hydro", "coal", "gas", "nuclear", "biomass", "other"],
-    },
-    capacityW: {
-      anyOf: [
-        { type: "string", pattern: "^[0-9]+$" },
-        { type: "integer", minimum: 0 },
-      ],
-    },
-    owner: str,
-    community: str,
-  },
-} as const;
-const proposalRequest = {
-  type: "object",
-  required: ["kind"],
-  properties: {
-    kind: { type: "string", enum: Object.keys(proposalKinds) },
-    description: str,
-    address: str,
-    name: str,
-    roles: { anyOf: [str, { type: "array", items: { type: "string", enum: roleNames } }] },
-    seat: { type: "boolean" },
-    role: { type: "string", enum: roleNames },
-    code: str,
-    nameZh: str,
-    nameEn: str,
-    operator: str,
-    intervalSeconds: { type: "integer" },
-    value: { anyOf: [str, { type: "integer" }] },
-  },
-} as const;
+import { device, deviceRequest, organisation, outcome, region, str } from "./registrySchemas.js";
 
 function notFound(what: string, key: string): BaseError {
   return new BaseError(`REGISTRY_${what.toUpperCase()}_NOT_FOUND`, `no ${what} "${key}" is registered`, {
@@ -120,14 +14,7 @@ function notFound(what: string, key: string): BaseError {
   });
 }
 
-function proposalId(text: string): bigint {
-  if (!/^[0-9]{1,30}$/.test(text)) {
-    throw new BaseError("REQUEST_INVALID", `proposal id must be a whole number, got "${text}"`);
-  }
-  return BigInt(text);
-}
-
-/** Regions, organisations, devices and governance proposals. */
+/** Regions, organisations and devices. */
 export function registerRegistryRoutes(app: FastifyInstance, context: ServerContext): void {
   const { store, indexer, registry } = context;
 
@@ -376,90 +263,6 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
       );
       await indexer.sync();
       return { deviceId: id, ...result };
-    },
-  );
-
-  app.get(
-    "/v1/governance",
-    {
-      schema: {
-        summary: "Seats, quorum and voting period",
-        tags: ["governance"],
-      },
-    },
-    async () => registry.governance(),
-  );
-
-  app.get(
-    "/v1/proposals",
-    {
-      schema: {
-        summary: "Governance proposals, newest first, with live vote counts and state",
-        tags: ["governance"],
-        response: { 200: { type: "object", properties: { proposals: { type: "array", items: proposal } } } },
-      },
-    },
-    async () => ({ proposals: await registry.listProposals() }),
-  );
-
-  app.get(
-    "/v1/proposals/:id",
-    { schema: { summary: "One proposal", tags: ["governance"], response: { 200: proposal } } },
-    async (request) => registry.readProposal(proposalId((request.params as { id: string }).id)),
-  );
-
-  app.post(
-    "/v1/proposals",
-    {
-      schema: {
-        summary:
-          "Propose a change; the proposer's vote counts for it, and it executes once more than the quorum of seats agree",
-        tags: ["governance"],
-        body: proposalRequest,
-        response: { 200: outcome },
-      },
-    },
-    async (request) => {
-      const body = request.body as ProposalInput & { description?: string };
-      const result = await registry.propose(body, body.description ?? body.kind);
-      await indexer.sync();
-      return result;
-    },
-  );
-
-  app.post(
-    "/v1/proposals/:id/votes",
-    {
-      schema: {
-        summary: "Vote on a proposal as this node's organisation",
-        tags: ["governance"],
-        body: { type: "object", required: ["support"], properties: { support: { type: "boolean" } } },
-        response: { 200: outcome },
-      },
-    },
-    async (request) => {
-      const result = await registry.vote(
-        proposalId((request.params as { id: string }).id),
-        (request.body as { support: boolean }).support,
-      );
-      await indexer.sync();
-      return result;
-    },
-  );
-
-  app.post(
-    "/v1/proposals/:id/execute",
-    {
-      schema: {
-        summary: "Execute a proposal that has reached the quorum",
-        tags: ["governance"],
-        response: { 200: outcome },
-      },
-    },
-    async (request) => {
-      const result = await registry.execute(proposalId((request.params as { id: string }).id));
-      await indexer.sync();
-      return result;
     },
   );
 }

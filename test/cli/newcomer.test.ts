@@ -14,7 +14,8 @@ describe("a newcomer's first node, through the CLI", () => {
   let node: NodeProcess | undefined;
   let port: number;
   let rpcPort: number;
-  const cli = (...args: string[]) => runCli(["--node", `http://127.0.0.1:${port}`, ...args]);
+  const cli = (...args: string[]) =>
+    runCli(["--node", `http://127.0.0.1:${port}`, "--data-dir", dataDir, ...args]);
   const start = () =>
     startNodeProcess(["--data-dir", dataDir, "--port", String(port), "--rpc-port", String(rpcPort)]);
 

@@ -16,7 +16,12 @@ describe("the node's HTTP API", () => {
   let app: FastifyInstance;
   let cleanup: () => Promise<void>;
   const post = async (url: string, payload: unknown) => {
-    const res = await app.inject({ method: "POST", url, payload: payload as object });
+    const res = await app.inject({
+      method: "POST",
+      url,
+      payload: payload as object,
+      headers: { authorization: `Bearer ${node.apiToken}` },
+    });
     return { status: res.statusCode, body: res.json() };
   };
   const get = async (url: string) => {
@@ -36,6 +41,22 @@ describe("the node's HTTP API", () => {
     await app.close();
     await node.close();
     await cleanup();
+  });
+
+  it("refuses a write without the node's API token, and one with a wrong token", async () => {
+    const body = { code: "CN-ZJ", nameZh: "浙江省", nameEn: "Zhejiang" };
+    const missing = await app.inject({ method: "POST", url: "/v1/regions", payload: body });
+    expect(missing.statusCode).toBe(401);
+    expect(missing.json().error.code).toBe("API_UNAUTHORISED");
+    const wrong = await app.inject({
+      method: "POST",
+      url: "/v1/regions",
+      payload: body,
+      headers: { authorization: "Bearer not-the-token" },
+    });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().error.message).toMatch(/does not match/);
+    expect((await get("/v1/regions?search=zhejiang")).body.regions).toEqual([]);
   });
 
   it("reports health with the chain and database it uses", async () => {
@@ -120,7 +141,7 @@ describe("the node's HTTP API", () => {
     const res = await app.inject({
       method: "POST",
       url: "/v1/devices",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${node.apiToken}` },
       payload: "{not json",
     });
     expect(res.statusCode).toBe(400);

@@ -1,0 +1,33 @@
+// Public API of the GridLedger package. Everything a collector, simulator or another service may use
+// is re-exported here, and only here.
+export { consortiumAbi, consortiumBytecode, registryAbi, registryBytecode } from "./chain/artifacts/index.js";
+export { type ChainClient, type ChainEndpoint, createChainClient } from "./chain/chainClient.js";
+export { decodeChainError, errorCodeOf } from "./chain/decodeRevert.js";
+export {
+  createEmbeddedChain,
+  type EmbeddedChain,
+  type EmbeddedChainOptions,
+  serveJsonRpc,
+} from "./chain/embedded/index.js";
+export { type NodeConfig, resolveNodeConfig } from "./core/config.js";
+export { BaseError, isBaseError } from "./core/errors.js";
+export { type Database, type DatabaseOptions, openDatabase } from "./db/database.js";
+export { type InitOptions, type NodeContext, openNode } from "./node/openNode.js";
+export { type RunningNode, startNode } from "./node/startNode.js";
+export { type DeviceRequest, parseDeviceRequest } from "./registry/deviceInput.js";
+export {
+  type DeviceKind,
+  type DeviceStatus,
+  deviceKinds,
+  deviceStatuses,
+  type EnergySource,
+  energySources,
+  type SignatureScheme,
+  signatureSchemes,
+} from "./registry/deviceTypes.js";
+export { type ProposalInput, proposalKinds } from "./registry/proposals.js";
+export { deviceIdOf, parsePublicKey } from "./registry/publicKey.js";
+export { normaliseRegionCode, regionIdOf } from "./registry/regionCode.js";
+export { createRegistryClient, type DeviceInput, type GridContracts } from "./registry/registryClient.js";
+export { decodeRoles, encodeRoles, type RoleName, roleNames } from "./registry/roles.js";
+export { createServer } from "./server/createServer.js";

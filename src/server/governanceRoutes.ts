@@ -1,0 +1,101 @@
+import type { FastifyInstance } from "fastify";
+import { BaseError } from "../core/errors.js";
+import type { ProposalInput } from "../registry/proposals.js";
+import type { ServerContext } from "./createServer.js";
+import { outcome, proposal, proposalRequest } from "./registrySchemas.js";
+
+function proposalId(text: string): bigint {
+  if (!/^[0-9]{1,30}$/.test(text)) {
+    throw new BaseError("REQUEST_INVALID", `proposal id must be a whole number, got "${text}"`);
+  }
+  return BigInt(text);
+}
+
+/** Governance: seats and quorum, proposals, votes and execution. */
+export function registerGovernanceRoutes(app: FastifyInstance, context: ServerContext): void {
+  const { indexer, registry } = context;
+
+  app.get(
+    "/v1/governance",
+    {
+      schema: {
+        summary: "Seats, quorum and voting period",
+        tags: ["governance"],
+      },
+    },
+    async () => registry.governance(),
+  );
+
+  app.get(
+    "/v1/proposals",
+    {
+      schema: {
+        summary: "Governance proposals, newest first, with live vote counts and state",
+        tags: ["governance"],
+        response: { 200: { type: "object", properties: { proposals: { type: "array", items: proposal } } } },
+      },
+    },
+    async () => ({ proposals: await registry.listProposals() }),
+  );
+
+  app.get(
+    "/v1/proposals/:id",
+    { schema: { summary: "One proposal", tags: ["governance"], response: { 200: proposal } } },
+    async (request) => registry.readProposal(proposalId((request.params as { id: string }).id)),
+  );
+
+  app.post(
+    "/v1/proposals",
+    {
+      schema: {
+        summary:
+          "Propose a change; the proposer's vote counts for it, and it executes once more than the quorum of seats agree",
+        tags: ["governance"],
+        body: proposalRequest,
+        response: { 200: outcome },
+      },
+    },
+    async (request) => {
+      const body = request.body as ProposalInput & { description?: string };
+      const result = await registry.propose(body, body.description ?? body.kind);
+      await indexer.sync();
+      return result;
+    },
+  );
+
+  app.post(
+    "/v1/proposals/:id/votes",
+    {
+      schema: {
+        summary: "Vote on a proposal as this node's organisation",
+        tags: ["governance"],
+        body: { type: "object", required: ["support"], properties: { support: { type: "boolean" } } },
+        response: { 200: outcome },
+      },
+    },
+    async (request) => {
+      const result = await registry.vote(
+        proposalId((request.params as { id: string }).id),
+        (request.body as { support: boolean }).support,
+      );
+      await indexer.sync();
+      return result;
+    },
+  );
+
+  app.post(
+    "/v1/proposals/:id/execute",
+    {
+      schema: {
+        summary: "Execute a proposal that has reached the quorum",
+        tags: ["governance"],
+        response: { 200: outcome },
+      },
+    },
+    async (request) => {
+      const result = await registry.execute(proposalId((request.params as { id: string }).id));
+      await indexer.sync();
+      return result;
+    },
+  );
+}

@@ -1,0 +1,111 @@
+import { proposalKinds } from "../registry/proposals.js";
+import { roleNames } from "../registry/roles.js";
+
+// JSON schemas of the registry and governance endpoints: fastify validates requests against them and
+// @fastify/swagger publishes them in /openapi.json.
+
+export const str = { type: "string" } as const;
+export const organisation = {
+  type: "object",
+  properties: {
+    address: str,
+    name: str,
+    roles: { type: "array", items: str },
+    seat: { type: "boolean" },
+    active: { type: "boolean" },
+  },
+} as const;
+export const region = {
+  type: "object",
+  properties: {
+    code: str,
+    regionId: str,
+    nameZh: str,
+    nameEn: str,
+    operator: str,
+    intervalSeconds: { type: "integer" },
+  },
+} as const;
+export const device = {
+  type: "object",
+  properties: {
+    deviceId: str,
+    scheme: str,
+    publicKey: str,
+    owner: str,
+    region: { type: "string", nullable: true },
+    regionId: str,
+    kind: str,
+    source: str,
+    capacityW: str,
+    status: str,
+    community: { type: "string", nullable: true },
+  },
+} as const;
+export const proposal = {
+  type: "object",
+  properties: {
+    id: str,
+    kind: str,
+    proposer: str,
+    createdAt: { type: "integer" },
+    deadline: { type: "integer" },
+    forVotes: { type: "integer" },
+    againstVotes: { type: "integer" },
+    state: str,
+    description: str,
+  },
+} as const;
+export const outcome = {
+  type: "object",
+  properties: {
+    proposalId: str,
+    executed: { type: "boolean" },
+    txHash: str,
+    blockNumber: { type: "integer" },
+  },
+} as const;
+export const deviceRequest = {
+  type: "object",
+  required: ["region", "kind", "publicKey"],
+  properties: {
+    region: { type: "string", description: "region code, e.g. CN-GD" },
+    kind: {
+      type: "string",
+      enum: ["consumption", "generation", "bidirectional", "ev-charger", "storage", "feeder"],
+    },
+    scheme: { type: "string", enum: ["ed25519", "secp256k1"], default: "ed25519" },
+    publicKey: { type: "string", description: "hex, or PEM SubjectPublicKeyInfo" },
+    source: {
+      type: "string",
+      enum: ["none", "solar", "wind", "hydro", "coal", "gas", "nuclear", "biomass", "other"],
+    },
+    capacityW: {
+      anyOf: [
+        { type: "string", pattern: "^[0-9]+$" },
+        { type: "integer", minimum: 0 },
+      ],
+    },
+    owner: str,
+    community: str,
+  },
+} as const;
+export const proposalRequest = {
+  type: "object",
+  required: ["kind"],
+  properties: {
+    kind: { type: "string", enum: Object.keys(proposalKinds) },
+    description: str,
+    address: str,
+    name: str,
+    roles: { anyOf: [str, { type: "array", items: { type: "string", enum: roleNames } }] },
+    seat: { type: "boolean" },
+    role: { type: "string", enum: roleNames },
+    code: str,
+    nameZh: str,
+    nameEn: str,
+    operator: str,
+    intervalSeconds: { type: "integer" },
+    value: { anyOf: [str, { type: "integer" }] },
+  },
+} as const;
