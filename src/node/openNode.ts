@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { Address, Hex } from "viem";
+import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { mnemonicToAccount, privateKeyToAddress } from "viem/accounts";
 import {
   type ChainClient,
@@ -157,7 +157,13 @@ export async function openNode(config: NodeConfig, init: InitOptions = {}): Prom
     if (state.contracts.Consortium && state.contracts.Registry) {
       contracts = await attachContracts(client, state.contracts.Consortium);
     } else if (attachTo !== undefined) {
-      contracts = await attachContracts(client, attachTo as Address);
+      if (!isAddress(attachTo, { strict: false })) {
+        throw new BaseError(
+          "NODE_INVALID_ADDRESS",
+          `--consortium must be a contract address, got "${attachTo}"`,
+        );
+      }
+      contracts = await attachContracts(client, getAddress(attachTo));
       await save({ ...state, contracts, deployedAtBlock: 0 });
     } else {
       await requireFunds(client, operator);
