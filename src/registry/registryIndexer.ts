@@ -23,6 +23,7 @@ export function createRegistryIndexer(options: {
 }) {
   const { db, publicClient, contracts } = options;
   let running: Promise<bigint> | undefined;
+  let queued: Promise<bigint> | undefined;
 
   async function syncedBlock(): Promise<bigint> {
     const { rows } = await db.query<{ block_number: string }>(
@@ -57,13 +58,29 @@ export function createRegistryIndexer(options: {
     return latest;
   }
 
+  function start(): Promise<bigint> {
+    running = syncOnce().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
   return {
-    /** Indexes every block up to the chain's latest; returns that block number. */
+    /**
+     * Indexes every block up to the chain's latest as of this call; returns that block number. Runs one
+     * at a time: a call made while a run is under way waits for the next run (shared by all such calls),
+     * so a write's block is always indexed when the sync called after it returns.
+     */
     sync(): Promise<bigint> {
-      running ??= syncOnce().finally(() => {
-        running = undefined;
-      });
-      return running;
+      if (queued) return queued;
+      if (!running) return start();
+      queued = running
+        .catch(() => undefined)
+        .then(() => {
+          queued = undefined;
+          return start();
+        });
+      return queued;
     },
     syncedBlock,
   };
