@@ -75,7 +75,9 @@ export function registerNodeCommands(program: Command): void {
   ).action(async (_options: NodeCommandOptions, command: Command) => {
     const options = command.optsWithGlobals<NodeCommandOptions>();
     const config = resolveNodeConfig(options);
-    const node = await startNode(config, options);
+    // Warnings and errors (e.g. an internal error behind a 500) go to stderr as JSON lines; stdout
+    // stays for what the command prints.
+    const node = await startNode(config, options, { logger: { level: "warn", stream: process.stderr } });
     if (options.demo) await seedDemoRegions(node.context);
     const info = {
       api: node.apiUrl,

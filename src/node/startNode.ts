@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { serveJsonRpc } from "../chain/embedded/index.js";
 import type { NodeConfig } from "../core/config.js";
 import { listenWithFallback } from "../core/ports.js";
@@ -23,7 +23,7 @@ export type RunningNode = {
 export async function startNode(
   config: NodeConfig,
   init: InitOptions = {},
-  options: { logger?: boolean } = {},
+  options: { logger?: FastifyServerOptions["logger"] } = {},
 ): Promise<RunningNode> {
   const context = await openNode(config, init);
   const closers: (() => Promise<void>)[] = [context.close];

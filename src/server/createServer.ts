@@ -1,5 +1,5 @@
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { NodeContext } from "../node/openNode.js";
 import { registerChainRoutes } from "./chainRoutes.js";
 import { registerGovernanceRoutes } from "./governanceRoutes.js";
@@ -20,7 +20,7 @@ export type ServerContext = Pick<
 /** Builds the node's HTTP API (fastify) with its OpenAPI document at `/openapi.json`. */
 export async function createServer(
   context: ServerContext,
-  options: { logger?: boolean } = {},
+  options: { logger?: FastifyServerOptions["logger"] } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024 * 1024 });
   await app.register(swagger, {
