@@ -15,7 +15,9 @@ describe("the embedded database under kill -9", () => {
   it("keeps every row it acknowledged when its process is killed mid-stream", async () => {
     const { dir, cleanup } = await tempDir();
     cleanups.push(cleanup);
-    const child = spawn(process.execPath, ["--import", "tsx", fixture, dir], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", fixture, dir], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let acked = 0;
     let stderr = "";
     child.stderr.on("data", (chunk) => {
