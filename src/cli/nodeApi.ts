@@ -46,13 +46,12 @@ export function createNodeApi(
       const error = (
         payload as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }
       )?.error;
-      throw new BaseError(
-        error?.code ?? `HTTP_${response.status}`,
-        error?.message ?? `${method} ${path} answered ${response.status}`,
-        {
-          details: error?.details ?? {},
-        },
-      );
+      const code = error?.code ?? `HTTP_${response.status}`;
+      let message = error?.message ?? `${method} ${path} answered ${response.status}`;
+      if (code === "API_UNAUTHORISED") {
+        message = `${baseUrl} refused the write: ${message}. Run the command with --data-dir <the node's data directory>, or set GRIDLEDGER_API_TOKEN`;
+      }
+      throw new BaseError(code, message, { details: error?.details ?? {} });
     }
     return payload as T;
   }

@@ -117,6 +117,26 @@ describe("a newcomer's first node, through the CLI", () => {
     expect(badKey.stderr).toMatch(
       /an ed25519 public key has 32 bytes, got 2 \[REGISTRY_INVALID_PUBLIC_KEY\]/,
     );
+    const elsewhere = await tempDir();
+    const noToken = await runCli([
+      "--node",
+      `http://127.0.0.1:${port}`,
+      "--data-dir",
+      elsewhere.dir,
+      "region",
+      "add",
+      "--code",
+      "CN-HN",
+      "--name-zh",
+      "湖南省",
+      "--name-en",
+      "Hunan",
+    ]);
+    await elsewhere.cleanup();
+    expect(noToken.code).not.toBe(0);
+    expect(noToken.stderr).toMatch(
+      /refused the write: .*Run the command with --data-dir .*\[API_UNAUTHORISED\]/,
+    );
     const noNode = await runCli(["--node", "http://127.0.0.1:9", "region", "list"]);
     expect(noNode.code).not.toBe(0);
     expect(noNode.stderr).toMatch(
