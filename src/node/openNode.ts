@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Address, getAddress, type Hex, isAddress } from "viem";
-import { mnemonicToAccount, privateKeyToAddress } from "viem/accounts";
+import { privateKeyToAddress } from "viem/accounts";
 import {
   type ChainClient,
   type ChainEndpoint,
@@ -44,12 +44,22 @@ const genesisBalance = 10n ** 24n;
 
 /**
  * The development accounts funded on the embedded chain besides the operator: the first ten of the
- * well-known test mnemonic that Foundry's anvil and Hardhat also fund, so `cast send` works out of the box.
+ * well-known test mnemonic "test test … junk" that Foundry's anvil and Hardhat also fund, so `cast send`
+ * works out of the box. Listed rather than derived: deriving costs most of a second at every start
+ * (test/node/devAccounts.test.ts checks the list against the mnemonic).
  */
-export function devAccounts(): Address[] {
-  const mnemonic = "test test test test test test test test test test test junk";
-  return Array.from({ length: 10 }, (_, i) => mnemonicToAccount(mnemonic, { addressIndex: i }).address);
-}
+export const devAccounts: readonly Address[] = [
+  "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+  "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+  "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+  "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+  "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+  "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+  "0x976EA74026E726554dB657fA54763abd0C3a0aa9",
+  "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955",
+  "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f",
+  "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720",
+];
 
 /** A node's open resources: database, chain, contracts and the registry on top. */
 export type NodeContext = {
@@ -118,7 +128,7 @@ export async function openNode(config: NodeConfig, init: InitOptions = {}): Prom
       embedded = await createEmbeddedChain({
         dataDir: join(config.dataDir, "chain"),
         chainId,
-        genesisAccounts: [operator, ...devAccounts()].map((address) => ({
+        genesisAccounts: [operator, ...devAccounts].map((address) => ({
           address,
           balance: genesisBalance,
         })),
