@@ -1,6 +1,7 @@
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { type Address, getAddress, isAddress, zeroAddress } from "viem";
+import { type Address, zeroAddress } from "viem";
 import { BaseError } from "../core/errors.js";
+import { parseAddress } from "./address.js";
 import {
   type DeviceKind,
   encodeDeviceKind,
@@ -31,17 +32,7 @@ export type DeviceRequest = {
 };
 
 function optionalAddress(value: string | undefined, field: string, fallback: Address): Address {
-  if (value === undefined || value === "") return fallback;
-  if (!isAddress(value, { strict: false })) {
-    throw new BaseError(
-      "REGISTRY_INVALID_ADDRESS",
-      `${field} must be a 20-byte hex address, got "${value}"`,
-      {
-        details: { field, value },
-      },
-    );
-  }
-  return getAddress(value);
+  return value === undefined || value === "" ? fallback : parseAddress(value, field);
 }
 
 /**

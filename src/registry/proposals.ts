@@ -1,5 +1,6 @@
-import { type Address, getAddress, isAddress, stringToHex } from "viem";
+import { type Address, stringToHex } from "viem";
 import { BaseError } from "../core/errors.js";
+import { parseAddress } from "./address.js";
 import { normaliseRegionCode } from "./regionCode.js";
 import { encodeRole, encodeRoles } from "./roles.js";
 
@@ -36,19 +37,6 @@ export type ProposalInput =
 /** The contract call a proposal turns into: `Consortium.<functionName>(...args, description)`. */
 export type ProposalCall = { functionName: string; args: readonly unknown[] };
 
-function address(value: unknown, field: string): Address {
-  if (typeof value !== "string" || !isAddress(value, { strict: false })) {
-    throw new BaseError(
-      "REGISTRY_INVALID_ADDRESS",
-      `${field} must be a 20-byte hex address, got "${String(value)}"`,
-      {
-        details: { field, value },
-      },
-    );
-  }
-  return getAddress(value);
-}
-
 function text(value: unknown, field: string): string {
   if (typeof value !== "string" || value.trim() === "") {
     throw new BaseError("REGISTRY_MISSING_FIELD", `${field} is required`, { details: { field } });
@@ -76,19 +64,19 @@ export function proposalCall(input: ProposalInput, defaultOperator: Address): Pr
       return {
         functionName: "proposeAdmitMember",
         args: [
-          address(input.address, "address"),
+          parseAddress(input.address, "address"),
           text(input.name, "name"),
           encodeRoles(input.roles),
           !!input.seat,
         ],
       };
     case "remove-member":
-      return { functionName: "proposeRemoveMember", args: [address(input.address, "address")] };
+      return { functionName: "proposeRemoveMember", args: [parseAddress(input.address, "address")] };
     case "grant-role":
     case "revoke-role":
       return {
         functionName: input.kind === "grant-role" ? "proposeGrantRole" : "proposeRevokeRole",
-        args: [address(input.address, "address"), encodeRole(text(input.role, "role"))],
+        args: [parseAddress(input.address, "address"), encodeRole(text(input.role, "role"))],
       };
     case "approve-region": {
       const interval = input.intervalSeconds ?? 900;
@@ -105,7 +93,7 @@ export function proposalCall(input: ProposalInput, defaultOperator: Address): Pr
           normaliseRegionCode(text(input.code, "code")),
           text(input.nameZh, "nameZh"),
           text(input.nameEn, "nameEn"),
-          input.operator === undefined ? defaultOperator : address(input.operator, "operator"),
+          input.operator === undefined ? defaultOperator : parseAddress(input.operator, "operator"),
           interval,
         ],
       };

@@ -165,6 +165,15 @@ export function createRegistryStore(db: Queryable) {
       return { devices: rows.map(deviceView), total: Number(count.rows[0]?.n ?? 0) };
     },
 
+    /** Which of these device ids are registered already (one query, however many ids). */
+    async registeredDeviceIds(deviceIds: string[]): Promise<Set<string>> {
+      const { rows } = await db.query<{ device_id: string }>(
+        "select device_id from devices where device_id = any($1::text[])",
+        [deviceIds.map((id) => id.toLowerCase())],
+      );
+      return new Set(rows.map((r) => r.device_id));
+    },
+
     async getDevice(deviceId: string): Promise<DeviceView | undefined> {
       const { rows } = await db.query<DeviceRow>(`${deviceSelect} where d.device_id = $1`, [
         deviceId.toLowerCase(),

@@ -39,7 +39,8 @@ export async function createServer(
   if (apiToken !== undefined) app.addHook("onRequest", requireToken(apiToken));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   registerChainRoutes(app, context);
-  registerRegistryRoutes(app, context);
+  // Encapsulated, so the registry routes' index-sync hook applies to them alone.
+  await app.register(async (scope) => registerRegistryRoutes(scope, context));
   registerGovernanceRoutes(app, context);
   return app;
 }

@@ -13,7 +13,7 @@ function proposalId(text: string): bigint {
 
 /** Governance: seats and quorum, proposals, votes and execution. */
 export function registerGovernanceRoutes(app: FastifyInstance, context: ServerContext): void {
-  const { indexer, registry } = context;
+  const { registry } = context;
 
   app.get(
     "/v1/governance",
@@ -57,9 +57,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
     },
     async (request) => {
       const body = request.body as ProposalInput & { description?: string };
-      const result = await registry.propose(body, body.description ?? body.kind);
-      await indexer.sync();
-      return result;
+      return registry.propose(body, body.description ?? body.kind);
     },
   );
 
@@ -74,12 +72,10 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
       },
     },
     async (request) => {
-      const result = await registry.vote(
+      return registry.vote(
         proposalId((request.params as { id: string }).id),
         (request.body as { support: boolean }).support,
       );
-      await indexer.sync();
-      return result;
     },
   );
 
@@ -93,9 +89,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
       },
     },
     async (request) => {
-      const result = await registry.execute(proposalId((request.params as { id: string }).id));
-      await indexer.sync();
-      return result;
+      return registry.execute(proposalId((request.params as { id: string }).id));
     },
   );
 }

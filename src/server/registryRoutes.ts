@@ -8,6 +8,15 @@ import { normaliseRegionCode } from "../registry/regionCode.js";
 import type { ServerContext } from "./createServer.js";
 import { device, deviceRequest, organisation, outcome, region, str } from "./registrySchemas.js";
 
+/** A deviceId from a path: 32 bytes of hex, with or without 0x, any case; lower-cased with 0x. */
+function deviceIdParam(raw: string): Hex {
+  const id = (raw.startsWith("0x") ? raw : `0x${raw}`).toLowerCase() as Hex;
+  if (!/^0x[0-9a-f]{64}$/.test(id)) {
+    throw new BaseError("REQUEST_INVALID", `deviceId must be 32 bytes of hex, got "${raw}"`);
+  }
+  return id;
+}
+
 function notFound(what: string, key: string): BaseError {
   return new BaseError(`REGISTRY_${what.toUpperCase()}_NOT_FOUND`, `no ${what} "${key}" is registered`, {
     details: { [what]: key },
@@ -17,6 +26,11 @@ function notFound(what: string, key: string): BaseError {
 /** Regions, organisations and devices. */
 export function registerRegistryRoutes(app: FastifyInstance, context: ServerContext): void {
   const { store, indexer, registry } = context;
+  // Every route here reads the registry index: bring it up to the chain's latest block first. A write's
+  // own block is indexed by the sync in front of the next request.
+  app.addHook("preHandler", async () => {
+    await indexer.sync();
+  });
 
   /** Resolves a region code to its id from the index, refusing unknown regions by name. */
   async function regionIdLookup(codes: string[]): Promise<(code: string) => Hex> {
@@ -51,7 +65,6 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
       },
     },
     async (request) => {
-      await indexer.sync();
       return { regions: await store.listRegions((request.query as { search?: string }).search) };
     },
   );
@@ -60,7 +73,6 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
     "/v1/regions/:region",
     { schema: { summary: "A region by code or regionId", tags: ["registry"], response: { 200: region } } },
     async (request) => {
-      await indexer.sync();
       const key = (request.params as { region: string }).region;
       return (await store.getRegion(key)) ?? Promise.reject(notFound("region", key));
     },
@@ -92,12 +104,10 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
       const body = request.body as Omit<ProposalInput & { kind: "approve-region" }, "kind"> & {
         description?: string;
       };
-      const result = await registry.propose(
+      return registry.propose(
         { kind: "approve-region", ...body },
         body.description ?? `approve region ${body.code}`,
       );
-      await indexer.sync();
-      return result;
     },
   );
 
@@ -117,7 +127,6 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
       },
     },
     async (request) => {
-      await indexer.sync();
       return {
         organisations: await store.listOrganisations({
           includeInactive: (request.query as { all?: boolean }).all,
@@ -132,7 +141,6 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
       schema: { summary: "An organisation by address", tags: ["registry"], response: { 200: organisation } },
     },
     async (request) => {
-      await indexer.sync();
       const key = (request.params as { address: string }).address;
       return (await store.getOrganisation(key)) ?? Promise.reject(notFound("organisation", key));
     },
@@ -163,7 +171,6 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
       },
     },
     async (request) => {
-      await indexer.sync();
       const q = request.query as {
         region?: string;
         owner?: string;
@@ -180,12 +187,8 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
     "/v1/devices/:deviceId",
     { schema: { summary: "A device by deviceId", tags: ["registry"], response: { 200: device } } },
     async (request) => {
-      await indexer.sync();
       const key = (request.params as { deviceId: string }).deviceId;
-      return (
-        (await store.getDevice(key.startsWith("0x") ? key : `0x${key}`)) ??
-        Promise.reject(notFound("device", key))
-      );
+      return (await store.getDevice(deviceIdParam(key))) ?? Promise.reject(notFound("device", key));
     },
   );
 
@@ -210,7 +213,6 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
     },
     async (request) => {
       const requests = (request.body as { devices: DeviceRequest[] }).devices;
-      await indexer.sync();
       const regionIdOf = await regionIdLookup(requests.map((d) => d.region));
       const parsed = requests.map((d, index) => {
         try {
@@ -224,17 +226,16 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
           throw error;
         }
       });
-      const seen = new Set<string>();
+      const known = await store.registeredDeviceIds(parsed.map((p) => p.deviceId));
       for (const [index, { deviceId }] of parsed.entries()) {
-        if (seen.has(deviceId) || (await store.getDevice(deviceId))) {
+        if (known.has(deviceId)) {
           throw new BaseError("REGISTRY_DEVICE_EXISTS", `device ${deviceId} is already registered`, {
             details: { index, deviceId },
           });
         }
-        seen.add(deviceId);
+        known.add(deviceId);
       }
       const { txHashes } = await registry.registerDevices(parsed.map((p) => p.input));
-      await indexer.sync();
       return { deviceIds: parsed.map((p) => p.deviceId), txHashes };
     },
   );
@@ -253,15 +254,11 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
       },
     },
     async (request) => {
-      const raw = (request.params as { deviceId: string }).deviceId;
-      const id = (raw.startsWith("0x") ? raw : `0x${raw}`).toLowerCase() as Hex;
-      if (!/^0x[0-9a-f]{64}$/.test(id))
-        throw new BaseError("REQUEST_INVALID", `deviceId must be 32 bytes of hex, got "${raw}"`);
+      const id = deviceIdParam((request.params as { deviceId: string }).deviceId);
       const result = await registry.setDeviceStatus(
         id,
         encodeDeviceStatus((request.body as { status: string }).status),
       );
-      await indexer.sync();
       return { deviceId: id, ...result };
     },
   );
