@@ -71,7 +71,10 @@ export function registerNodeCommands(program: Command): void {
         "--rpc-port <port>",
         `embedded chain JSON-RPC port (env GRIDLEDGER_RPC_PORT; default ${defaults.rpcPort}, or a free one if taken)`,
       )
-      .option("--demo", "approve the demo provinces CN-GD, CN-ZJ and CN-GS on a new consortium"),
+      .option(
+        "--demo",
+        "approve the demo provinces CN-GD, CN-ZJ and CN-GS where they are not registered yet",
+      ),
   ).action(async (_options: NodeCommandOptions, command: Command) => {
     const options = command.optsWithGlobals<NodeCommandOptions>();
     const config = resolveNodeConfig(options);
