@@ -70,6 +70,7 @@ contract Consortium is IConsortium {
     mapping(bytes32 name => uint256) private _parameters;
     mapping(uint256 id => ProposalRecord) private _proposals;
     mapping(uint256 id => mapping(address voter => Ballot)) private _ballots;
+    mapping(bytes32 name => address) private _services;
 
     /// @notice Deploys the consortium with the caller as founder: an active member holding a seat.
     /// @param founderName The founder's organisation name.
@@ -97,6 +98,18 @@ contract Consortium is IConsortium {
         if (owner != address(this)) revert ConsortiumRegistryMismatch(registry_, owner);
         _registry = registry_;
         emit RegistryBound(registry_);
+    }
+
+    /// @inheritdoc IConsortium
+    function bindService(bytes32 name, address service_) external {
+        if (msg.sender != _founder) revert ConsortiumNotFounder(msg.sender);
+        if (name == 0) revert ConsortiumInvalidServiceName(name);
+        address bound = _services[name];
+        if (bound != address(0)) revert ConsortiumServiceAlreadyBound(name, bound);
+        if (service_ == address(0)) revert ConsortiumZeroAddress();
+        if (service_.code.length == 0) revert ConsortiumServiceNotContract(name, service_);
+        _services[name] = service_;
+        emit ServiceBound(name, service_);
     }
 
     /// @inheritdoc IConsortium
@@ -270,6 +283,11 @@ contract Consortium is IConsortium {
     /// @inheritdoc IConsortium
     function registry() external view returns (address) {
         return _registry;
+    }
+
+    /// @inheritdoc IConsortium
+    function service(bytes32 name) external view returns (address) {
+        return _services[name];
     }
 
     /// @inheritdoc IConsortium

@@ -1,6 +1,13 @@
 // Public API of the GridLedger package. Everything a collector, simulator or another service may use
 // is re-exported here, and only here.
-export { consortiumAbi, consortiumBytecode, registryAbi, registryBytecode } from "./chain/artifacts/index.js";
+export {
+  consortiumAbi,
+  consortiumBytecode,
+  meterAnchorAbi,
+  meterAnchorBytecode,
+  registryAbi,
+  registryBytecode,
+} from "./chain/artifacts/index.js";
 export { type ChainClient, type ChainEndpoint, createChainClient } from "./chain/chainClient.js";
 export { decodeChainError, errorCodeOf } from "./chain/decodeRevert.js";
 export {
@@ -12,6 +19,7 @@ export {
 export { type NodeConfig, resolveNodeConfig } from "./core/config.js";
 export { BaseError, isBaseError } from "./core/errors.js";
 export { type Database, type DatabaseOptions, openDatabase } from "./db/database.js";
+export { meterAnchorServiceName } from "./node/deployContracts.js";
 export { type InitOptions, type NodeContext, openNode } from "./node/openNode.js";
 export { type RunningNode, startNode } from "./node/startNode.js";
 export { type DeviceRequest, parseDeviceRequest } from "./registry/deviceInput.js";

@@ -73,6 +73,11 @@ interface IConsortium {
     /// @param registry The registry.
     event RegistryBound(address indexed registry);
 
+    /// @notice The founder bound a contract to a name in the service directory.
+    /// @param name The service name (a left-aligned ASCII `bytes32`, e.g. "MeterAnchor").
+    /// @param service The contract.
+    event ServiceBound(bytes32 indexed name, address indexed service);
+
     /// @notice A proposal passed and took effect.
     /// @param id The proposal id.
     event ProposalExecuted(uint256 indexed id);
@@ -119,7 +124,21 @@ interface IConsortium {
     /// @param consortium The consortium that registry answers to.
     error ConsortiumRegistryMismatch(address registry, address consortium);
 
-    /// @notice The zero address is not an organisation.
+    /// @notice A service name must not be empty.
+    /// @param name The refused name.
+    error ConsortiumInvalidServiceName(bytes32 name);
+
+    /// @notice The name is already bound in the service directory; bindings never change.
+    /// @param name The service name.
+    /// @param service The contract it is bound to.
+    error ConsortiumServiceAlreadyBound(bytes32 name, address service);
+
+    /// @notice A service must be a contract.
+    /// @param name The service name.
+    /// @param service The refused address, which has no code.
+    error ConsortiumServiceNotContract(bytes32 name, address service);
+
+    /// @notice The zero address is not an organisation (or a registry or a service).
     error ConsortiumZeroAddress();
 
     /// @notice An organisation needs a name.
@@ -204,6 +223,12 @@ interface IConsortium {
     /// @notice Binds the registry this consortium approves regions in. Once, by the founder.
     /// @param registry A Registry whose `consortium()` is this contract.
     function bindRegistry(address registry) external;
+
+    /// @notice Binds a contract to a name in the service directory, so that nodes attaching to the
+    /// consortium can find it. Founder only, once per name.
+    /// @param name The service name: a non-zero, left-aligned ASCII `bytes32` (e.g. "MeterAnchor").
+    /// @param service The contract.
+    function bindService(bytes32 name, address service) external;
 
     /// @notice Proposes to admit an organisation.
     /// @param org The organisation's address.
@@ -337,6 +362,11 @@ interface IConsortium {
     /// @notice The bound registry (zero until bound).
     /// @return The registry.
     function registry() external view returns (address);
+
+    /// @notice The contract bound to a name in the service directory (zero until bound).
+    /// @param name The service name.
+    /// @return The contract.
+    function service(bytes32 name) external view returns (address);
 
     /// @notice The organisation that deployed the consortium.
     /// @return The founder.

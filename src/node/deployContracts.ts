@@ -1,7 +1,20 @@
-import { type Address, getAddress, getContractAddress, zeroAddress } from "viem";
+import {
+  type Address,
+  ContractFunctionRevertedError,
+  ExecutionRevertedError,
+  getAddress,
+  getContractAddress,
+  type Hex,
+  isAddressEqual,
+  stringToHex,
+  BaseError as ViemBaseError,
+  zeroAddress,
+} from "viem";
 import {
   consortiumAbi,
   consortiumBytecode,
+  meterAnchorAbi,
+  meterAnchorBytecode,
   registryAbi,
   registryBytecode,
 } from "../chain/artifacts/index.js";
@@ -10,11 +23,64 @@ import { BaseError } from "../core/errors.js";
 import type { GridContracts } from "../registry/registryClient.js";
 import type { ContractName, NodeState } from "./nodeState.js";
 
+/** The MeterAnchor's name in the Consortium's service directory: "MeterAnchor" as a left-aligned `bytes32`. */
+export const meterAnchorServiceName: Hex = stringToHex("MeterAnchor", { size: 32 });
+
 /**
- * Deploys the GridLedger contracts (Consortium, then Registry, then binds them) and bootstraps the
- * consortium with the operator as its first seat holder. Every step is idempotent and resumable:
- * before a deployment is sent, the address it will get (from the deployer's nonce) is saved as
- * pending, so after a crash the node adopts the contract if it landed and sends it again if not.
+ * What the Consortium's service directory says about a name: the bound contract, nothing bound yet,
+ * or no directory at all (a Consortium deployed before `bindService`/`service` existed).
+ */
+type ServiceLookup = { kind: "bound"; address: Address } | { kind: "unbound" } | { kind: "no-directory" };
+
+async function lookUpService(client: ChainClient, consortium: Address, name: Hex): Promise<ServiceLookup> {
+  try {
+    const address = await client.publicClient.readContract({
+      address: consortium,
+      abi: consortiumAbi,
+      functionName: "service",
+      args: [name],
+    });
+    return address === zeroAddress ? { kind: "unbound" } : { kind: "bound", address };
+  } catch (error) {
+    // A contract without the function reverts with no data (viem reports that as a revert it could not
+    // decode, or as a bare "execution reverted", depending on the node); any other failure is a real one.
+    const revert =
+      error instanceof ViemBaseError &&
+      error.walk((e) => e instanceof ContractFunctionRevertedError || e instanceof ExecutionRevertedError);
+    const withoutData =
+      revert instanceof ExecutionRevertedError ||
+      (revert instanceof ContractFunctionRevertedError && (revert.raw === undefined || revert.raw === "0x"));
+    if (withoutData) return { kind: "no-directory" };
+    throw error;
+  }
+}
+
+function serviceNotBound(consortium: Address, service: string, lookup: ServiceLookup): BaseError {
+  const why =
+    lookup.kind === "no-directory"
+      ? "predates the service directory, so it cannot name one"
+      : "has none bound yet (its founder's node binds it)";
+  return new BaseError(
+    "NODE_SERVICE_NOT_BOUND",
+    `the Consortium at ${consortium} has no ${service}: it ${why}`,
+    {
+      details: { consortium, service, directory: lookup.kind !== "no-directory" },
+    },
+  );
+}
+
+/**
+ * Deploys the GridLedger contracts (Consortium, then Registry, then binds them, then MeterAnchor, bound
+ * in the Consortium's service directory) and bootstraps the consortium with the operator as its first
+ * seat holder. Every step is idempotent and resumable: before a deployment is sent, the address it
+ * will get (from the deployer's nonce) is saved as pending, so after a crash the node adopts the
+ * contract if it landed and sends it again if not.
+ *
+ * A data directory from before MeterAnchor existed (Consortium and Registry recorded, no MeterAnchor)
+ * is brought up to date: the MeterAnchor already bound in the directory is adopted; otherwise the
+ * founder deploys and binds it, and any other operator gets `NODE_SERVICE_NOT_BOUND`. A Consortium
+ * deployed before the service directory existed cannot bind it: the founder's MeterAnchor is then
+ * only recorded in the node state.
  */
 export async function deployContracts(options: {
   client: ChainClient;
@@ -86,12 +152,46 @@ export async function deployContracts(options: {
       args: [registry],
     });
   }
-  return { Consortium: consortium, Registry: registry };
+
+  const lookup = await lookUpService(client, consortium, meterAnchorServiceName);
+  if (lookup.kind === "bound") {
+    if (state.contracts.MeterAnchor !== lookup.address) {
+      state = { ...state, contracts: { ...state.contracts, MeterAnchor: lookup.address } };
+      await options.save(state);
+    }
+    return { Consortium: consortium, Registry: registry, MeterAnchor: lookup.address };
+  }
+  const consortiumFounder = await publicClient.readContract({
+    address: consortium,
+    abi: consortiumAbi,
+    functionName: "founder",
+  });
+  if (!isAddressEqual(consortiumFounder, sender.account.address)) {
+    throw serviceNotBound(consortium, "MeterAnchor", lookup);
+  }
+  const meterAnchor = await ensure("MeterAnchor", async () => {
+    const receipt = await sender.deploy({
+      abi: meterAnchorAbi,
+      bytecode: meterAnchorBytecode,
+      args: [registry],
+    });
+    return receipt.contractAddress;
+  });
+  if (lookup.kind === "unbound") {
+    await sender.write({
+      address: consortium,
+      abi: consortiumAbi,
+      functionName: "bindService",
+      args: [meterAnchorServiceName, meterAnchor],
+    });
+  }
+  return { Consortium: consortium, Registry: registry, MeterAnchor: meterAnchor };
 }
 
 /**
  * Adopts contracts the consortium already deployed: checks that the Consortium has code and reads
- * the Registry it is bound to.
+ * the Registry it is bound to and the MeterAnchor of its service directory
+ * (`NODE_REGISTRY_NOT_BOUND`, `NODE_SERVICE_NOT_BOUND` when missing).
  */
 export async function attachContracts(client: ChainClient, consortium: Address): Promise<GridContracts> {
   const code = await client.publicClient.getCode({ address: consortium });
@@ -115,5 +215,7 @@ export async function attachContracts(client: ChainClient, consortium: Address):
       `the Consortium at ${consortium} has no Registry bound yet`,
     );
   }
-  return { Consortium: consortium, Registry: registry };
+  const meterAnchor = await lookUpService(client, consortium, meterAnchorServiceName);
+  if (meterAnchor.kind !== "bound") throw serviceNotBound(consortium, "MeterAnchor", meterAnchor);
+  return { Consortium: consortium, Registry: registry, MeterAnchor: meterAnchor.address };
 }

@@ -5,7 +5,7 @@ import { BaseError } from "../core/errors.js";
 import { type ProposalInput, proposalCall, proposalKinds, proposalStates } from "./proposals.js";
 
 /** Addresses of the GridLedger contracts on the chain. */
-export type GridContracts = { Consortium: Address; Registry: Address };
+export type GridContracts = { Consortium: Address; Registry: Address; MeterAnchor: Address };
 
 /** One device to register, already validated and encoded (see deviceInput.ts). */
 export type DeviceInput = {

@@ -25,10 +25,12 @@ describe("contract artifacts", () => {
   });
 
   it("export the ABI and bytecode of every deployable contract, within the EIP-170 size limit", () => {
-    expect(compilation.contracts.map((c) => c.name)).toEqual(["Consortium", "Registry"]);
+    expect(compilation.contracts.map((c) => c.name)).toEqual(["Consortium", "MeterAnchor", "Registry"]);
     expect(Object.keys(artifacts).sort()).toEqual([
       "consortiumAbi",
       "consortiumBytecode",
+      "meterAnchorAbi",
+      "meterAnchorBytecode",
       "registryAbi",
       "registryBytecode",
     ]);

@@ -131,6 +131,7 @@ describe("Consortium access control", () => {
       [
         "approveRegion",
         "bindRegistry",
+        "bindService",
         "execute",
         "proposeAdmitMember",
         "proposeApproveRegion",

@@ -22,9 +22,12 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 import {
   consortiumAbi,
   consortiumBytecode,
+  meterAnchorAbi,
+  meterAnchorBytecode,
   registryAbi,
   registryBytecode,
 } from "../../src/chain/artifacts/index.js";
+import { meterAnchorServiceName } from "../../src/node/deployContracts.js";
 import { type Anvil, type AnvilOptions, startAnvil } from "./anvil.js";
 
 /** Role bits of contracts/Consortium.sol. */
@@ -66,10 +69,13 @@ export type Deployment = {
   addresses: Address[];
   consortiumAddress: Address;
   registryAddress: Address;
+  meterAnchorAddress: Address;
   /** The Consortium contract as seen by account `i` (reads, and writes signed by that account). */
   consortium: (i?: number) => ReturnType<typeof consortiumAt>;
   /** The Registry contract as seen by account `i`. */
   registry: (i?: number) => ReturnType<typeof registryAt>;
+  /** The MeterAnchor contract as seen by account `i`. */
+  meterAnchor: (i?: number) => ReturnType<typeof meterAnchorAt>;
   /** Waits for a transaction and returns its receipt, throwing when it reverted. */
   mined: (hash: Hash | Promise<Hash>) => Promise<TransactionReceipt>;
 };
@@ -82,9 +88,14 @@ function registryAt(address: Address, publicClient: PublicClient<Transport, Chai
   return getContract({ address, abi: registryAbi, client: { public: publicClient, wallet } });
 }
 
+function meterAnchorAt(address: Address, publicClient: PublicClient<Transport, Chain>, wallet: Wallet) {
+  return getContract({ address, abi: meterAnchorAbi, client: { public: publicClient, wallet } });
+}
+
 /**
- * Deploys Consortium (founded by account 0) and Registry on `anvil` and binds them, returning viem
- * clients for every dev account and typed contract handles.
+ * Deploys Consortium (founded by account 0), Registry and MeterAnchor on `anvil`, binds the Registry
+ * and binds the MeterAnchor as a service, returning viem clients for every dev account and typed
+ * contract handles.
  */
 export async function deployGridLedger(
   anvil: Anvil,
@@ -134,6 +145,15 @@ export async function deployGridLedger(
   const consortium = (i = 0) => consortiumAt(consortiumAddress, publicClient, walletOf(i));
   const registry = (i = 0) => registryAt(registryAddress, publicClient, walletOf(i));
   await mined(consortium(0).write.bindRegistry([registryAddress]));
+  const meterAnchorAddress = await deployed(
+    await founder.deployContract({
+      abi: meterAnchorAbi,
+      bytecode: meterAnchorBytecode,
+      args: [registryAddress],
+    }),
+  );
+  const meterAnchor = (i = 0) => meterAnchorAt(meterAnchorAddress, publicClient, walletOf(i));
+  await mined(consortium(0).write.bindService([meterAnchorServiceName, meterAnchorAddress]));
 
   return {
     anvil,
@@ -144,8 +164,10 @@ export async function deployGridLedger(
     addresses: wallets.map((w) => w.account.address),
     consortiumAddress,
     registryAddress,
+    meterAnchorAddress,
     consortium,
     registry,
+    meterAnchor,
     mined,
   };
 }
