@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerGovernanceCommands } from "./governanceCommands.js";
+import { registerMeteringCommands } from "./meteringCommands.js";
 import { registerNodeCommands } from "./nodeCommands.js";
 import { reportError } from "./output.js";
 import { registerRegistryCommands } from "./registryCommands.js";
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerNodeCommands(program);
   registerRegistryCommands(program);
   registerGovernanceCommands(program);
+  registerMeteringCommands(program);
   return program;
 }
 

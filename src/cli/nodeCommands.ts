@@ -72,6 +72,18 @@ export function registerNodeCommands(program: Command): void {
         `embedded chain JSON-RPC port (env GRIDLEDGER_RPC_PORT; default ${defaults.rpcPort}, or a free one if taken)`,
       )
       .option(
+        "--mqtt-port <port>",
+        `embedded MQTT broker port (env GRIDLEDGER_MQTT_PORT; default ${defaults.mqttPort}, or a free one if taken)`,
+      )
+      .option(
+        "--mqtt-url <url>",
+        "subscribe at this MQTT broker (mqtt:// or mqtts://) instead of running the embedded one (env GRIDLEDGER_MQTT_URL)",
+      )
+      .option(
+        "--anchor-grace <seconds>",
+        `seconds after an interval ends before its readings are anchored (env GRIDLEDGER_ANCHOR_GRACE; default ${defaults.anchorGraceSeconds})`,
+      )
+      .option(
         "--demo",
         "approve the demo provinces CN-GD, CN-ZJ and CN-GS where they are not registered yet",
       ),
@@ -85,6 +97,7 @@ export function registerNodeCommands(program: Command): void {
     const info = {
       api: node.apiUrl,
       rpcUrl: node.rpcUrl,
+      mqttUrl: node.mqttUrl,
       chainId: node.context.chainId,
       operator: node.context.registry.operator,
       database: node.context.db.kind,

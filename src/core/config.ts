@@ -7,7 +7,10 @@ export const defaults = {
   host: "127.0.0.1",
   port: 8080,
   rpcPort: 8545,
+  mqttPort: 1883,
   chainId: 1337,
+  /** Seconds after an interval ends before its readings are anchored. */
+  anchorGraceSeconds: 300,
   nodeUrl: "http://127.0.0.1:8080",
 } as const;
 
@@ -25,6 +28,12 @@ export type NodeConfig = {
   /** PostgreSQL URL; undefined means embedded PGlite in the data directory. */
   databaseUrl: string | undefined;
   chainId: number;
+  /** Port of the embedded MQTT broker (used when `mqttUrl` is undefined). */
+  mqtt: PortSetting;
+  /** External MQTT broker to subscribe at; undefined means the embedded broker. */
+  mqttUrl: string | undefined;
+  /** Seconds after an interval ends before its readings are anchored. */
+  anchorGraceSeconds: number;
 };
 
 /** Flags of `init`/`start` as commander hands them over (strings, or undefined when not given). */
@@ -36,6 +45,9 @@ export type NodeFlags = {
   rpcUrl?: string | undefined;
   databaseUrl?: string | undefined;
   chainId?: string | undefined;
+  mqttPort?: string | undefined;
+  mqttUrl?: string | undefined;
+  anchorGrace?: string | undefined;
 };
 
 /** Parses a TCP port, naming the flag when the value is not one. */
@@ -84,6 +96,25 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
       details: { value: rpcUrl },
     });
   }
+  const mqttUrl = flags.mqttUrl ?? (env.GRIDLEDGER_MQTT_URL || undefined);
+  if (mqttUrl !== undefined && !/^(mqtts?|wss?|tcp):\/\//.test(mqttUrl)) {
+    throw new BaseError(
+      "CONFIG_INVALID_MQTT_URL",
+      `--mqtt-url must be an mqtt:// or mqtts:// URL, got "${mqttUrl}"`,
+      {
+        details: { value: mqttUrl },
+      },
+    );
+  }
+  const graceText = flags.anchorGrace ?? (env.GRIDLEDGER_ANCHOR_GRACE || undefined);
+  const anchorGraceSeconds = graceText === undefined ? defaults.anchorGraceSeconds : Number(graceText);
+  if (!Number.isSafeInteger(anchorGraceSeconds) || anchorGraceSeconds < 0) {
+    throw new BaseError(
+      "CONFIG_INVALID_ANCHOR_GRACE",
+      `--anchor-grace must be a whole number of seconds, got "${graceText}"`,
+      { details: { value: graceText } },
+    );
+  }
   return {
     dataDir: resolve(flags.dataDir ?? (env.GRIDLEDGER_DATA_DIR || defaults.dataDir)),
     host: flags.host ?? (env.GRIDLEDGER_HOST || defaults.host),
@@ -92,5 +123,8 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     rpcUrl,
     databaseUrl: flags.databaseUrl ?? (env.DATABASE_URL || undefined),
     chainId,
+    mqtt: portSetting(flags.mqttPort, env.GRIDLEDGER_MQTT_PORT, defaults.mqttPort, "--mqtt-port"),
+    mqttUrl,
+    anchorGraceSeconds,
   };
 }

@@ -164,8 +164,14 @@ export async function openNode(config: NodeConfig, init: InitOptions = {}): Prom
     };
     const attachTo = init.consortium ?? (process.env.GRIDLEDGER_CONSORTIUM || undefined);
     let contracts: GridContracts;
+    const founder = {
+      name: init.name ?? initDefaults.name,
+      roles: encodeRoles(init.roles ?? initDefaults.roles),
+    };
     if (state.contracts.Consortium && state.contracts.Registry) {
-      contracts = await attachContracts(client, state.contracts.Consortium);
+      // Sends nothing when every contract is in place; a data directory from before a contract was
+      // added gets it deployed (founder) or adopted from the service directory (other members).
+      contracts = await deployContracts({ client, state, save, founder });
     } else if (attachTo !== undefined) {
       if (!isAddress(attachTo, { strict: false })) {
         throw new BaseError(
@@ -177,15 +183,7 @@ export async function openNode(config: NodeConfig, init: InitOptions = {}): Prom
       await save({ ...state, contracts, deployedAtBlock: 0 });
     } else {
       await requireFunds(client, operator);
-      contracts = await deployContracts({
-        client,
-        state,
-        save,
-        founder: {
-          name: init.name ?? initDefaults.name,
-          roles: encodeRoles(init.roles ?? initDefaults.roles),
-        },
-      });
+      contracts = await deployContracts({ client, state, save, founder });
     }
     const store = createRegistryStore(db);
     const indexer = createRegistryIndexer({

@@ -2,8 +2,13 @@ import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { serveJsonRpc } from "../chain/embedded/index.js";
 import type { NodeConfig } from "../core/config.js";
 import { listenWithFallback } from "../core/ports.js";
+import { createMetering, type Metering } from "../metering/metering.js";
+import { createMqttIngest, startMqttBroker } from "../metering/mqttIngest.js";
 import { createServer } from "../server/createServer.js";
 import { type InitOptions, type NodeContext, openNode } from "./openNode.js";
+
+/** How often the node closes finished intervals and anchors them. */
+const anchorEveryMs = 5_000;
 
 /** A running node: its context, the URLs it serves, and how to stop it. */
 export type RunningNode = {
@@ -11,14 +16,19 @@ export type RunningNode = {
   apiUrl: string;
   /** JSON-RPC URL of the chain: the embedded chain's own server, or the external network's. */
   rpcUrl: string;
+  /** The MQTT broker devices publish readings to: the embedded one's URL, or `--mqtt-url`. */
+  mqttUrl: string;
+  metering: Metering;
   app: FastifyInstance;
   stop(): Promise<void>;
 };
 
 /**
  * Runs a node: opens (or initialises) its data directory, serves the embedded chain's JSON-RPC on
- * 127.0.0.1 (`--rpc-port`) and the HTTP API (`--port`). A default port that is taken falls back
- * to a free one; an explicitly chosen one that is taken is an error naming the flag.
+ * 127.0.0.1 (`--rpc-port`), the embedded MQTT broker (`--mqtt-port`, unless `--mqtt-url` names an
+ * external one) and the HTTP API (`--port`); ingests readings from MQTT and HTTP and anchors them.
+ * A default port that is taken falls back to a free one; an explicitly chosen one that is taken is
+ * an error naming the flag.
  */
 export async function startNode(
   config: NodeConfig,
@@ -37,13 +47,45 @@ export async function startNode(
       closers.push(rpc.close);
       rpcUrl = rpc.url;
     }
-    const app = await createServer({ ...context, rpcUrl: () => rpcUrl }, options);
+    const metering = createMetering({
+      db: context.db,
+      client: context.client,
+      meterAnchor: context.contracts.MeterAnchor,
+      operator: context.registry.operator,
+      syncIndex: async () => {
+        await context.indexer.sync();
+      },
+      fromBlock: BigInt(context.state.deployedAtBlock ?? 0),
+      anchorGraceSeconds: config.anchorGraceSeconds,
+    });
+    closers.push(() => metering.close());
+    let mqttUrl = config.mqttUrl ?? "";
+    const app = await createServer(
+      { ...context, metering, rpcUrl: () => rpcUrl, mqttUrl: () => mqttUrl },
+      options,
+    );
+    const warn = (what: string) => (error: unknown) => app.log.warn({ err: error }, `${what} failed`);
+    if (config.mqttUrl === undefined) {
+      const broker = await startMqttBroker({ host: config.host, port: config.mqtt });
+      closers.push(broker.close);
+      mqttUrl = broker.url;
+    }
+    const mqtt = await createMqttIngest({
+      url: mqttUrl,
+      clientId: `gridledger-node-${context.registry.operator.slice(2, 14).toLowerCase()}`,
+      ingest: (readings, ingestOptions) => metering.ingest.submit(readings, ingestOptions),
+      onError: warn("MQTT ingest"),
+    });
+    closers.push(mqtt.close);
+    metering.startAnchoring(anchorEveryMs, warn("anchoring"));
     closers.push(() => app.close());
     const apiUrl = await listenWithFallback(config.http, (port) => app.listen({ host: config.host, port }));
     return {
       context,
       apiUrl,
       rpcUrl,
+      mqttUrl,
+      metering,
       app,
       async stop() {
         for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);

@@ -28,6 +28,7 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
               chainId: { type: "integer" },
               blockNumber: { type: "integer" },
               database: { type: "string" },
+              mqttUrl: { type: "string", nullable: true },
             },
           },
         },
@@ -41,6 +42,7 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
         chainId: context.chainId,
         blockNumber: Number(blockNumber),
         database: context.db.kind,
+        mqttUrl: context.mqttUrl?.() ?? null,
       };
     },
   );

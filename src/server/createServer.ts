@@ -1,9 +1,11 @@
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Metering } from "../metering/metering.js";
 import type { NodeContext } from "../node/openNode.js";
 import { registerChainRoutes } from "./chainRoutes.js";
 import { registerGovernanceRoutes } from "./governanceRoutes.js";
 import { handleError } from "./httpErrors.js";
+import { registerMeteringRoutes } from "./meteringRoutes.js";
 import { registerRegistryRoutes } from "./registryRoutes.js";
 import { requireToken } from "./requireToken.js";
 
@@ -13,6 +15,10 @@ export type ServerContext = Pick<
   "chainId" | "contracts" | "db" | "client" | "registry" | "store" | "indexer"
 > & {
   rpcUrl: () => string | undefined;
+  /** Readings, proofs and anchors; the metering routes are served when given. */
+  metering?: Metering | undefined;
+  /** Where devices publish readings over MQTT. */
+  mqttUrl?: (() => string | undefined) | undefined;
   /** When set, requests other than GET need `Authorization: Bearer <apiToken>` (routes may opt out with `config: { public: true }`). */
   apiToken?: string | undefined;
 };
@@ -30,7 +36,7 @@ export async function createServer(
         title: "GridLedger node API",
         version: "1",
         description:
-          "Registry, governance and chain status of a GridLedger node. Errors: { error: { code, message, details } }.",
+          "Registry, governance, metering (signed readings, Merkle proofs, anchors) and chain status of a GridLedger node. Errors: { error: { code, message, details } }.",
       },
     },
   });
@@ -42,5 +48,6 @@ export async function createServer(
   // Encapsulated, so the registry routes' index-sync hook applies to them alone.
   await app.register(async (scope) => registerRegistryRoutes(scope, context));
   registerGovernanceRoutes(app, context);
+  if (context.metering) registerMeteringRoutes(app, context.metering);
   return app;
 }

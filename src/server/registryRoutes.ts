@@ -9,7 +9,8 @@ import type { ServerContext } from "./createServer.js";
 import { device, deviceRequest, organisation, outcome, region, str } from "./registrySchemas.js";
 
 /** A deviceId from a path: 32 bytes of hex, with or without 0x, any case; lower-cased with 0x. */
-function deviceIdParam(raw: string): Hex {
+/** Parses a device id given in a path (with or without `0x`, any case); `REQUEST_INVALID` otherwise. */
+export function deviceIdParam(raw: string): Hex {
   const id = (raw.startsWith("0x") ? raw : `0x${raw}`).toLowerCase() as Hex;
   if (!/^0x[0-9a-f]{64}$/.test(id)) {
     throw new BaseError("REQUEST_INVALID", `deviceId must be 32 bytes of hex, got "${raw}"`);

@@ -48,7 +48,7 @@ export async function tempDir(
 /** A node started with `gridledger start --json …`, once it printed where it listens. */
 export type NodeProcess = {
   process: ChildProcess;
-  info: { api: string; rpcUrl: string; chainId: number; contracts: Record<string, string> };
+  info: { api: string; rpcUrl: string; mqttUrl: string; chainId: number; contracts: Record<string, string> };
   output: () => string;
   /** SIGTERM and wait for exit. */
   stop: () => Promise<number | null>;

@@ -1,0 +1,309 @@
+import { BaseError, isBaseError } from "../core/errors.js";
+import type { Database, Queryable } from "../db/database.js";
+import type { DeviceDirectory } from "./deviceDirectory.js";
+import type { IngestResult } from "./ingestTypes.js";
+import { checkAgainstDevice, checkContinuity, type Refusal } from "./readingChecks.js";
+import { encodeReading, parseReadingJson, type SignedReading } from "./readingFormat.js";
+import type { AlertInput, NeighbourWithDeltas, ReadingStore } from "./readingStore.js";
+import type { VerifyPool } from "./verifyPool.js";
+
+/** Most readings one HTTP request (or one MQTT message) may carry. */
+export const maxReadingsPerRequest = 5_000;
+
+/** Ingest settings. */
+export type IngestOptions = {
+  db: Database;
+  store: ReadingStore;
+  devices: DeviceDirectory;
+  pool: VerifyPool;
+  /** The node operator's address: readings are accepted for devices of regions it operates. */
+  operator: string;
+  /** How far (seconds) a reading's interval end may lie ahead of the node's clock (default 300). */
+  maxClockSkew?: number;
+  /** Most readings processed as one batch (one transaction). */
+  maxBatch?: number;
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
+};
+
+/** The ingest pipeline: parse → device checks → signatures (worker threads) → continuity → store. */
+export type Ingest = {
+  /** Checks and stores readings (JSON form); answers one result per reading, in order, once stored. */
+  submit(readings: readonly unknown[], options?: { topicDeviceId?: `0x${string}` }): Promise<IngestResult[]>;
+  /** Resolves when everything submitted so far is stored. */
+  drain(): Promise<void>;
+};
+
+type Item = {
+  reading?: SignedReading;
+  message?: Uint8Array;
+  result?: IngestResult;
+};
+
+const refused = (refusal: Refusal): IngestResult => ({ status: "rejected", ...refusal });
+
+/**
+ * Creates the ingest pipeline. Concurrent submissions (HTTP requests, MQTT messages) are merged into
+ * batches; while one batch is written in a transaction, the next one's signatures are verified.
+ * A result is `accepted` only after the transaction that stored the reading has committed.
+ */
+export function createIngest(options: IngestOptions): Ingest {
+  const { db, store, devices, pool } = options;
+  const operator = options.operator.toLowerCase();
+  const maxBatch = options.maxBatch ?? 10_000;
+  const now = options.now ?? Date.now;
+  const queue: { items: Item[]; done: (error?: unknown) => void }[] = [];
+  let pumping: Promise<void> | undefined;
+  let writing: Promise<void> = Promise.resolve();
+
+  function parse(input: unknown, topicDeviceId: string | undefined): Item {
+    try {
+      const reading = parseReadingJson(input);
+      if (topicDeviceId !== undefined && reading.deviceId !== topicDeviceId) {
+        return {
+          result: refused({
+            code: "READING_TOPIC_MISMATCH",
+            message: `the reading's deviceId ${reading.deviceId.slice(2)} differs from the topic's ${topicDeviceId.slice(2)}`,
+          }),
+        };
+      }
+      return { reading, message: encodeReading(reading) };
+    } catch (error) {
+      if (isBaseError(error))
+        return { result: { status: "rejected", code: error.code, message: error.message } };
+      throw error;
+    }
+  }
+
+  /** Device checks and signatures: everything that needs no lock on the readings table. */
+  async function verify(items: Item[]): Promise<Map<Item, `0x${string}`>> {
+    const open = items.filter((item) => item.result === undefined);
+    const known = await devices.get([...new Set(open.map((item) => item.reading!.deviceId))]);
+    const nowSeconds = BigInt(Math.floor(now() / 1000));
+    const toVerify: Item[] = [];
+    const regions = new Map<Item, `0x${string}`>();
+    for (const item of open) {
+      const device = known.get(item.reading!.deviceId);
+      const refusal = checkAgainstDevice(item.reading!, device, {
+        operator,
+        now: nowSeconds,
+        maxClockSkew: options.maxClockSkew ?? 300,
+      });
+      if (refusal) item.result = refused(refusal);
+      else {
+        toVerify.push(item);
+        regions.set(item, device!.regionId);
+      }
+    }
+    const valid = await pool.verify(
+      toVerify.map((item) => {
+        const device = known.get(item.reading!.deviceId)!;
+        return {
+          scheme: device.scheme,
+          publicKey: device.publicKey,
+          signature: item.reading!.signature,
+          message: item.message!,
+        };
+      }),
+    );
+    toVerify.forEach((item, i) => {
+      if (!valid[i]) {
+        item.result = refused({
+          code: "READING_BAD_SIGNATURE",
+          message: `the signature does not verify with the public key registered for device ${item.reading!.deviceId}`,
+        });
+      }
+    });
+    return regions;
+  }
+
+  /**
+   * Duplicates, conflicts and continuity against what is stored, then one insert; serialised, in one
+   * transaction. A request may repeat a (device, seq): each repetition is checked in a later round
+   * of the same transaction, against what the earlier rounds stored.
+   */
+  async function write(items: Item[], regions: Map<Item, `0x${string}`>): Promise<void> {
+    const rounds: Item[][] = [];
+    const occurrences = new Map<string, number>();
+    for (const item of items) {
+      if (item.result !== undefined) continue;
+      const key = `${item.reading!.deviceId}:${item.reading!.seq}`;
+      const round = occurrences.get(key) ?? 0;
+      occurrences.set(key, round + 1);
+      if (round === rounds.length) rounds.push([]);
+      rounds[round]!.push(item);
+    }
+    await db.transaction(async (tx) => {
+      const alerts: AlertInput[] = [];
+      for (const round of rounds) await writeRound(tx, round, regions, alerts);
+      await store.addAlerts(tx, alerts);
+    });
+  }
+
+  async function writeRound(
+    tx: Queryable,
+    open: Item[],
+    regions: Map<Item, `0x${string}`>,
+    alerts: AlertInput[],
+  ): Promise<void> {
+    const stored = await store.storedMessages(
+      tx,
+      open.map((item) => item.reading!),
+    );
+    const fresh: Item[] = [];
+    for (const item of open) {
+      const r = item.reading!;
+      const message = Buffer.from(item.message!).toString("hex");
+      const earlier = stored.get(`${r.deviceId}:${r.seq}`);
+      if (earlier === undefined) {
+        fresh.push(item);
+      } else if (earlier === message) {
+        item.result = { status: "duplicate" };
+      } else {
+        item.result = refused({
+          code: "READING_SEQ_CONFLICT",
+          message: `device ${r.deviceId} already sent a different reading with seq ${r.seq}; recorded as possible tampering`,
+        });
+        alerts.push({
+          kind: "reading_conflict",
+          severity: "critical",
+          regionId: regions.get(item),
+          deviceId: r.deviceId,
+          message: `a second, different reading with seq ${r.seq} was refused`,
+          evidence: {
+            seq: r.seq.toString(),
+            refusedMessage: message,
+            refusedSignature: Buffer.from(r.signature).toString("hex"),
+          },
+        });
+      }
+    }
+    const accepted = await checkContinuityOf(tx, fresh, alerts, regions);
+    const inserted = await store.insert(
+      tx,
+      accepted.map((item) => ({ ...item.reading!, regionId: regions.get(item)!, message: item.message! })),
+    );
+    for (const item of accepted) {
+      const r = item.reading!;
+      // Another ingest process may have stored the same key between our check and insert.
+      if (!inserted.has(`${r.deviceId}:${r.seq}`)) item.result = { status: "duplicate" };
+      else item.result ??= { status: "accepted" };
+    }
+  }
+
+  async function checkContinuityOf(
+    tx: Queryable,
+    fresh: Item[],
+    alerts: AlertInput[],
+    regions: Map<Item, `0x${string}`>,
+  ): Promise<Item[]> {
+    const byDevice = new Map<string, Item[]>();
+    for (const item of fresh) {
+      const list = byDevice.get(item.reading!.deviceId) ?? [];
+      list.push(item);
+      byDevice.set(item.reading!.deviceId, list);
+    }
+    const latest = await store.latest(tx, [...byDevice.keys()]);
+    const accepted: Item[] = [];
+    for (const [deviceId, list] of byDevice) {
+      list.sort((a, b) => (a.reading!.seq < b.reading!.seq ? -1 : 1));
+      let previous: NeighbourWithDeltas | undefined = latest.get(deviceId);
+      for (const item of list) {
+        const r = item.reading!;
+        let next: NeighbourWithDeltas | undefined;
+        if (previous && r.seq < previous.seq) {
+          ({ previous, next } = await store.neighbours(tx, deviceId, r.seq));
+        }
+        const outcome = checkContinuity(r, previous, next);
+        if ("refusal" in outcome) {
+          item.result = refused(outcome.refusal);
+          continue;
+        }
+        if (outcome.gap) {
+          const { from, to } = outcome.gap;
+          const missing = to - from + 1n;
+          item.result = {
+            status: "accepted",
+            code: "READING_SEQUENCE_GAP",
+            message: `accepted; ${missing === 1n ? `seq ${from} is` : `seqs ${from}–${to} are`} missing before it`,
+          };
+          alerts.push({
+            kind: "sequence_gap",
+            severity: "info",
+            regionId: regions.get(item),
+            deviceId,
+            message: `device skipped ${missing} reading(s): seq ${from} to ${to}`,
+            evidence: { from: from.toString(), to: to.toString() },
+          });
+        }
+        accepted.push(item);
+        previous = r;
+      }
+    }
+    return accepted;
+  }
+
+  async function pump(): Promise<void> {
+    while (queue.length > 0) {
+      const batch: typeof queue = [];
+      let size = 0;
+      while (queue.length > 0 && (batch.length === 0 || size + queue[0]!.items.length <= maxBatch)) {
+        const next = queue.shift()!;
+        batch.push(next);
+        size += next.items.length;
+      }
+      const items = batch.flatMap((entry) => entry.items);
+      const finish = (error?: unknown) => {
+        for (const entry of batch) entry.done(error);
+      };
+      let regions: Map<Item, `0x${string}`>;
+      try {
+        regions = await verify(items);
+      } catch (error) {
+        finish(error);
+        continue;
+      }
+      // The next batch is verified while this one is written; at most one more waits behind it.
+      const before = writing;
+      writing = before.then(() => write(items, regions).then(() => finish(), finish));
+      await before;
+    }
+  }
+
+  return {
+    async submit(readings, submitOptions = {}) {
+      if (readings.length > maxReadingsPerRequest) {
+        throw new BaseError(
+          "READING_TOO_MANY",
+          `at most ${maxReadingsPerRequest} readings per request, got ${readings.length}`,
+          { details: { max: maxReadingsPerRequest, count: readings.length } },
+        );
+      }
+      const items = readings.map((input) => parse(input, submitOptions.topicDeviceId));
+      if (items.some((item) => item.result === undefined)) {
+        await new Promise<void>((resolve, reject) => {
+          queue.push({
+            items,
+            done: (error) => (error === undefined ? resolve() : reject(unavailable(error))),
+          });
+          pumping ??= pump().finally(() => {
+            pumping = undefined;
+          });
+        });
+      }
+      return items.map((item) =>
+        item.reading ? { ...item.result!, seq: item.reading.seq.toString() } : item.result!,
+      );
+    },
+    async drain() {
+      while (pumping) await pumping;
+      await writing;
+    },
+  };
+}
+
+function unavailable(cause: unknown): BaseError {
+  return new BaseError("INGEST_UNAVAILABLE", "the node could not store the readings; send them again", {
+    cause,
+  });
+}

@@ -1,0 +1,279 @@
+import type { Address } from "viem";
+import type { ChainClient } from "../chain/chainClient.js";
+import { BaseError } from "../core/errors.js";
+import type { Database } from "../db/database.js";
+import { type Anchorer, createAnchorer } from "./anchorer.js";
+import { type AuditReport, auditBatches } from "./audit.js";
+import { type BatchStore, createBatchStore } from "./batchStore.js";
+import { createDeviceDirectory } from "./deviceDirectory.js";
+import { createIngest, type Ingest } from "./ingest.js";
+import { decodeReading, type ReadingJson, readingToJson } from "./readingFormat.js";
+import { proofOf, type ReadingProof } from "./readingProof.js";
+import { bytesOf, createReadingStore } from "./readingStore.js";
+import { createVerifyPool, type VerifyPool } from "./verifyPool.js";
+
+/** Metering settings of a node. */
+export type MeteringOptions = {
+  db: Database;
+  client: ChainClient;
+  meterAnchor: Address;
+  /** The node operator: it ingests and anchors the readings of the regions it operates. */
+  operator: Address;
+  /** Syncs the registry index from the chain (new devices, status changes). */
+  syncIndex: () => Promise<void>;
+  /** Block the contracts were deployed at (where to look for anchors after a crash). */
+  fromBlock: bigint;
+  /** Seconds after an interval ends before it is anchored. */
+  anchorGraceSeconds: number;
+  /** Signature verification threads (default: one per core). */
+  verifyThreads?: number;
+  maxClockSkew?: number;
+  now?: () => number;
+};
+
+/** Ingest, batches, anchoring, proofs and audit of one node. */
+export type Metering = {
+  ingest: Ingest;
+  batches: BatchStore;
+  anchorer: Anchorer;
+  pool: VerifyPool;
+  /** Region id → code, from the registry index (refreshed when an unknown id is asked for). */
+  regionCodes(): Promise<Map<string, string>>;
+  /** Region ids for region codes; `METERING_UNKNOWN_REGION` for a code that is not approved. */
+  regionIdsOf(codes: readonly string[]): Promise<string[]>;
+  /** A stored reading (JSON form), when it arrived and the batch it is in (null until batched). */
+  reading(deviceId: `0x${string}`, seq: bigint): Promise<StoredReadingView>;
+  /** The proof of one reading; `READING_NOT_FOUND` or `READING_NOT_ANCHORED` when there is none yet. */
+  proof(deviceId: `0x${string}`, seq: bigint): Promise<ReadingProof>;
+  audit(filter: { regionCodes?: readonly string[]; from?: bigint; to?: bigint }): Promise<AuditReport>;
+  stats(): Promise<MeteringStats>;
+  /** Runs an anchoring round every `everyMs` until `close`. */
+  startAnchoring(everyMs: number, onError: (error: unknown) => void): void;
+  close(): Promise<void>;
+};
+
+/** A stored reading as `GET /v1/readings/<deviceId>/<seq>` shows it. */
+export type StoredReadingView = {
+  reading: ReadingJson;
+  receivedAt: string;
+  batch: { region: string; commodity: number; intervalStart: number; part: number; status: string } | null;
+};
+
+/** Counts shown by `/v1/metering/stats`. */
+export type MeteringStats = {
+  readings: number;
+  devices: number;
+  unbatched: number;
+  batches: number;
+  anchored: number;
+  pending: number;
+  conflicts: number;
+  alerts: number;
+  lastReadingAt: string | null;
+};
+
+/** Wires the metering capability of a node from its database and chain client. */
+export function createMetering(options: MeteringOptions): Metering {
+  const { db } = options;
+  const store = createReadingStore(db);
+  const batches = createBatchStore(db);
+  const pool = createVerifyPool({ size: options.verifyThreads });
+  const operator = options.operator.toLowerCase();
+  const devices = createDeviceDirectory({ store, syncIndex: options.syncIndex });
+  const ingest = createIngest({
+    db,
+    store,
+    devices,
+    pool,
+    operator,
+    maxClockSkew: options.maxClockSkew,
+    now: options.now,
+  });
+  let regions = new Map<string, { code: string; operator: string }>();
+
+  async function loadRegions() {
+    const { rows } = await db.query<{ region_id: string; code: string; operator: string }>(
+      "select region_id, code, operator from regions",
+    );
+    regions = new Map(
+      rows.map((row) => [row.region_id, { code: row.code, operator: row.operator.toLowerCase() }]),
+    );
+    return regions;
+  }
+  const codeOf = (regionId: string) => regions.get(regionId)?.code ?? regionId;
+
+  const anchorer = createAnchorer({
+    client: options.client,
+    batches,
+    meterAnchor: options.meterAnchor,
+    regionCode: codeOf,
+    regionIds: async () =>
+      [...(await loadRegions())].filter(([, region]) => region.operator === operator).map(([id]) => id),
+    graceSeconds: options.anchorGraceSeconds,
+    fromBlock: options.fromBlock,
+    now: options.now,
+  });
+
+  async function storedReading(deviceId: `0x${string}`, seq: bigint) {
+    const { rows } = await db.query<Record<string, unknown>>(
+      `select region_id, commodity, interval_start, part, message, signature, received_at from readings
+        where device_id = $1 and seq = $2`,
+      [deviceId, seq.toString()],
+    );
+    const row = rows[0];
+    if (!row) {
+      throw new BaseError("READING_NOT_FOUND", `no reading of device ${deviceId.slice(2)} with seq ${seq}`, {
+        details: { deviceId, seq: seq.toString() },
+      });
+    }
+    if (!regions.has(row.region_id as string)) await loadRegions();
+    const key = {
+      regionId: row.region_id as `0x${string}`,
+      commodity: row.commodity as number,
+      intervalStart: BigInt(row.interval_start as string),
+      part: row.part as number | null,
+    };
+    return { row, key };
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  async function regionIdsOf(codes: readonly string[]): Promise<string[]> {
+    await loadRegions();
+    return codes.map((code) => {
+      const found = [...regions].find(
+        ([, region]) => region.code.toLowerCase() === code.trim().toLowerCase(),
+      );
+      if (!found) {
+        throw new BaseError("METERING_UNKNOWN_REGION", `no approved region has the code "${code}"`, {
+          details: { region: code },
+        });
+      }
+      return found[0];
+    });
+  }
+
+  return {
+    ingest,
+    batches,
+    anchorer,
+    pool,
+    async regionCodes() {
+      return new Map([...(await loadRegions())].map(([id, region]) => [id, region.code]));
+    },
+    regionIdsOf,
+
+    async reading(deviceId, seq) {
+      const { row, key } = await storedReading(deviceId, seq);
+      const batch = key.part === null ? undefined : await batches.get({ ...key, part: key.part });
+      return {
+        reading: readingToJson({ ...decodeReading(bytesOf(row.message)), signature: bytesOf(row.signature) }),
+        receivedAt: (row.received_at as Date).toISOString(),
+        batch: batch
+          ? {
+              region: codeOf(batch.regionId),
+              commodity: batch.commodity,
+              intervalStart: Number(batch.intervalStart),
+              part: batch.part,
+              status: batch.status,
+            }
+          : null,
+      };
+    },
+
+    async proof(deviceId, seq) {
+      const { row, key: stored } = await storedReading(deviceId, seq);
+      const key = { ...stored, part: stored.part ?? 0 };
+      const batch = stored.part === null ? undefined : await batches.get(key);
+      if (batch?.status !== "anchored") {
+        throw new BaseError(
+          "READING_NOT_ANCHORED",
+          `the reading is stored but its batch is not anchored yet; anchoring follows the interval's end plus ${options.anchorGraceSeconds} s`,
+          { details: { deviceId, seq: seq.toString() } },
+        );
+      }
+      const leaves = await batches.leaves(key);
+      const index = leaves.findIndex((leaf) => leaf.deviceId === deviceId && leaf.seq === seq);
+      return proofOf(
+        { ...decodeReading(bytesOf(row.message)), signature: bytesOf(row.signature) },
+        leaves.map((leaf) => leaf.leafHash),
+        index,
+        Buffer.from(batch.root.slice(2), "hex"),
+        {
+          region: codeOf(key.regionId),
+          regionId: key.regionId.slice(2),
+          commodity: key.commodity,
+          intervalStart: Number(key.intervalStart),
+          part: key.part,
+        },
+        { contract: batch.contract!, txHash: batch.txHash!, blockNumber: Number(batch.blockNumber) },
+      );
+    },
+
+    async audit(filter) {
+      const regionIds = filter.regionCodes?.length ? await regionIdsOf(filter.regionCodes) : undefined;
+      await loadRegions();
+      return auditBatches({
+        db,
+        batches,
+        store,
+        pool,
+        client: options.client,
+        meterAnchor: options.meterAnchor,
+        regionCode: codeOf,
+        regionIds,
+        from: filter.from,
+        to: filter.to,
+      });
+    },
+
+    async stats() {
+      const { rows } = await db.query<Record<string, unknown>>(
+        `select (select count(*) from readings)::int as readings,
+                (select count(distinct device_id) from readings)::int as devices,
+                (select count(*) from readings where part is null)::int as unbatched,
+                (select count(*) from reading_batches)::int as batches,
+                (select count(*) from reading_batches where status = 'anchored')::int as anchored,
+                (select count(*) from reading_batches where status = 'pending')::int as pending,
+                (select count(*) from reading_batches where status = 'conflict')::int as conflicts,
+                (select count(*) from alerts)::int as alerts,
+                (select max(received_at) from readings) as last_reading_at`,
+      );
+      const row = rows[0]!;
+      return {
+        readings: row.readings as number,
+        devices: row.devices as number,
+        unbatched: row.unbatched as number,
+        batches: row.batches as number,
+        anchored: row.anchored as number,
+        pending: row.pending as number,
+        conflicts: row.conflicts as number,
+        alerts: row.alerts as number,
+        lastReadingAt: row.last_reading_at ? (row.last_reading_at as Date).toISOString() : null,
+      };
+    },
+
+    startAnchoring(everyMs, onError) {
+      const tick = async () => {
+        try {
+          await options.syncIndex();
+          devices.clear();
+          await anchorer.run();
+        } catch (error) {
+          if (!closed) onError(error);
+        }
+        if (!closed) timer = setTimeout(tick, everyMs);
+      };
+      timer = setTimeout(tick, 0);
+    },
+
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await ingest.drain().catch(() => undefined);
+      await anchorer.run({ regionIds: [] }).catch(() => undefined);
+      await pool.close();
+    },
+  };
+}

@@ -1,0 +1,283 @@
+import type { FastifyInstance } from "fastify";
+import { BaseError } from "../core/errors.js";
+import { maxReadingsPerRequest } from "../metering/ingest.js";
+import type { Metering } from "../metering/metering.js";
+import { deviceIdParam } from "./registryRoutes.js";
+
+const str = { type: "string" } as const;
+const int = { type: "integer" } as const;
+const result = {
+  type: "object",
+  properties: {
+    status: { type: "string", enum: ["accepted", "duplicate", "rejected"] },
+    code: str,
+    message: str,
+    seq: str,
+  },
+} as const;
+const batch = {
+  type: "object",
+  properties: {
+    region: str,
+    regionId: str,
+    commodity: int,
+    intervalStart: int,
+    part: int,
+    root: str,
+    leafCount: int,
+    importTotal: str,
+    exportTotal: str,
+    status: str,
+    contract: { type: "string", nullable: true },
+    txHash: { type: "string", nullable: true },
+    blockNumber: { type: "integer", nullable: true },
+    anchoredAt: { type: "integer", nullable: true },
+  },
+} as const;
+const proofSchema = {
+  type: "object",
+  properties: {
+    reading: { type: "object", additionalProperties: true },
+    leafHash: str,
+    leafIndex: int,
+    treeSize: int,
+    auditPath: { type: "array", items: str },
+    root: str,
+    batch: {
+      type: "object",
+      properties: { region: str, regionId: str, commodity: int, intervalStart: int, part: int },
+    },
+    anchor: { type: "object", properties: { contract: str, txHash: str, blockNumber: int } },
+  },
+} as const;
+const rangeQuery = {
+  type: "object",
+  properties: {
+    region: { type: "string", description: "region codes, comma-separated" },
+    from: { type: "integer", description: "interval start ≥ from (Unix seconds)" },
+    to: { type: "integer", description: "interval start < to (Unix seconds)" },
+  },
+} as const;
+
+type RangeQuery = { region?: string; from?: number; to?: number };
+
+function parseSeq(raw: string): bigint {
+  if (!/^[0-9]{1,20}$/.test(raw) || BigInt(raw) === 0n || BigInt(raw) >= 2n ** 64n) {
+    throw new BaseError("REQUEST_INVALID", `seq must be a positive 64-bit integer, got "${raw}"`);
+  }
+  return BigInt(raw);
+}
+
+const codesOf = (region: string | undefined) =>
+  region
+    ?.split(",")
+    .map((code) => code.trim())
+    .filter(Boolean);
+
+/** Readings in (`POST /v1/readings`, open to devices: signatures authenticate them), proofs, anchors, audit. */
+export function registerMeteringRoutes(app: FastifyInstance, metering: Metering): void {
+  app.post(
+    "/v1/readings",
+    {
+      config: { public: true },
+      schema: {
+        summary: `Submit signed readings (JSON form, up to ${maxReadingsPerRequest}); one result per reading, in order, once stored`,
+        tags: ["metering"],
+        body: {
+          type: "object",
+          required: ["readings"],
+          properties: { readings: { type: "array", items: {} } },
+        },
+        response: { 200: { type: "object", properties: { results: { type: "array", items: result } } } },
+      },
+    },
+    async (request) => ({
+      results: await metering.ingest.submit((request.body as { readings: unknown[] }).readings),
+    }),
+  );
+
+  app.get(
+    "/v1/readings/:deviceId/:seq",
+    {
+      schema: {
+        summary: "A stored reading (JSON form, as the meter signed it), when it arrived and its batch",
+        tags: ["metering"],
+        params: { type: "object", properties: { deviceId: str, seq: str } },
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              reading: { type: "object", additionalProperties: true },
+              receivedAt: str,
+              batch: {
+                type: "object",
+                nullable: true,
+                properties: { region: str, commodity: int, intervalStart: int, part: int, status: str },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const params = request.params as { deviceId: string; seq: string };
+      return metering.reading(deviceIdParam(params.deviceId), parseSeq(params.seq));
+    },
+  );
+
+  app.get(
+    "/v1/readings/:deviceId/:seq/proof",
+    {
+      schema: {
+        summary:
+          "Merkle inclusion proof of a reading and where its batch root is anchored (404 until anchored)",
+        tags: ["metering"],
+        params: { type: "object", properties: { deviceId: str, seq: str } },
+        response: { 200: proofSchema },
+      },
+    },
+    async (request) => {
+      const params = request.params as { deviceId: string; seq: string };
+      return metering.proof(deviceIdParam(params.deviceId), parseSeq(params.seq));
+    },
+  );
+
+  app.get(
+    "/v1/anchors",
+    {
+      schema: {
+        summary: "Batches (one Merkle root per region, commodity, interval and part) and their anchors",
+        tags: ["metering"],
+        querystring: {
+          ...rangeQuery,
+          properties: {
+            ...rangeQuery.properties,
+            limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+            offset: { type: "integer", minimum: 0, default: 0 },
+          },
+        },
+        response: { 200: { type: "object", properties: { batches: { type: "array", items: batch } } } },
+      },
+    },
+    async (request) => {
+      const query = request.query as RangeQuery & { limit: number; offset: number };
+      const codes = codesOf(query.region);
+      const regionIds = codes?.length ? await metering.regionIdsOf(codes) : undefined;
+      const regionCodes = await metering.regionCodes();
+      const batches = await metering.batches.list({
+        regionIds,
+        from: query.from === undefined ? undefined : BigInt(query.from),
+        to: query.to === undefined ? undefined : BigInt(query.to),
+        limit: query.limit,
+        offset: query.offset,
+      });
+      return {
+        batches: batches.map((b) => ({
+          ...b,
+          region: regionCodes.get(b.regionId) ?? null,
+          intervalStart: Number(b.intervalStart),
+          importTotal: b.importTotal.toString(),
+          exportTotal: b.exportTotal.toString(),
+          blockNumber: b.blockNumber === null ? null : Number(b.blockNumber),
+          anchoredAt: b.anchoredAt === null ? null : Number(b.anchoredAt),
+        })),
+      };
+    },
+  );
+
+  app.post(
+    "/v1/anchors",
+    {
+      schema: {
+        summary: "Anchor every interval that has ended now, without waiting for the grace period",
+        tags: ["metering"],
+        body: { type: "object", nullable: true, properties: { region: str } },
+        response: {
+          200: {
+            type: "object",
+            properties: { built: int, anchored: int, reconciled: int, conflicts: int },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const codes = codesOf((request.body as { region?: string } | null)?.region);
+      const regionIds = codes?.length ? await metering.regionIdsOf(codes) : undefined;
+      return metering.anchorer.run({ all: true, regionIds });
+    },
+  );
+
+  app.get(
+    "/v1/audit",
+    {
+      schema: {
+        summary:
+          "Recompute every batch root from the stored readings, check every signature and compare with the chain",
+        tags: ["metering"],
+        querystring: rangeQuery,
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              ok: { type: "boolean" },
+              batches: int,
+              readings: int,
+              findings: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: {
+                    kind: str,
+                    region: str,
+                    commodity: int,
+                    intervalStart: str,
+                    part: int,
+                    deviceId: str,
+                    seq: str,
+                    message: str,
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const query = request.query as RangeQuery;
+      const report = await metering.audit({
+        regionCodes: codesOf(query.region),
+        from: query.from === undefined ? undefined : BigInt(query.from),
+        to: query.to === undefined ? undefined : BigInt(query.to),
+      });
+      return { ok: report.findings.length === 0, ...report };
+    },
+  );
+
+  app.get(
+    "/v1/metering/stats",
+    {
+      schema: {
+        summary: "Counts of readings, batches, anchors and alerts",
+        tags: ["metering"],
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              readings: int,
+              devices: int,
+              unbatched: int,
+              batches: int,
+              anchored: int,
+              pending: int,
+              conflicts: int,
+              alerts: int,
+              lastReadingAt: { type: "string", nullable: true },
+            },
+          },
+        },
+      },
+    },
+    () => metering.stats(),
+  );
+}

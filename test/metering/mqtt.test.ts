@@ -1,0 +1,395 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:net";
+import { connectAsync, type MqttClient } from "mqtt";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { IngestFn, IngestResult } from "../../src/metering/ingestTypes.js";
+import {
+  acksTopic,
+  createMqttIngest,
+  type MqttAck,
+  type MqttBroker,
+  type MqttIngest,
+  startMqttBroker,
+} from "../../src/metering/mqttIngest.js";
+import type { ReadingJson } from "../../src/metering/readingFormat.js";
+
+const mosquittoUrl = process.env.GRIDLEDGER_TEST_MQTT_URL || "mqtt://127.0.0.1:1883";
+const mosquittoAvailable = await brokerAnswers(mosquittoUrl);
+// Mosquitto runs on developer machines and in CI: there a missing broker fails the suite, not skips it.
+const skipMosquitto = !mosquittoAvailable && !process.env.CI;
+
+const newDeviceId = () => randomBytes(32).toString("hex");
+const newClientId = () => `gridledger-test-${randomBytes(6).toString("hex")}`;
+
+function reading(deviceId: string, seq: number): ReadingJson {
+  return {
+    v: 1,
+    deviceId,
+    seq: String(seq),
+    intervalStart: 1_700_000_000 + 900 * seq,
+    duration: 900,
+    commodity: "electricity",
+    quality: "measured",
+    importRegister: String(1000 + 250 * seq),
+    exportRegister: "0",
+    importDelta: "250",
+    exportDelta: "0",
+    signature: "ab".repeat(64),
+  };
+}
+
+type IngestCall = { readings: unknown[]; topicDeviceId: string | undefined };
+
+/**
+ * Test double of the node's ingest: records each call and answers `accepted` with the reading's seq,
+ * or runs `behaviour` instead (to throw, or to hold a call until the test releases it).
+ */
+function fakeIngest(behaviour?: (call: IngestCall) => Promise<IngestResult[]>) {
+  const calls: IngestCall[] = [];
+  const ingest: IngestFn = async (readings, options) => {
+    const call = { readings, topicDeviceId: options.topicDeviceId };
+    calls.push(call);
+    if (behaviour !== undefined) return behaviour(call);
+    return readings.map((r) => ({ status: "accepted", seq: (r as ReadingJson).seq }));
+  };
+  const callsFor = (deviceId: string) => calls.filter((call) => call.topicDeviceId === `0x${deviceId}`);
+  return { ingest, calls, callsFor };
+}
+
+/** A meter: a real mqtt.js client that publishes readings and collects the node's acks. */
+async function connectDevice(url: string) {
+  const client = await connectAsync(url, { clientId: newClientId(), reconnectPeriod: 0 });
+  const acks = new Map<string, MqttAck[]>();
+  const waiters: (() => void)[] = [];
+  client.on("message", (topic, payload) => {
+    const deviceId = topic.split("/").pop()!;
+    acks.set(deviceId, [...(acks.get(deviceId) ?? []), JSON.parse(payload.toString()) as MqttAck]);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  return {
+    client,
+    async listen(deviceId: string) {
+      await client.subscribeAsync(acksTopic(deviceId), { qos: 1 });
+    },
+    async publish(deviceId: string, payload: unknown, raw = false) {
+      const body = raw ? String(payload) : JSON.stringify(payload);
+      await client.publishAsync(`gridledger/v1/readings/${deviceId}`, body, { qos: 1 });
+    },
+    /** Waits until `count` acks arrived for the device (10 s at most) and returns them in order. */
+    async acks(deviceId: string, count = 1): Promise<MqttAck[]> {
+      const deadline = Date.now() + 10_000;
+      while ((acks.get(deviceId.toLowerCase())?.length ?? 0) < count) {
+        if (Date.now() > deadline) throw new Error(`no ${count} acks for ${deviceId} within 10 s`);
+        await new Promise<void>((wake) => {
+          waiters.push(wake);
+          setTimeout(wake, 200);
+        });
+      }
+      return acks.get(deviceId.toLowerCase())!;
+    },
+  };
+}
+
+async function brokerAnswers(url: string): Promise<boolean> {
+  try {
+    const client = await connectAsync(url, { connectTimeout: 2_000, reconnectPeriod: 0 }, false);
+    await client.endAsync();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function listenOn(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve(server));
+  });
+}
+const portOf = (server: Server) => (server.address() as { port: number }).port;
+const closeServer = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+/** Removes a persistent session from the broker, so test runs leave no queues behind on Mosquitto. */
+async function forgetSession(url: string, clientId: string): Promise<void> {
+  const client = await connectAsync(url, { clientId, clean: true, reconnectPeriod: 0 });
+  await client.endAsync();
+}
+
+const brokers = [
+  { name: "the embedded broker (aedes)", skip: false, external: false },
+  { name: "Mosquitto", skip: skipMosquitto, external: true },
+];
+
+for (const { name, skip, external } of brokers)
+  describe.skipIf(skip)(`MQTT ingest through ${name}`, () => {
+    let broker: MqttBroker | undefined;
+    let url: string;
+    let device: Awaited<ReturnType<typeof connectDevice>>;
+    const ingests: { node: MqttIngest; clientId: string }[] = [];
+    const errors: unknown[] = [];
+
+    beforeAll(async () => {
+      if (external && !mosquittoAvailable) {
+        throw new Error(
+          `Mosquitto does not answer at ${mosquittoUrl}; start it or set GRIDLEDGER_TEST_MQTT_URL`,
+        );
+      }
+      if (external) url = mosquittoUrl;
+      else {
+        broker = await startMqttBroker({
+          host: "127.0.0.1",
+          port: { port: 0, explicit: false, flag: "--mqtt-port" },
+        });
+        url = broker.url;
+      }
+      device = await connectDevice(url);
+    });
+
+    afterEach(async () => {
+      for (const { node, clientId } of ingests.splice(0)) {
+        await node.close();
+        await forgetSession(url, clientId);
+      }
+      errors.length = 0;
+    });
+
+    afterAll(async () => {
+      await device?.client.endAsync();
+      await broker?.close();
+    });
+
+    async function startNode(ingest: IngestFn, clientId = newClientId()) {
+      const node = await createMqttIngest({ url, clientId, ingest, onError: (error) => errors.push(error) });
+      ingests.push({ node, clientId });
+      return node;
+    }
+
+    it("ingests one reading for the topic's device and acks it on the acks topic", async () => {
+      const fake = fakeIngest();
+      await startNode(fake.ingest);
+      const deviceId = newDeviceId();
+      await device.listen(deviceId);
+      await device.publish(deviceId, reading(deviceId, 1));
+
+      expect(await device.acks(deviceId)).toEqual([{ results: [{ status: "accepted", seq: "1" }] }]);
+      expect(fake.callsFor(deviceId)).toEqual([
+        { readings: [reading(deviceId, 1)], topicDeviceId: `0x${deviceId}` },
+      ]);
+    });
+
+    it("accepts an upper-case deviceId in the topic and answers on the lower-case one", async () => {
+      const fake = fakeIngest();
+      await startNode(fake.ingest);
+      const deviceId = newDeviceId();
+      await device.listen(deviceId);
+      await device.publish(deviceId.toUpperCase(), reading(deviceId, 7));
+
+      expect(await device.acks(deviceId)).toEqual([{ results: [{ status: "accepted", seq: "7" }] }]);
+      expect(fake.callsFor(deviceId)).toHaveLength(1);
+    });
+
+    it("passes a JSON array on as one call and answers one result per reading, in order", async () => {
+      const fake = fakeIngest();
+      await startNode(fake.ingest);
+      const deviceId = newDeviceId();
+      await device.listen(deviceId);
+      await device.publish(deviceId, [reading(deviceId, 1), reading(deviceId, 2), reading(deviceId, 3)]);
+
+      const [ack] = await device.acks(deviceId);
+      expect(ack?.results.map((r) => r.seq)).toEqual(["1", "2", "3"]);
+      expect(fake.callsFor(deviceId)[0]?.readings).toHaveLength(3);
+    });
+
+    it("answers an empty array with no results and without calling ingest", async () => {
+      const fake = fakeIngest();
+      await startNode(fake.ingest);
+      const deviceId = newDeviceId();
+      await device.listen(deviceId);
+      await device.publish(deviceId, []);
+
+      expect(await device.acks(deviceId)).toEqual([{ results: [] }]);
+      expect(fake.callsFor(deviceId)).toEqual([]);
+    });
+
+    it("rejects a payload that is not JSON as READING_MALFORMED and serves the next message", async () => {
+      const fake = fakeIngest();
+      await startNode(fake.ingest);
+      const deviceId = newDeviceId();
+      await device.listen(deviceId);
+      await device.publish(deviceId, "{not json", true);
+      await device.publish(deviceId, reading(deviceId, 2));
+
+      const [bad, good] = await device.acks(deviceId, 2);
+      expect(bad?.results).toEqual([
+        { status: "rejected", code: "READING_MALFORMED", message: expect.stringContaining("not JSON") },
+      ]);
+      expect(good).toEqual({ results: [{ status: "accepted", seq: "2" }] });
+      expect(fake.callsFor(deviceId)).toHaveLength(1);
+    });
+
+    it("ignores a topic without a valid deviceId, reports it, and serves the next message", async () => {
+      const fake = fakeIngest();
+      await startNode(fake.ingest);
+      const deviceId = newDeviceId();
+      await device.listen(deviceId);
+      await device.publish("not-a-device", reading(deviceId, 1));
+      await device.publish(deviceId, reading(deviceId, 2));
+
+      expect(await device.acks(deviceId)).toEqual([{ results: [{ status: "accepted", seq: "2" }] }]);
+      expect(errors).toContainEqual(expect.objectContaining({ code: "MQTT_TOPIC_MALFORMED" }));
+      expect(fake.calls.some((call) => call.readings.some((r) => (r as ReadingJson).seq === "1"))).toBe(
+        false,
+      );
+    });
+
+    it("answers INGEST_UNAVAILABLE for every reading when ingest throws, never accepted", async () => {
+      const fake = fakeIngest(async () => {
+        throw new Error("database is down");
+      });
+      await startNode(fake.ingest);
+      const deviceId = newDeviceId();
+      await device.listen(deviceId);
+      await device.publish(deviceId, [reading(deviceId, 4), reading(deviceId, 5)]);
+
+      const message = "node could not store the reading; send it again";
+      expect(await device.acks(deviceId)).toEqual([
+        {
+          results: [
+            { status: "rejected", code: "INGEST_UNAVAILABLE", message, seq: "4" },
+            { status: "rejected", code: "INGEST_UNAVAILABLE", message, seq: "5" },
+          ],
+        },
+      ]);
+      expect(errors).toContainEqual(expect.objectContaining({ code: "INGEST_UNAVAILABLE" }));
+    });
+
+    it("ingests messages concurrently but acks one device's messages in order", async () => {
+      let releaseFirst!: () => void;
+      const firstHeld = new Promise<void>((resolve) => {
+        releaseFirst = resolve;
+      });
+      const fake = fakeIngest(async ({ readings }) => {
+        if ((readings[0] as ReadingJson).seq === "1") await firstHeld;
+        return readings.map((r) => ({ status: "accepted", seq: (r as ReadingJson).seq }));
+      });
+      await startNode(fake.ingest);
+      const deviceId = newDeviceId();
+      await device.listen(deviceId);
+      await device.publish(deviceId, reading(deviceId, 1));
+      await device.publish(deviceId, reading(deviceId, 2));
+
+      // The second message reaches ingest while the first one is still held.
+      await expect.poll(() => fake.callsFor(deviceId).length, { timeout: 10_000 }).toBe(2);
+      releaseFirst();
+      const acks = await device.acks(deviceId, 2);
+      expect(acks.map((ack) => ack.results[0]?.seq)).toEqual(["1", "2"]);
+    });
+
+    it("delivers a reading published while the node was down once it reconnects (persistent session)", async () => {
+      const clientId = newClientId();
+      const first = fakeIngest();
+      const node = await startNode(first.ingest, clientId);
+      await node.close();
+
+      const deviceId = newDeviceId();
+      await device.listen(deviceId);
+      await device.publish(deviceId, reading(deviceId, 9));
+
+      const second = fakeIngest();
+      await startNode(second.ingest, clientId);
+      expect(await device.acks(deviceId)).toEqual([{ results: [{ status: "accepted", seq: "9" }] }]);
+      expect(second.callsFor(deviceId)).toHaveLength(1);
+      expect(first.callsFor(deviceId)).toEqual([]);
+    });
+  });
+
+describe("startMqttBroker", () => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    for (const server of servers.splice(0)) await closeServer(server);
+  });
+
+  it("refuses a taken port the user chose with --mqtt-port", async () => {
+    const taken = await listenOn(0);
+    servers.push(taken);
+    await expect(
+      startMqttBroker({
+        host: "127.0.0.1",
+        port: { port: portOf(taken), explicit: true, flag: "--mqtt-port" },
+      }),
+    ).rejects.toMatchObject({
+      code: "CONFIG_PORT_IN_USE",
+      details: { flag: "--mqtt-port", port: portOf(taken) },
+    });
+  });
+
+  it("falls back to a free port when the default one is taken, and serves there", async () => {
+    const taken = await listenOn(0);
+    servers.push(taken);
+    const broker = await startMqttBroker({
+      host: "127.0.0.1",
+      port: { port: portOf(taken), explicit: false, flag: "--mqtt-port" },
+    });
+    try {
+      expect(broker.port).not.toBe(portOf(taken));
+      expect(broker.url).toBe(`mqtt://127.0.0.1:${broker.port}`);
+      const client = await connectAsync(broker.url, { reconnectPeriod: 0 });
+      await client.endAsync();
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it("closes while a device and a node are still connected", async () => {
+    const broker = await startMqttBroker({
+      host: "127.0.0.1",
+      port: { port: 0, explicit: false, flag: "--mqtt-port" },
+    });
+    const device: MqttClient = await connectAsync(broker.url, { reconnectPeriod: 0 });
+    const node = await createMqttIngest({
+      url: broker.url,
+      clientId: newClientId(),
+      ingest: fakeIngest().ingest,
+    });
+    await broker.close();
+    await node.close();
+    device.end(true);
+    await expect(
+      connectAsync(broker.url, { reconnectPeriod: 0, connectTimeout: 2_000 }, false),
+    ).rejects.toThrow();
+  });
+});
+
+describe("createMqttIngest", () => {
+  it("fails with MQTT_CONNECT_FAILED naming the URL without its password when no broker listens", async () => {
+    const free = await listenOn(0);
+    const port = portOf(free);
+    await closeServer(free);
+
+    const error = await createMqttIngest({
+      url: `mqtt://meter:s3cret@127.0.0.1:${port}`,
+      clientId: newClientId(),
+      ingest: fakeIngest().ingest,
+    }).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toMatchObject({
+      code: "MQTT_CONNECT_FAILED",
+      details: { url: `mqtt://meter:***@127.0.0.1:${port}` },
+    });
+    expect((error as Error).message).toContain(`mqtt://meter:***@127.0.0.1:${port}`);
+    expect((error as Error).message).not.toContain("s3cret");
+  });
+
+  it("refuses a URL that is not mqtt:// or mqtts://", async () => {
+    await expect(
+      createMqttIngest({
+        url: "http://127.0.0.1:1883",
+        clientId: newClientId(),
+        ingest: fakeIngest().ingest,
+      }),
+    ).rejects.toMatchObject({ code: "MQTT_URL_INVALID" });
+  });
+});
