@@ -19,6 +19,36 @@ export {
 export { type NodeConfig, resolveNodeConfig } from "./core/config.js";
 export { BaseError, isBaseError } from "./core/errors.js";
 export { type Database, type DatabaseOptions, openDatabase } from "./db/database.js";
+export type { AuditFinding, AuditReport } from "./metering/audit.js";
+export {
+  type DeviceKey,
+  deviceKeyFromPem,
+  deviceKeyFromSecret,
+  deviceKeyToPem,
+  generateDeviceKey,
+  signMessage,
+  signReading,
+} from "./metering/deviceKey.js";
+export type { IngestFn, IngestResult } from "./metering/ingestTypes.js";
+export { auditPath, leafHash, merkleRoot, nodeHash, verifyInclusion } from "./metering/merkleTree.js";
+export type { Metering, MeteringStats } from "./metering/metering.js";
+export {
+  type CommodityName,
+  commodities,
+  decodeReading,
+  encodeReading,
+  leafInputOf,
+  parseReadingJson,
+  type QualityName,
+  qualities,
+  type Reading,
+  type ReadingJson,
+  readingMessageLength,
+  readingToJson,
+  type SignedReading,
+} from "./metering/readingFormat.js";
+export { checkProof, type ReadingProof } from "./metering/readingProof.js";
+export { verifySignature } from "./metering/verifyWorker.js";
 export { meterAnchorServiceName } from "./node/deployContracts.js";
 export { type InitOptions, type NodeContext, openNode } from "./node/openNode.js";
 export { type RunningNode, startNode } from "./node/startNode.js";

@@ -4,6 +4,7 @@ import { registerMeteringCommands } from "./meteringCommands.js";
 import { registerNodeCommands } from "./nodeCommands.js";
 import { reportError } from "./output.js";
 import { registerRegistryCommands } from "./registryCommands.js";
+import { registerSimulateCommand } from "./simulateCommand.js";
 
 /** Builds the `gridledger` command line. */
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerRegistryCommands(program);
   registerGovernanceCommands(program);
   registerMeteringCommands(program);
+  registerSimulateCommand(program);
   return program;
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { createPublicClient, type Hex, http } from "viem";
-import { meterAnchorAbi, registryAbi } from "../chain/artifacts/index.js";
+import { consortiumAbi, meterAnchorAbi, registryAbi } from "../chain/artifacts/index.js";
 import { BaseError } from "../core/errors.js";
 import type { AnchorRound } from "../metering/anchorer.js";
 import type { AuditReport } from "../metering/audit.js";
@@ -10,6 +10,8 @@ import { deviceKeyToPem, generateDeviceKey } from "../metering/deviceKey.js";
 import { encodeReading } from "../metering/readingFormat.js";
 import { checkProof, type ReadingProof } from "../metering/readingProof.js";
 import { verifySignature } from "../metering/verifyWorker.js";
+import { meterAnchorServiceName } from "../node/deployContracts.js";
+import { parseAddress } from "../registry/address.js";
 import type { SignatureScheme } from "../registry/deviceTypes.js";
 import { clientOf } from "./context.js";
 import { output, printRecord, printTable } from "./output.js";
@@ -132,7 +134,11 @@ export function registerMeteringCommands(program: Command): void {
       "check a reading's proof file offline (leaf hash, audit path, batch key); with --rpc-url also the anchored root and the device's signature on chain",
     )
     .option("--rpc-url <url>", "EVM JSON-RPC endpoint to read the MeterAnchor and Registry from")
-    .action(async (file: string, options: { rpcUrl?: string }, command: Command) => {
+    .option(
+      "--consortium <address>",
+      "the consortium's Consortium contract: its MeterAnchor is the one to trust, not the address the proof names",
+    )
+    .action(async (file: string, options: { rpcUrl?: string; consortium?: string }, command: Command) => {
       let proof: ReadingProof;
       try {
         proof = JSON.parse(await readFile(file, "utf8")) as ReadingProof;
@@ -141,13 +147,19 @@ export function registerMeteringCommands(program: Command): void {
       }
       const { problems, reading } = checkProof(proof);
       const checks: Record<string, string> = { proof: problems.length === 0 ? "ok" : "FAILED" };
-      if (options.rpcUrl && reading)
-        problems.push(...(await checkOnChain(proof, reading, options.rpcUrl, checks)));
-      const result = { ok: problems.length === 0, checks, problems };
+      if (options.rpcUrl && reading) {
+        problems.push(...(await checkOnChain(proof, reading, options.rpcUrl, options.consortium, checks)));
+      }
+      const result = { ok: problems.length === 0, onChain: !!options.rpcUrl, checks, problems };
       output(command.optsWithGlobals(), result, () => {
         printRecord(checks);
         for (const problem of problems) console.log(`problem: ${problem}`);
-        console.log(result.ok ? "verified" : "NOT verified");
+        if (!result.ok) console.log("NOT verified");
+        else if (options.rpcUrl) console.log("verified");
+        else
+          console.log(
+            "consistent offline; pass --rpc-url (and --consortium) to check the anchored root and the signature",
+          );
       });
       if (!result.ok) process.exitCode = 1;
     });
@@ -157,11 +169,28 @@ async function checkOnChain(
   proof: ReadingProof,
   reading: NonNullable<ReturnType<typeof checkProof>["reading"]>,
   rpcUrl: string,
+  consortium: string | undefined,
   checks: Record<string, string>,
 ): Promise<string[]> {
   const problems: string[] = [];
   const client = createPublicClient({ transport: http(rpcUrl) });
-  const address = proof.anchor.contract as Hex;
+  let address = proof.anchor.contract as Hex;
+  if (consortium === undefined) {
+    checks.contract = "taken from the proof (pass --consortium to pin it)";
+  } else {
+    address = await client.readContract({
+      address: parseAddress(consortium, "--consortium"),
+      abi: consortiumAbi,
+      functionName: "service",
+      args: [meterAnchorServiceName],
+    });
+    const same = address.toLowerCase() === proof.anchor.contract.toLowerCase();
+    checks.contract = same ? "ok" : "FAILED";
+    if (!same)
+      problems.push(
+        `the proof names contract ${proof.anchor.contract}, the consortium's MeterAnchor is ${address}`,
+      );
+  }
   const [root, leafCount] = await client.readContract({
     address,
     abi: meterAnchorAbi,

@@ -4,6 +4,10 @@ import { seedDemoRegions } from "../node/demoRegions.js";
 import { type InitOptions, initDefaults, openNode } from "../node/openNode.js";
 import { startNode } from "../node/startNode.js";
 import { output, printRecord } from "./output.js";
+import { startDemoSimulator } from "./simulateCommand.js";
+
+/** Simulated time runs this many times faster than real time in `start --demo` until it catches up. */
+const demoSpeed = 240;
 
 type NodeCommandOptions = NodeFlags & InitOptions & { demo?: boolean };
 
@@ -85,7 +89,7 @@ export function registerNodeCommands(program: Command): void {
       )
       .option(
         "--demo",
-        "approve the demo provinces CN-GD, CN-ZJ and CN-GS where they are not registered yet",
+        `approve the demo provinces CN-GD, CN-ZJ and CN-GS where they are not registered yet, and run the meter simulator in them (the last 24 h at ${demoSpeed}× until it catches up, then live)`,
       ),
   ).action(async (_options: NodeCommandOptions, command: Command) => {
     const options = command.optsWithGlobals<NodeCommandOptions>();
@@ -94,6 +98,16 @@ export function registerNodeCommands(program: Command): void {
     // stays for what the command prints.
     const node = await startNode(config, options, { logger: { level: "warn", stream: process.stderr } });
     if (options.demo) await seedDemoRegions(node.context);
+    const simulator = options.demo
+      ? startDemoSimulator({
+          nodeUrl: node.apiUrl,
+          apiToken: node.context.apiToken,
+          mqttUrl: node.mqttUrl,
+          dataDir: config.dataDir,
+          speed: demoSpeed,
+          log: (line) => console.error(line),
+        })
+      : undefined;
     const info = {
       api: node.apiUrl,
       rpcUrl: node.rpcUrl,
@@ -114,6 +128,7 @@ export function registerNodeCommands(program: Command): void {
       if (stopping) return;
       stopping = true;
       console.error(`${signal}: stopping…`);
+      await simulator?.stop();
       await node.stop();
       process.exit(0);
     };

@@ -97,10 +97,10 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     });
   }
   const mqttUrl = flags.mqttUrl ?? (env.GRIDLEDGER_MQTT_URL || undefined);
-  if (mqttUrl !== undefined && !/^(mqtts?|wss?|tcp):\/\//.test(mqttUrl)) {
+  if (mqttUrl !== undefined && !/^(mqtts?|wss?):\/\//.test(mqttUrl)) {
     throw new BaseError(
       "CONFIG_INVALID_MQTT_URL",
-      `--mqtt-url must be an mqtt:// or mqtts:// URL, got "${mqttUrl}"`,
+      `--mqtt-url must be an mqtt://, mqtts://, ws:// or wss:// URL, got "${mqttUrl}"`,
       {
         details: { value: mqttUrl },
       },

@@ -36,6 +36,8 @@ export type Ingest = {
 
 type Item = {
   reading?: SignedReading;
+  /** Seq of a reading refused before it entered the pipeline, echoed in its result. */
+  seq?: bigint;
   message?: Uint8Array;
   result?: IngestResult;
 };
@@ -65,6 +67,7 @@ export function createIngest(options: IngestOptions): Ingest {
             code: "READING_TOPIC_MISMATCH",
             message: `the reading's deviceId ${reading.deviceId.slice(2)} differs from the topic's ${topicDeviceId.slice(2)}`,
           }),
+          seq: reading.seq,
         };
       }
       return { reading, message: encodeReading(reading) };
@@ -146,9 +149,11 @@ export function createIngest(options: IngestOptions): Ingest {
     regions: Map<Item, `0x${string}`>,
     alerts: AlertInput[],
   ): Promise<void> {
+    const latest = await store.latest(tx, [...new Set(open.map((item) => item.reading!.deviceId))]);
+    // Only a seq at or below the device's highest stored one can already be stored.
     const stored = await store.storedMessages(
       tx,
-      open.map((item) => item.reading!),
+      open.map((item) => item.reading!).filter((r) => r.seq <= (latest.get(r.deviceId)?.seq ?? 0n)),
     );
     const fresh: Item[] = [];
     for (const item of open) {
@@ -178,7 +183,7 @@ export function createIngest(options: IngestOptions): Ingest {
         });
       }
     }
-    const accepted = await checkContinuityOf(tx, fresh, alerts, regions);
+    const accepted = await checkContinuityOf(tx, fresh, latest, alerts, regions);
     const inserted = await store.insert(
       tx,
       accepted.map((item) => ({ ...item.reading!, regionId: regions.get(item)!, message: item.message! })),
@@ -194,6 +199,7 @@ export function createIngest(options: IngestOptions): Ingest {
   async function checkContinuityOf(
     tx: Queryable,
     fresh: Item[],
+    latest: Map<string, NeighbourWithDeltas>,
     alerts: AlertInput[],
     regions: Map<Item, `0x${string}`>,
   ): Promise<Item[]> {
@@ -203,7 +209,6 @@ export function createIngest(options: IngestOptions): Ingest {
       list.push(item);
       byDevice.set(item.reading!.deviceId, list);
     }
-    const latest = await store.latest(tx, [...byDevice.keys()]);
     const accepted: Item[] = [];
     for (const [deviceId, list] of byDevice) {
       list.sort((a, b) => (a.reading!.seq < b.reading!.seq ? -1 : 1));
@@ -291,9 +296,10 @@ export function createIngest(options: IngestOptions): Ingest {
           });
         });
       }
-      return items.map((item) =>
-        item.reading ? { ...item.result!, seq: item.reading.seq.toString() } : item.result!,
-      );
+      return items.map((item) => {
+        const seq = item.reading?.seq ?? item.seq;
+        return seq === undefined ? item.result! : { ...item.result!, seq: seq.toString() };
+      });
     },
     async drain() {
       while (pumping) await pumping;

@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { Aedes } from "aedes";
 import { connect, type MqttClient } from "mqtt";
 import type { PortSetting } from "../core/config.js";
-import { BaseError } from "../core/errors.js";
+import { BaseError, isBaseError } from "../core/errors.js";
 import { listenWithFallback } from "../core/ports.js";
 import type { IngestFn, IngestResult } from "./ingestTypes.js";
 
@@ -22,7 +22,7 @@ const readingsTopic = /^gridledger\/v1\/readings\/([0-9a-fA-F]{64})$/;
 const connectTimeoutMs = 10_000;
 const reconnectPeriodMs = 2_000;
 /** Messages being ingested at once; beyond it the client stops reading from the broker (backpressure). */
-const maxInFlight = 256;
+const maxInFlight = 4_096;
 /** How long `close()` lets messages being ingested finish and their acks leave. */
 const drainTimeoutMs = 5_000;
 
@@ -197,20 +197,18 @@ export async function createMqttIngest(options: {
   function handle(deviceId: string, payload: Buffer): Promise<void> {
     const results = resultsFor(deviceId, payload);
     const previous = tails.get(deviceId);
-    let acked: Promise<unknown> = Promise.resolve();
     // The ack is queued once the previous message of this device has queued its own, so acks of one
-    // device leave in order while ingest calls run concurrently.
+    // device leave in order while ingest calls run concurrently. A message's work ends when its ack is
+    // queued, not when the broker confirms it: that confirmation is read from the same socket that
+    // stops being read while `maxInFlight` messages are in progress.
     const tail = Promise.all([results, previous]).then(([list]) => {
       const body: MqttAck = { results: list };
-      acked = client.publishAsync(acksTopic(deviceId), JSON.stringify(body), { qos: 1 });
+      client.publishAsync(acksTopic(deviceId), JSON.stringify(body), { qos: 1 }).catch(onError);
     });
     tails.set(deviceId, tail);
-    return tail
-      .then(() => acked)
-      .then(() => undefined)
-      .finally(() => {
-        if (tails.get(deviceId) === tail) tails.delete(deviceId);
-      });
+    return tail.finally(() => {
+      if (tails.get(deviceId) === tail) tails.delete(deviceId);
+    });
   }
 
   async function resultsFor(deviceId: string, payload: Buffer): Promise<IngestResult[]> {
@@ -226,16 +224,21 @@ export async function createMqttIngest(options: {
     try {
       return await ingest(readings, { topicDeviceId: `0x${deviceId}` });
     } catch (error) {
-      onError(
-        new BaseError("INGEST_UNAVAILABLE", `readings of device ${deviceId} could not be stored`, {
-          details: { deviceId, count: readings.length },
-          cause: error,
-        }),
-      );
+      // A refusal of the message as a whole (e.g. READING_TOO_MANY) is final; anything else is the
+      // node failing to store, and the device should send again.
+      const refusal = isBaseError(error) && error.code !== "INGEST_UNAVAILABLE" ? error : undefined;
+      if (!refusal) {
+        onError(
+          new BaseError("INGEST_UNAVAILABLE", `readings of device ${deviceId} could not be stored`, {
+            details: { deviceId, count: readings.length },
+            cause: error,
+          }),
+        );
+      }
       return readings.map((reading) => ({
         status: "rejected",
-        code: "INGEST_UNAVAILABLE",
-        message: "node could not store the reading; send it again",
+        code: refusal?.code ?? "INGEST_UNAVAILABLE",
+        message: refusal?.message ?? "node could not store the reading; send it again",
         ...seqOf(reading),
       }));
     }

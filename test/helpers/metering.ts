@@ -2,6 +2,7 @@ import { resolveNodeConfig } from "../../src/core/config.js";
 import type { DatabaseKind } from "../../src/db/database.js";
 import { type DeviceKey, generateDeviceKey, signReading } from "../../src/metering/deviceKey.js";
 import { readingToJson, type SignedReading } from "../../src/metering/readingFormat.js";
+import type { InitOptions } from "../../src/node/openNode.js";
 import { type RunningNode, startNode } from "../../src/node/startNode.js";
 import { tempDir } from "./cli.js";
 import { createTestPostgresDatabase } from "./database.js";
@@ -33,7 +34,7 @@ export type MeteringNode = {
  * the same data directory and database.
  */
 export async function startMeteringNode(
-  options: { flags?: Record<string, string>; engine?: DatabaseKind } = {},
+  options: { flags?: Record<string, string>; engine?: DatabaseKind; init?: InitOptions } = {},
 ): Promise<MeteringNode & { restart(): Promise<void> }> {
   const dir = await tempDir();
   const pgDatabase = options.engine === "postgres" ? await createTestPostgresDatabase() : undefined;
@@ -49,7 +50,7 @@ export async function startMeteringNode(
     },
     {},
   );
-  let node = await startNode(config);
+  let node = await startNode(config, options.init);
   const request = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${node.apiUrl}${path}`, {
       method,
@@ -99,7 +100,7 @@ export async function startMeteringNode(
     },
     async restart() {
       await node.stop();
-      node = await startNode(config);
+      node = await startNode(config, options.init);
     },
     async stop() {
       await node.stop();

@@ -12,6 +12,13 @@ import {
   startMqttBroker,
 } from "../../src/metering/mqttIngest.js";
 import type { ReadingJson } from "../../src/metering/readingFormat.js";
+import {
+  asJson,
+  intervalAgo,
+  type MeteringNode,
+  readingSeries,
+  startMeteringNode,
+} from "../helpers/metering.js";
 
 const mosquittoUrl = process.env.GRIDLEDGER_TEST_MQTT_URL || "mqtt://127.0.0.1:1883";
 const mosquittoAvailable = await brokerAnswers(mosquittoUrl);
@@ -301,6 +308,85 @@ for (const { name, skip, external } of brokers)
       expect(await device.acks(deviceId)).toEqual([{ results: [{ status: "accepted", seq: "9" }] }]);
       expect(second.callsFor(deviceId)).toHaveLength(1);
       expect(first.callsFor(deviceId)).toEqual([]);
+    });
+  });
+
+// A whole node (ingest, signatures, database) behind each broker, with real signed readings. Kept in
+// this file on purpose: it is the only one that uses the shared Mosquitto, and vitest runs one file's
+// tests one after another, so no other node subscribed to gridledger/v1/readings/+ answers these devices.
+for (const { name, skip, external } of brokers)
+  describe.skipIf(skip)(`a node's readings over MQTT through ${name}`, () => {
+    let t: MeteringNode | undefined;
+    let device: Awaited<ReturnType<typeof connectDevice>> | undefined;
+    let nodeClientId: string | undefined;
+
+    beforeAll(async () => {
+      if (external && !mosquittoAvailable) {
+        throw new Error(
+          `Mosquitto does not answer at ${mosquittoUrl}; start it or set GRIDLEDGER_TEST_MQTT_URL`,
+        );
+      }
+      t = await startMeteringNode(external ? { flags: { mqttUrl: mosquittoUrl } } : {});
+      // The node's MQTT client id (startNode.ts): stable per operator, so its session outlives a restart.
+      nodeClientId = `gridledger-node-${t.node.context.registry.operator.slice(2, 14).toLowerCase()}`;
+      device = await connectDevice(t.node.mqttUrl);
+    });
+
+    afterAll(async () => {
+      try {
+        await device?.client.endAsync();
+        await t?.stop();
+      } finally {
+        // The node's persistent session would go on queuing every device's readings on Mosquitto.
+        if (external && nodeClientId !== undefined) await forgetSession(mosquittoUrl, nodeClientId);
+      }
+    });
+
+    it("tells devices where to publish: /health names the broker the node subscribes at", async () => {
+      const { body } = await t!.get("/health");
+      expect(body.mqttUrl).toBe(t!.node.mqttUrl);
+      if (external) expect(body.mqttUrl).toBe(mosquittoUrl);
+      else expect(body.mqttUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
+    });
+
+    it("acks a signed reading accepted on the device's acks topic, and the same reading again duplicate", async () => {
+      const key = await t!.device();
+      const id = key.deviceId.slice(2);
+      const [reading] = asJson(readingSeries(key, { start: intervalAgo(2), count: 1 }));
+      await device!.listen(id);
+
+      await device!.publish(id, reading);
+      expect(await device!.acks(id)).toEqual([{ results: [{ status: "accepted", seq: "1" }] }]);
+      await device!.publish(id, reading);
+      expect((await device!.acks(id, 2))[1]).toEqual({ results: [{ status: "duplicate", seq: "1" }] });
+
+      const stored = await t!.get(`/v1/readings/${id}/1`);
+      expect(stored.status).toBe(200);
+      expect(stored.body.reading).toEqual(reading);
+    });
+
+    it("refuses a reading of another device published on this device's topic", async () => {
+      const own = await t!.device();
+      const other = await t!.device();
+      const id = own.deviceId.slice(2);
+      const [foreign] = asJson(readingSeries(other, { start: intervalAgo(2), count: 1 }));
+      await device!.listen(id);
+
+      await device!.publish(id, foreign);
+      expect(await device!.acks(id)).toEqual([
+        {
+          results: [
+            expect.objectContaining({
+              status: "rejected",
+              code: "READING_TOPIC_MISMATCH",
+              message: expect.stringContaining("differs from the topic's"),
+            }),
+          ],
+        },
+      ]);
+      const stored = await t!.get(`/v1/readings/${other.deviceId.slice(2)}/1`);
+      expect(stored.status).toBe(404);
+      expect(stored.body.error.code).toBe("READING_NOT_FOUND");
     });
   });
 

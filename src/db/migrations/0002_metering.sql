@@ -21,7 +21,7 @@ create table readings (
   part smallint,
   primary key (device_id, seq)
 );
-create index readings_unbatched_idx on readings (region_id, commodity, interval_start) where part is null;
+-- Serves both closing batches (`part is null`) and reading a batch's leaves; one index keeps inserts cheap.
 create index readings_batch_idx on readings (region_id, commodity, interval_start, part);
 
 -- One batch per (region, commodity, interval start, part): a Merkle tree over its readings.

@@ -1,0 +1,241 @@
+// End-to-end reading ingest of one node: signed readings of many devices sent over HTTP (collectors
+// posting batches) and over MQTT (meters publishing one reading per message), each acknowledged only
+// once stored. Beside it, in the same run: the single-core Ed25519 verification rate, the number of
+// cores, a 1M-leaf Merkle tree build and proof verification.
+//
+//   npm run bench:ingest [-- --devices N --readings N]      (DATABASE_URL=postgres://… for PostgreSQL)
+//
+// The last line is JSON: {"readingsPerSecond", "verifyPerSecondSingleCore", "cores", "ratio", …}, where
+// ratio = readingsPerSecond ÷ (cores × verifyPerSecondSingleCore).
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import mqtt from "mqtt";
+import { zeroAddress } from "viem";
+import { resolveNodeConfig } from "../src/core/config.js";
+import { type DeviceKey, generateDeviceKey, signReading } from "../src/metering/deviceKey.js";
+import { auditPath, leafHash, merkleRoot, verifyInclusion } from "../src/metering/merkleTree.js";
+import { encodeReading, type ReadingJson, readingToJson } from "../src/metering/readingFormat.js";
+import { packSignatureItems } from "../src/metering/verifyPool.js";
+import { verifyPacked } from "../src/metering/verifyWorker.js";
+import { startNode } from "../src/node/startNode.js";
+
+const { values } = parseArgs({
+  options: {
+    devices: { type: "string", default: "1000" },
+    readings: { type: "string", default: "60000" },
+    leaves: { type: "string", default: "1000000" },
+  },
+});
+const deviceCount = Number(values.devices);
+const readingCount = Number(values.readings);
+const cores = availableParallelism();
+const log = (line: string) => console.log(line);
+
+// 1. Single-core verification rate of the verifier the node's worker threads run.
+const keys: DeviceKey[] = Array.from({ length: deviceCount }, () => generateDeviceKey());
+function readingsFor(
+  round: number,
+  perDevice: number,
+): { json: ReadingJson; message: Uint8Array; key: DeviceKey; signature: Uint8Array }[] {
+  const out = [];
+  const now = Math.floor(Date.now() / 1000);
+  const firstStart = now - (now % 900) - (perDevice * (round + 1) + 1) * 900;
+  for (let i = 0; i < perDevice; i++) {
+    for (const [d, key] of keys.entries()) {
+      const seq = BigInt(round * perDevice + i + 1);
+      const reading = signReading(key, {
+        seq,
+        intervalStart: BigInt(firstStart + i * 900),
+        duration: 900,
+        commodity: 1,
+        quality: 0,
+        importRegister: 1_000_000n + seq * 100n + BigInt(d),
+        exportRegister: 0n,
+        importDelta: seq === 1n ? 0n : 100n,
+        exportDelta: 0n,
+      });
+      out.push({
+        json: readingToJson(reading),
+        message: encodeReading(reading),
+        key,
+        signature: reading.signature,
+      });
+    }
+  }
+  return out;
+}
+
+const perDevice = Math.max(1, Math.floor(readingCount / deviceCount / 2));
+log(`signing ${perDevice * deviceCount * 2} readings of ${deviceCount} devices…`);
+const httpReadings = readingsFor(0, perDevice);
+const mqttReadings = readingsFor(1, perDevice);
+
+const sample = httpReadings.slice(0, 20_000).map((r) => ({
+  scheme: 1,
+  publicKey: r.key.publicKey,
+  signature: r.signature,
+  message: r.message,
+}));
+const packed = packSignatureItems(sample);
+verifyPacked(packed.slice(0, 188 * 500), 500); // warm the key cache and the JIT
+const verifyStart = performance.now();
+const ok = verifyPacked(packed, sample.length);
+const verifyPerSecondSingleCore = Math.round(sample.length / ((performance.now() - verifyStart) / 1000));
+if (ok.some((v) => v !== 1)) throw new Error("a benchmark signature did not verify");
+log(`cores:                          ${cores}`);
+log(`Ed25519 verify, one core:       ${verifyPerSecondSingleCore}/s`);
+
+// 2. A node with its embedded chain, database and broker; the devices registered on chain.
+const dir = await mkdtemp(join(tmpdir(), "gridledger-bench-"));
+const node = await startNode(
+  resolveNodeConfig(
+    { dataDir: dir, port: "0", rpcPort: "0", mqttPort: "0", anchorGrace: "100000000" },
+    process.env,
+  ),
+);
+try {
+  const { context } = node;
+  await context.registry.propose({
+    kind: "approve-region",
+    code: "CN-GD",
+    nameZh: "广东省",
+    nameEn: "Guangdong",
+  });
+  await context.indexer.sync();
+  const region = (await context.store.getRegion("CN-GD"))!;
+  log(`registering ${deviceCount} devices on chain…`);
+  await context.registry.registerDevices(
+    keys.map((key) => ({
+      scheme: 1,
+      publicKey: `0x${Buffer.from(key.publicKey).toString("hex")}` as const,
+      owner: context.registry.operator,
+      regionId: region.regionId as `0x${string}`,
+      kind: 1,
+      source: 0,
+      capacityW: 10_000n,
+      community: zeroAddress,
+    })),
+  );
+  await context.indexer.sync();
+  log(`database: ${context.db.kind}`);
+
+  // 3. HTTP: collectors post 1,000 readings per request, 4 requests in flight.
+  const perRequest = 1_000;
+  const requests: ReadingJson[][] = [];
+  for (let i = 0; i < httpReadings.length; i += perRequest) {
+    requests.push(httpReadings.slice(i, i + perRequest).map((r) => r.json));
+  }
+  let accepted = 0;
+  const httpStart = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < requests.length) {
+        const body = JSON.stringify({ readings: requests[next++] });
+        const response = await fetch(`${node.apiUrl}/v1/readings`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        });
+        const { results } = (await response.json()) as { results: { status: string; code?: string }[] };
+        for (const result of results) {
+          if (result.status !== "accepted")
+            throw new Error(`HTTP reading refused: ${JSON.stringify(result)}`);
+          accepted++;
+        }
+      }
+    }),
+  );
+  const httpSeconds = (performance.now() - httpStart) / 1000;
+  const httpPerSecond = Math.round(accepted / httpSeconds);
+  log(`HTTP:  ${accepted} readings in ${httpSeconds.toFixed(1)} s = ${httpPerSecond} readings/s`);
+
+  // 4. MQTT: meters publish one reading per message (QoS 1); done when every ack has come back.
+  const clients = await Promise.all(
+    Array.from({ length: 8 }, () => mqtt.connectAsync(node.mqttUrl, { reconnectPeriod: 0 })),
+  );
+  let acked = 0;
+  const allAcked = new Promise<void>((resolve, reject) => {
+    for (const client of clients) {
+      client.on("message", (_topic, payload) => {
+        for (const result of (JSON.parse(payload.toString()) as { results: { status: string }[] }).results) {
+          if (result.status !== "accepted") reject(new Error(`MQTT reading refused: ${payload}`));
+          if (++acked === mqttReadings.length) resolve();
+        }
+      });
+    }
+  });
+  // One client listens to every device's acks, so each ack is counted once.
+  await clients[0]!.subscribeAsync("gridledger/v1/acks/+", { qos: 0 });
+  const mqttStart = performance.now();
+  let published = 0;
+  for (const reading of mqttReadings) {
+    const client = clients[published++ % clients.length]!;
+    client.publish(`gridledger/v1/readings/${reading.json.deviceId}`, JSON.stringify(reading.json), {
+      qos: 1,
+    });
+    // Let the sockets drain now and then, as a fleet of meters would not send in one burst.
+    if (published % 2_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  await allAcked;
+  const mqttSeconds = (performance.now() - mqttStart) / 1000;
+  const mqttPerSecond = Math.round(mqttReadings.length / mqttSeconds);
+  log(`MQTT:  ${mqttReadings.length} readings in ${mqttSeconds.toFixed(1)} s = ${mqttPerSecond} readings/s`);
+  await Promise.all(clients.map((client) => client.endAsync()));
+
+  // 5. Anchoring what was ingested.
+  const anchorStart = performance.now();
+  const round = await node.metering.anchorer.run({ all: true });
+  log(
+    `anchor: ${round.built} batches built and ${round.anchored} anchored in ${((performance.now() - anchorStart) / 1000).toFixed(1)} s`,
+  );
+
+  // 6. A 1M-leaf tree and its proofs.
+  const leafCount = Number(values.leaves);
+  const leafInput = randomBytes(154);
+  const treeStart = performance.now();
+  const leaves = Array.from({ length: leafCount }, (_, i) => {
+    leafInput.writeUInt32BE(i, 0);
+    return leafHash(leafInput);
+  });
+  const root = merkleRoot(leaves);
+  const treeSeconds = (performance.now() - treeStart) / 1000;
+  const paths = Array.from({ length: 1_000 }, (_, i) => {
+    const index = Math.floor((i * leafCount) / 1_000);
+    return { index, path: auditPath(leaves, index) };
+  }).slice(0, 20);
+  const proofStart = performance.now();
+  const proofRounds = 10_000;
+  for (let i = 0; i < proofRounds; i++) {
+    const { index, path } = paths[i % paths.length]!;
+    if (!verifyInclusion(leaves[index]!, index, leafCount, path, root)) throw new Error("proof failed");
+  }
+  const proofMicros = ((performance.now() - proofStart) * 1000) / proofRounds;
+  log(`tree:  ${leafCount} leaves hashed and built in ${treeSeconds.toFixed(2)} s`);
+  log(`proof: ${paths[0]!.path.length} hashes, verified in ${proofMicros.toFixed(1)} µs`);
+
+  const readingsPerSecond = Math.max(httpPerSecond, mqttPerSecond);
+  const ratio = Number((readingsPerSecond / (cores * verifyPerSecondSingleCore)).toFixed(3));
+  log(`ratio: ${readingsPerSecond} ÷ (${cores} × ${verifyPerSecondSingleCore}) = ${ratio} (target ≥ 0.7)`);
+  console.log(
+    JSON.stringify({
+      readingsPerSecond,
+      verifyPerSecondSingleCore,
+      cores,
+      ratio,
+      httpReadingsPerSecond: httpPerSecond,
+      mqttReadingsPerSecond: mqttPerSecond,
+      database: context.db.kind,
+      devices: deviceCount,
+      treeLeaves: leafCount,
+      treeBuildSeconds: Number(treeSeconds.toFixed(2)),
+      proofVerifyMicroseconds: Number(proofMicros.toFixed(1)),
+    }),
+  );
+} finally {
+  await node.stop();
+  await rm(dir, { recursive: true, force: true });
+}

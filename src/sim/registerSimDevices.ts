@@ -1,0 +1,101 @@
+import type { NodeApi } from "../cli/nodeApi.js";
+import { BaseError, isBaseError } from "../core/errors.js";
+import type { DeviceRequest } from "../registry/deviceInput.js";
+import type { Scenario, SimDevice } from "./scenario.js";
+import type { SimMeter, SimState } from "./simState.js";
+
+/** Devices per `POST /v1/devices` request (the route takes up to 10,000; the chain batches further). */
+const requestBatch = 500;
+
+/** The registration request of a simulated device. */
+export function deviceRequestOf(device: SimDevice, meter: SimMeter): DeviceRequest {
+  return {
+    region: device.province.code,
+    kind: device.kind,
+    scheme: "ed25519",
+    publicKey: Buffer.from(meter.key.publicKey).toString("hex"),
+    source: device.source,
+    capacityW: device.capacityW,
+  };
+}
+
+async function isRegistered(api: NodeApi, meter: SimMeter): Promise<boolean> {
+  try {
+    await api.get(`/v1/devices/${meter.key.deviceId}`);
+    return true;
+  } catch (error) {
+    if (isBaseError(error, "REGISTRY_DEVICE_NOT_FOUND") || isBaseError(error, "HTTP_404")) return false;
+    throw error;
+  }
+}
+
+/**
+ * Registers on the node every scenario device not registered yet, in batches. A meter is marked
+ * `submitted` (and the state saved) before its request and `registered` after it, so after a crash
+ * only the submitted ones are looked up with `GET /v1/devices/<id>`. Refuses with
+ * `SIM_REGION_MISSING` when a province is not a region of the node. Answers how many it registered.
+ */
+export async function registerSimDevices(
+  api: NodeApi,
+  scenario: Scenario,
+  state: SimState,
+  save: () => Promise<void>,
+  signal?: AbortSignal,
+): Promise<number> {
+  const codes = [...new Set(scenario.devices.map((d) => d.province.code))];
+  for (const code of codes) {
+    try {
+      await api.get(`/v1/regions/${code}`);
+    } catch (error) {
+      if (!isBaseError(error, "REGISTRY_REGION_NOT_FOUND")) throw error;
+      throw new BaseError(
+        "SIM_REGION_MISSING",
+        `region ${code} is not registered on the node; start the node with --demo, or add it with "gridledger region add"`,
+        { details: { region: code }, cause: error },
+      );
+    }
+  }
+
+  const todo: { device: SimDevice; meter: SimMeter }[] = [];
+  for (const device of scenario.devices) {
+    const meter = state.meters.get(device.name);
+    if (!meter || meter.registration === "registered") continue;
+    if (meter.registration === "submitted" && (await isRegistered(api, meter))) {
+      meter.registration = "registered";
+      continue;
+    }
+    todo.push({ device, meter });
+  }
+  for (let i = 0; i < todo.length; i += requestBatch) {
+    signal?.throwIfAborted();
+    const batch = todo.slice(i, i + requestBatch);
+    for (const { meter } of batch) meter.registration = "submitted";
+    await save();
+    try {
+      await api.send("POST", "/v1/devices", {
+        devices: batch.map((d) => deviceRequestOf(d.device, d.meter)),
+      });
+      for (const { meter } of batch) meter.registration = "registered";
+    } catch (error) {
+      if (!isBaseError(error, "REGISTRY_DEVICE_EXISTS")) throw error;
+      // Some were registered after all (a request that timed out but went through): sort out which.
+      const missing: typeof batch = [];
+      for (const entry of batch) {
+        if (await isRegistered(api, entry.meter)) entry.meter.registration = "registered";
+        else missing.push(entry);
+      }
+      if (missing.length > 0) {
+        await api.send("POST", "/v1/devices", {
+          devices: missing.map((d) => deviceRequestOf(d.device, d.meter)),
+        });
+        for (const { meter } of missing) meter.registration = "registered";
+      }
+    }
+    await save();
+  }
+  const last = todo.at(-1);
+  // The device routes bring the node's registry index up to the chain first: once the last device
+  // shows, the node knows all of them and will not refuse their readings as unknown.
+  if (last) await isRegistered(api, last.meter);
+  return todo.length;
+}
