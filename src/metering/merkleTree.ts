@@ -30,26 +30,35 @@ function nextLevel(level: readonly Uint8Array[]): Uint8Array[] {
   return next;
 }
 
+/** Every level of the tree, from the leaf hashes up to `[root]` (build once, take many paths). */
+export function merkleLevels(leafHashes: readonly Uint8Array[]): (readonly Uint8Array[])[] {
+  const levels: (readonly Uint8Array[])[] = [leafHashes];
+  while (levels.at(-1)!.length > 1) levels.push(nextLevel(levels.at(-1)!));
+  return levels;
+}
+
 /** The Merkle Tree Hash of the given leaf hashes. */
 export function merkleRoot(leafHashes: readonly Uint8Array[]): Uint8Array {
   if (leafHashes.length === 0) return emptyTreeRoot;
-  let level: readonly Uint8Array[] = leafHashes;
-  while (level.length > 1) level = nextLevel(level);
-  return level[0]!;
+  return merkleLevels(leafHashes).at(-1)![0]!;
 }
 
 /** The RFC 6962 §2.1.1 audit path of leaf `index`, from the leaf's sibling up to the root's child. */
 export function auditPath(leafHashes: readonly Uint8Array[], index: number): Uint8Array[] {
-  if (!Number.isInteger(index) || index < 0 || index >= leafHashes.length) {
-    throw new RangeError(`leaf index ${index} is outside a tree of ${leafHashes.length} leaves`);
+  return auditPathIn(merkleLevels(leafHashes), index);
+}
+
+/** {@link auditPath} from levels built by {@link merkleLevels}. */
+export function auditPathIn(levels: readonly (readonly Uint8Array[])[], index: number): Uint8Array[] {
+  const size = levels[0]!.length;
+  if (!Number.isInteger(index) || index < 0 || index >= size) {
+    throw new RangeError(`leaf index ${index} is outside a tree of ${size} leaves`);
   }
   const path: Uint8Array[] = [];
-  let level: readonly Uint8Array[] = leafHashes;
   let i = index;
-  while (level.length > 1) {
+  for (const level of levels.slice(0, -1)) {
     const sibling = i ^ 1;
     if (sibling < level.length) path.push(level[sibling]!);
-    level = nextLevel(level);
     i >>= 1;
   }
   return path;
