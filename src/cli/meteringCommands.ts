@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { createPublicClient, type Hex, http } from "viem";
-import { consortiumAbi, meterAnchorAbi, registryAbi } from "../chain/artifacts/index.js";
+import type { Hex } from "viem";
 import { BaseError } from "../core/errors.js";
 import type { AnchorRound } from "../metering/anchorer.js";
 import type { AuditReport } from "../metering/audit.js";
@@ -10,8 +9,6 @@ import { deviceKeyToPem, generateDeviceKey } from "../metering/deviceKey.js";
 import { encodeReading } from "../metering/readingFormat.js";
 import { checkProof, type ReadingProof } from "../metering/readingProof.js";
 import { verifySignature } from "../metering/verifyWorker.js";
-import { meterAnchorServiceName } from "../node/deployContracts.js";
-import { parseAddress } from "../registry/address.js";
 import type { SignatureScheme } from "../registry/deviceTypes.js";
 import { clientOf } from "./context.js";
 import { output, printRecord, printTable } from "./output.js";
@@ -172,6 +169,10 @@ async function checkOnChain(
   consortium: string | undefined,
   checks: Record<string, string>,
 ): Promise<string[]> {
+  const { createPublicClient, http } = await import("viem");
+  const { consortiumAbi, meterAnchorAbi, registryAbi } = await import("../chain/artifacts/index.js");
+  const { meterAnchorServiceName } = await import("../node/deployContracts.js");
+  const { parseAddress } = await import("../registry/address.js");
   const problems: string[] = [];
   const client = createPublicClient({ transport: http(rpcUrl) });
   let address = proof.anchor.contract as Hex;

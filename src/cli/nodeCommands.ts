@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import { defaults, type NodeFlags, resolveNodeConfig } from "../core/config.js";
-import { seedDemoRegions } from "../node/demoRegions.js";
-import { type InitOptions, initDefaults, openNode } from "../node/openNode.js";
-import { startNode } from "../node/startNode.js";
+import { defaults, initDefaults, type NodeFlags, resolveNodeConfig } from "../core/config.js";
+import type { InitOptions } from "../node/openNode.js";
 import { output, printRecord } from "./output.js";
-import { startDemoSimulator } from "./simulateCommand.js";
+
+// The node's modules (chain, database, broker, server) load only when a node runs, so client
+// commands and --help start quickly.
 
 /** Simulated time runs this many times faster than real time in `start --demo` until it catches up. */
 const demoSpeed = 240;
@@ -47,6 +47,7 @@ export function registerNodeCommands(program: Command): void {
   ).action(async (_options: NodeCommandOptions, command: Command) => {
     const options = command.optsWithGlobals<NodeCommandOptions>();
     const config = resolveNodeConfig(options);
+    const { openNode } = await import("../node/openNode.js");
     const node = await openNode(config, options);
     const summary = {
       dataDir: config.dataDir,
@@ -94,6 +95,9 @@ export function registerNodeCommands(program: Command): void {
   ).action(async (_options: NodeCommandOptions, command: Command) => {
     const options = command.optsWithGlobals<NodeCommandOptions>();
     const config = resolveNodeConfig(options);
+    const { startNode } = await import("../node/startNode.js");
+    const { seedDemoRegions } = await import("../node/demoRegions.js");
+    const { startDemoSimulator } = await import("./simulateCommand.js");
     // Warnings and errors (e.g. an internal error behind a 500) go to stderr as JSON lines; stdout
     // stays for what the command prints.
     const node = await startNode(config, options, { logger: { level: "warn", stream: process.stderr } });

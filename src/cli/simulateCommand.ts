@@ -3,7 +3,7 @@ import { type Command, Option } from "commander";
 import { defaults } from "../core/config.js";
 import { BaseError } from "../core/errors.js";
 import { readApiToken } from "../node/apiToken.js";
-import { runSimulator, type SimProgress, type SimSummary } from "../sim/runSimulator.js";
+import type { SimProgress, SimSummary } from "../sim/runSimulator.js";
 import { parseSize, type SimSize } from "../sim/scenario.js";
 import { createNodeApi, nodeUrlOf } from "./nodeApi.js";
 import { output, printRecord } from "./output.js";
@@ -157,6 +157,7 @@ export function registerSimulateCommand(program: Command): void {
       process.on("SIGTERM", stop);
       let summary: SimSummary;
       try {
+        const { runSimulator } = await import("../sim/runSimulator.js");
         summary = await runSimulator({
           nodeUrl,
           apiToken,
@@ -218,27 +219,31 @@ export type DemoSimulatorOptions = {
 export function startDemoSimulator(options: DemoSimulatorOptions): { stop(): Promise<void> } {
   const controller = new AbortController();
   let lastLine = Date.now();
-  const running = runSimulator({
-    nodeUrl: options.nodeUrl,
-    apiToken: options.apiToken,
-    mqttUrl: options.mqttUrl,
-    stateFile: join(options.dataDir, simulatorStateFile),
-    size: options.size,
-    speed: options.speed ?? 60,
-    signal: controller.signal,
-    log: options.log,
-    onProgress: (p) => {
-      if (Date.now() - lastLine < 60_000) return;
-      lastLine = Date.now();
-      options.log(`simulator: ${formatProgress(p)}`);
-    },
-  }).then(
-    (summary) => options.log(`simulator stopped: ${formatProgress(summary)}`),
-    (error: unknown) => {
-      const code = error instanceof BaseError ? ` [${error.code}]` : "";
-      options.log(`simulator stopped: ${error instanceof Error ? error.message : String(error)}${code}`);
-    },
-  );
+  const running = import("../sim/runSimulator.js")
+    .then(({ runSimulator }) =>
+      runSimulator({
+        nodeUrl: options.nodeUrl,
+        apiToken: options.apiToken,
+        mqttUrl: options.mqttUrl,
+        stateFile: join(options.dataDir, simulatorStateFile),
+        size: options.size,
+        speed: options.speed ?? 60,
+        signal: controller.signal,
+        log: options.log,
+        onProgress: (p) => {
+          if (Date.now() - lastLine < 60_000) return;
+          lastLine = Date.now();
+          options.log(`simulator: ${formatProgress(p)}`);
+        },
+      }),
+    )
+    .then(
+      (summary) => options.log(`simulator stopped: ${formatProgress(summary)}`),
+      (error: unknown) => {
+        const code = error instanceof BaseError ? ` [${error.code}]` : "";
+        options.log(`simulator stopped: ${error instanceof Error ? error.message : String(error)}${code}`);
+      },
+    );
   return {
     async stop() {
       controller.abort();

@@ -14,6 +14,12 @@ export const defaults = {
   nodeUrl: "http://127.0.0.1:8080",
 } as const;
 
+/** Defaults of `gridledger init`: the first seat holder of a new consortium. */
+export const initDefaults = {
+  name: "GridLedger operator",
+  roles: "regulator,grid-operator,region-operator",
+} as const;
+
 /** A TCP port the node listens on and whether the user chose it (then a taken port is an error). */
 export type PortSetting = { port: number; explicit: boolean; flag: string };
 

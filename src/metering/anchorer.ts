@@ -3,6 +3,9 @@ import { meterAnchorAbi } from "../chain/artifacts/index.js";
 import type { ChainClient } from "../chain/chainClient.js";
 import type { Batch, BatchKey, BatchStore } from "./batchStore.js";
 
+/** An interval that ended this long before its grace period ends is closed even while readings still trickle in. */
+const settleLimitSeconds = 3_600;
+
 /** What one anchoring round did. */
 export type AnchorRound = {
   /** Batches built from readings of closed intervals. */
@@ -142,6 +145,7 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
       const built = await batches.closeBatches({
         closedBy: runOptions.all ? nowSeconds : nowSeconds - BigInt(options.graceSeconds),
         quietSince: runOptions.all ? undefined : new Date(now() - (options.settleSeconds ?? 3) * 1000),
+        closedLongBy: nowSeconds - BigInt(options.graceSeconds + settleLimitSeconds),
         regionIds,
       });
       result.built += built.length;

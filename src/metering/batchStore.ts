@@ -91,11 +91,13 @@ export function createBatchStore(db: Database) {
      * Puts every unbatched reading of a closed interval into a new batch (the next part of its key),
      * builds the tree and records the batch as pending, all in one transaction. An interval is closed
      * when every reading's interval ended by `closedBy` (Unix seconds) and, with `quietSince`, no reading
-     * of it arrived after that time. Returns the new batches.
+     * of it arrived after that time — unless it ended by `closedLongBy`, so a steady trickle of late
+     * readings cannot hold an interval open for ever. Returns the new batches.
      */
     async closeBatches(options: {
       closedBy: bigint;
       quietSince?: Date;
+      closedLongBy?: bigint;
       regionIds?: readonly string[];
       limit?: number;
     }) {
@@ -104,13 +106,15 @@ export function createBatchStore(db: Database) {
           `select region_id, commodity, interval_start from readings
             where part is null and ($2::text[] is null or region_id = any($2::text[]))
             group by region_id, commodity, interval_start
-           having max(interval_start + duration) <= $1 and ($3::timestamptz is null or max(received_at) <= $3)
+           having max(interval_start + duration) <= $1
+              and ($3::timestamptz is null or max(received_at) <= $3 or max(interval_start + duration) <= $5)
             order by interval_start, region_id, commodity limit $4`,
           [
             options.closedBy.toString(),
             options.regionIds ?? null,
             options.quietSince ?? null,
             options.limit ?? 500,
+            (options.closedLongBy ?? options.closedBy).toString(),
           ],
         );
         const created: Batch[] = [];

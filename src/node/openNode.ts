@@ -9,7 +9,7 @@ import {
   fetchChainId,
 } from "../chain/chainClient.js";
 import { createEmbeddedChain, type EmbeddedChain } from "../chain/embedded/index.js";
-import type { NodeConfig } from "../core/config.js";
+import { initDefaults, type NodeConfig } from "../core/config.js";
 import { acquireDataDirLock } from "../core/dataDirLock.js";
 import { BaseError } from "../core/errors.js";
 import { type Database, openDatabase } from "../db/database.js";
@@ -32,12 +32,6 @@ export type InitOptions = {
   /** Attach to a Consortium the consortium already deployed instead of deploying new contracts. */
   consortium?: string | undefined;
 };
-
-/** Defaults of `gridledger init`. */
-export const initDefaults = {
-  name: "GridLedger operator",
-  roles: "regulator,grid-operator,region-operator",
-} as const;
 
 /** Balance of each account funded at genesis on the embedded chain: 1,000,000 ETH in wei. */
 const genesisBalance = 10n ** 24n;

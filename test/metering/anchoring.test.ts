@@ -129,6 +129,28 @@ describe.each(engines)("batches, anchors, proofs and audit on %s", (engine) => {
     ]);
   });
 
+  it("waits while readings of an interval still arrive, but not for ever", async () => {
+    const start = intervalAgo(200);
+    const key = await t.device();
+    await send(asJson(readingSeries(key, { start, count: 1 })));
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    const { batches } = t.node.metering;
+    // A reading came in just now: an interval that ended recently is not closed yet…
+    const recent = await batches.closeBatches({
+      closedBy: now,
+      quietSince: new Date(Date.now() - 60_000),
+      closedLongBy: start,
+    });
+    expect(recent.filter((b) => b.intervalStart === start)).toEqual([]);
+    // …but one that ended long before is, though readings keep trickling in.
+    const old = await batches.closeBatches({
+      closedBy: now,
+      quietSince: new Date(Date.now() - 60_000),
+      closedLongBy: start + 900n,
+    });
+    expect(old.filter((b) => b.intervalStart === start)).toHaveLength(1);
+  });
+
   it("names a reading altered in the database, and a removed one, in the audit", async () => {
     const start = intervalAgo(40);
     const [a, b, c] = await Promise.all([t.device(), t.device(), t.device()]);
