@@ -65,7 +65,7 @@ export function registerNodeCommands(program: Command): void {
     program
       .command("start")
       .description(
-        "run a node (chain, database, HTTP API on 127.0.0.1) in the foreground; initialises a new data directory",
+        "run a node in the foreground: chain, database, MQTT broker and HTTP API on 127.0.0.1; it ingests, stores and anchors meter readings. Initialises a new data directory",
       )
       .option("--host <host>", `address to listen on (env GRIDLEDGER_HOST; default ${defaults.host})`)
       .option(
