@@ -52,7 +52,7 @@ const refused = (refusal: Refusal): IngestResult => ({ status: "rejected", ...re
 export function createIngest(options: IngestOptions): Ingest {
   const { db, store, devices, pool } = options;
   const operator = options.operator.toLowerCase();
-  const maxBatch = options.maxBatch ?? 10_000;
+  const maxBatch = options.maxBatch ?? 2_000;
   const now = options.now ?? Date.now;
   const queue: { items: Item[]; done: (error?: unknown) => void }[] = [];
   let pumping: Promise<void> | undefined;
