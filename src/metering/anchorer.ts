@@ -6,6 +6,9 @@ import type { Batch, BatchKey, BatchStore } from "./batchStore.js";
 /** An interval that ended this long before its grace period ends is closed even while readings still trickle in. */
 const settleLimitSeconds = 3_600;
 
+/** Blocks per `eth_getLogs` request when looking for an anchor made before a crash. */
+const logRange = 2_000n;
+
 /** What one anchoring round did. */
 export type AnchorRound = {
   /** Batches built from readings of closed intervals. */
@@ -66,26 +69,36 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
     return { root: root.toLowerCase(), leafCount };
   }
 
-  /** Finds the transaction that anchored a batch before a crash, from its event. */
+  /**
+   * Finds the transaction that anchored a batch before a crash, from its event: searched backwards from
+   * the head in ranges of `logRange` blocks (providers cap `eth_getLogs` ranges), newest first since a
+   * crash is recent.
+   */
   async function recordFromEvent(batch: Batch): Promise<boolean> {
-    const logs = await publicClient.getContractEvents({
-      address: meterAnchor,
-      abi: meterAnchorAbi,
-      eventName: "Anchored",
-      args: { regionId: batch.regionId, commodity: batch.commodity, intervalStart: batch.intervalStart },
-      fromBlock: options.fromBlock,
-      strict: true,
-    });
-    const log = logs.find((entry) => entry.args.part === batch.part);
-    if (!log || log.blockNumber === null || log.transactionHash === null) return false;
-    const block = await publicClient.getBlock({ blockNumber: log.blockNumber });
-    await batches.markAnchored(batch, {
-      contract: meterAnchor,
-      txHash: log.transactionHash,
-      blockNumber: log.blockNumber,
-      anchoredAt: block.timestamp,
-    });
-    return true;
+    const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+    for (let to = head; to >= options.fromBlock; to -= logRange) {
+      const from = to - logRange + 1n > options.fromBlock ? to - logRange + 1n : options.fromBlock;
+      const logs = await publicClient.getContractEvents({
+        address: meterAnchor,
+        abi: meterAnchorAbi,
+        eventName: "Anchored",
+        args: { regionId: batch.regionId, commodity: batch.commodity, intervalStart: batch.intervalStart },
+        fromBlock: from,
+        toBlock: to,
+        strict: true,
+      });
+      const log = logs.find((entry) => entry.args.part === batch.part);
+      if (!log || log.blockNumber === null || log.transactionHash === null) continue;
+      const block = await publicClient.getBlock({ blockNumber: log.blockNumber });
+      await batches.markAnchored(batch, {
+        contract: meterAnchor,
+        txHash: log.transactionHash,
+        blockNumber: log.blockNumber,
+        anchoredAt: block.timestamp,
+      });
+      return true;
+    }
+    return false;
   }
 
   async function anchorPending(round: AnchorRound, regionIds: readonly string[]): Promise<void> {

@@ -42,22 +42,35 @@ export function packSignatureItems(items: readonly SignatureItem[]): Uint8Array 
 export function createVerifyPool(options: { size?: number } = {}): VerifyPool {
   const size = options.size ?? availableParallelism();
   type Job = { resolve: (results: Uint8Array) => void; reject: (error: Error) => void };
-  const workers: { worker: Worker; jobs: Map<number, Job> }[] = [];
+  type Slot = { worker: Worker; jobs: Map<number, Job> };
+  const workers: Slot[] = [];
   let nextId = 0;
   let closed = false;
-  for (let i = 0; i < size; i++) {
+  // A worker that dies (it should not: verification catches everything) fails its jobs and is replaced,
+  // so later batches are not sent to a thread that will never answer.
+  function spawn(slot: Slot): void {
     const worker = new Worker(new URL("./verifyWorker.js", import.meta.url));
     worker.unref();
-    const jobs = new Map<number, Job>();
+    slot.worker = worker;
     worker.on("message", ({ id, results }: { id: number; results: Uint8Array }) => {
-      jobs.get(id)?.resolve(results);
-      jobs.delete(id);
+      slot.jobs.get(id)?.resolve(results);
+      slot.jobs.delete(id);
     });
-    worker.on("error", (error) => {
-      for (const job of jobs.values()) job.reject(error);
-      jobs.clear();
+    worker.on("error", () => undefined);
+    worker.on("exit", (code) => {
+      const error = new BaseError(
+        "METERING_VERIFIER_FAILED",
+        `a signature verification thread exited (${code})`,
+      );
+      for (const job of slot.jobs.values()) job.reject(error);
+      slot.jobs.clear();
+      if (!closed) spawn(slot);
     });
-    workers.push({ worker, jobs });
+  }
+  for (let i = 0; i < size; i++) {
+    const slot = { jobs: new Map<number, Job>() } as Slot;
+    spawn(slot);
+    workers.push(slot);
   }
   let turn = 0;
 
