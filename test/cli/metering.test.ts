@@ -12,7 +12,7 @@ import {
   readingToJson,
 } from "../../src/metering/readingFormat.js";
 import type { ReadingProof } from "../../src/metering/readingProof.js";
-import { type NodeProcess, runCli, startNodeProcess, tempDir } from "../helpers/cli.js";
+import { type NodeProcess, runCli, startMeteringNodeProcess, tempDir } from "../helpers/cli.js";
 import { intervalAgo } from "../helpers/metering.js";
 
 const execFileAsync = promisify(execFile);
@@ -36,18 +36,7 @@ describe("metering through the CLI: keygen, register, send, anchor, proof, verif
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir());
     // A grace period far beyond the test: only the `anchor` command anchors its interval.
-    node = await startNodeProcess([
-      "--data-dir",
-      dataDir(),
-      "--port",
-      "0",
-      "--rpc-port",
-      "0",
-      "--mqtt-port",
-      "0",
-      "--anchor-grace",
-      "10000000",
-    ]);
+    node = await startMeteringNodeProcess(dataDir());
   });
   afterAll(async () => {
     await node?.stop();

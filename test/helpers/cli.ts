@@ -98,3 +98,22 @@ export function startNodeProcess(args: string[], env: NodeJS.ProcessEnv = {}): P
     });
   });
 }
+
+/**
+ * `gridledger start` on free ports (API, JSON-RPC, MQTT) with a grace period far beyond any test, so
+ * only the `anchor` command (or POST /v1/anchors) anchors the test's intervals.
+ */
+export function startMeteringNodeProcess(dataDir: string): Promise<NodeProcess> {
+  return startNodeProcess([
+    "--data-dir",
+    dataDir,
+    "--port",
+    "0",
+    "--rpc-port",
+    "0",
+    "--mqtt-port",
+    "0",
+    "--anchor-grace",
+    "10000000",
+  ]);
+}

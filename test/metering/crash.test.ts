@@ -3,26 +3,14 @@ import { join } from "node:path";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDeviceKey } from "../../src/metering/deviceKey.js";
-import { type NodeProcess, startNodeProcess, tempDir } from "../helpers/cli.js";
+import { type NodeProcess, startMeteringNodeProcess, tempDir } from "../helpers/cli.js";
 import { asJson, intervalAgo, type Json, readingSeries } from "../helpers/metering.js";
 
 describe("kill -9 of a node during a stream of readings over MQTT", () => {
   let dataDir: string;
   let cleanup: () => Promise<void>;
   let node: NodeProcess | undefined;
-  const start = () =>
-    startNodeProcess([
-      "--data-dir",
-      dataDir,
-      "--port",
-      "0",
-      "--rpc-port",
-      "0",
-      "--mqtt-port",
-      "0",
-      "--anchor-grace",
-      "10000000",
-    ]);
+  const start = () => startMeteringNodeProcess(dataDir);
   const api = async (path: string, body?: unknown) => {
     const token = (await readFile(join(dataDir, "api-token"), "utf8")).trim();
     const response = await fetch(`${node!.info.api}${path}`, {
