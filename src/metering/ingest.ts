@@ -212,13 +212,17 @@ export function createIngest(options: IngestOptions): Ingest {
     const accepted: Item[] = [];
     for (const [deviceId, list] of byDevice) {
       list.sort((a, b) => (a.reading!.seq < b.reading!.seq ? -1 : 1));
-      let previous: NeighbourWithDeltas | undefined = latest.get(deviceId);
+      const stored = latest.get(deviceId);
+      // The neighbours of a reading are the nearest stored or already accepted readings on each side.
+      let lastAccepted: NeighbourWithDeltas | undefined;
       for (const item of list) {
         const r = item.reading!;
+        let previous: NeighbourWithDeltas | undefined;
         let next: NeighbourWithDeltas | undefined;
-        if (previous && r.seq < previous.seq) {
-          ({ previous, next } = await store.neighbours(tx, deviceId, r.seq));
-        }
+        if (stored === undefined || r.seq > stored.seq) previous = stored;
+        else ({ previous, next } = await store.neighbours(tx, deviceId, r.seq));
+        if (lastAccepted && (previous === undefined || lastAccepted.seq > previous.seq))
+          previous = lastAccepted;
         const outcome = checkContinuity(r, previous, next);
         if ("refusal" in outcome) {
           item.result = refused(outcome.refusal);
@@ -242,7 +246,7 @@ export function createIngest(options: IngestOptions): Ingest {
           });
         }
         accepted.push(item);
-        previous = r;
+        lastAccepted = r;
       }
     }
     return accepted;

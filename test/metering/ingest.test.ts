@@ -113,6 +113,25 @@ describe("reading ingest over HTTP", () => {
     expect((await send(asJson([second!, third!]))).map((r) => r.status)).toEqual(["accepted", "accepted"]);
   });
 
+  it("checks late readings against both stored neighbours, also when several arrive together", async () => {
+    const key = await t.device();
+    const series = readingSeries(key, { start: intervalAgo(12), count: 5 });
+    await send(asJson([series[0]!, series[3]!]));
+    // seq 3 claims more than seq 4 (already stored) holds: its register would go backwards after it.
+    const tooHigh = signReading(key, {
+      ...series[2]!,
+      importRegister: series[3]!.importRegister + 1n,
+      importDelta: series[3]!.importRegister + 1n - series[1]!.importRegister,
+    });
+    const results = await send(asJson([series[1]!, tooHigh]));
+    expect(results.map((r) => r.code ?? r.status)).toEqual(["accepted", "READING_REGISTER_BACKWARDS"]);
+    // The stored seq 4 still follows seq 2 and the gap is still seq 3 alone.
+    expect((await send(asJson([series[2]!, series[4]!]))).map((r) => r.code ?? r.status)).toEqual([
+      "accepted",
+      "accepted",
+    ]);
+  });
+
   it("refuses a reading of a suspended device", async () => {
     const key = await t.device();
     await t.node.context.registry.setDeviceStatus(key.deviceId, 2);
