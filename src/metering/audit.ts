@@ -3,7 +3,7 @@ import { meterAnchorAbi } from "../chain/artifacts/index.js";
 import type { ChainClient } from "../chain/chainClient.js";
 import type { Database } from "../db/database.js";
 import { toBigInt } from "../db/sql.js";
-import { type Batch, type BatchStore, sortLeaves } from "./batchStore.js";
+import { anchoredTotal, type Batch, type BatchStore, sortLeaves } from "./batchStore.js";
 import { leafHash, merkleRoot } from "./merkleTree.js";
 import { decodeReading, leafInputOf, type Reading } from "./readingFormat.js";
 import { bytesOf, type ReadingStore } from "./readingStore.js";
@@ -174,10 +174,8 @@ export async function auditBatches(options: {
       find("not_anchored", "the batch is not anchored on chain yet");
     } else if (chainRoot.toLowerCase() !== root) {
       find("chain_mismatch", `the readings give root ${root}, the chain holds ${chainRoot.toLowerCase()}`);
-    } else if (chainImport !== cap(importTotal) || chainExport !== cap(exportTotal)) {
+    } else if (chainImport !== anchoredTotal(importTotal) || chainExport !== anchoredTotal(exportTotal)) {
       find("chain_mismatch", "the totals of the readings differ from the anchored totals");
     }
   }
 }
-
-const cap = (total: bigint) => (total > 2n ** 64n - 1n ? 2n ** 64n - 1n : total);

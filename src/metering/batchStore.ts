@@ -31,6 +31,12 @@ export type BatchLeaf = {
 
 const u64Max = 2n ** 64n - 1n;
 
+/**
+ * A batch total as anchored: `anchorOf` holds uint64 totals, which only hostile registers could
+ * exceed; such a total is anchored (and audited) as the uint64 maximum.
+ */
+export const anchoredTotal = (total: bigint): bigint => (total > u64Max ? u64Max : total);
+
 function batchOf(row: Record<string, unknown>): Batch {
   return {
     regionId: row.region_id as `0x${string}`,
@@ -134,8 +140,6 @@ export function createBatchStore(db: Database) {
           const exportTotal = leaves.reduce((sum, leaf) => sum + leaf.exportDelta, 0n);
           const root =
             `0x${Buffer.from(merkleRoot(leaves.map((leaf) => leaf.leafHash))).toString("hex")}` as const;
-          // uint64 on chain: only hostile registers could exceed it; the anchored total is then capped.
-          const capped = (total: bigint) => (total > u64Max ? u64Max : total);
           const { rows: inserted } = await tx.query<Record<string, unknown>>(
             `insert into reading_batches (region_id, commodity, interval_start, part, root, leaf_count, import_total, export_total)
              values ($1, $2, $3, $4, $5, $6, $7, $8) returning *`,
@@ -144,8 +148,8 @@ export function createBatchStore(db: Database) {
               key.part,
               root,
               leaves.length,
-              capped(importTotal).toString(),
-              capped(exportTotal).toString(),
+              anchoredTotal(importTotal).toString(),
+              anchoredTotal(exportTotal).toString(),
             ],
           );
           created.push(batchOf(inserted[0]!));

@@ -3,7 +3,7 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { BaseError } from "../core/errors.js";
 import type { SignatureScheme } from "../registry/deviceTypes.js";
-import { deviceIdOf, parsePublicKey } from "../registry/publicKey.js";
+import { deviceIdOf } from "../registry/publicKey.js";
 import { encodeReading, type Reading, type SignedReading } from "./readingFormat.js";
 
 /**
@@ -113,10 +113,4 @@ export function deviceKeyFromPem(pem: string): DeviceKey {
     "DEVICE_KEY_INVALID",
     `device keys are ed25519 or secp256k1, not ${object.asymmetricKeyType}${jwk.crv ? ` ${jwk.crv}` : ""}`,
   );
-}
-
-/** Parses a raw public key (hex or PEM) into its bytes and device id. */
-export function publicKeyInfo(scheme: SignatureScheme, text: string) {
-  const publicKey = parsePublicKey(scheme, text);
-  return { publicKey, deviceId: deviceIdOf(publicKey) };
 }
