@@ -5,13 +5,15 @@ import { registerNodeCommands } from "./nodeCommands.js";
 import { reportError } from "./output.js";
 import { registerRegistryCommands } from "./registryCommands.js";
 import { registerSimulateCommand } from "./simulateCommand.js";
+import { registerWorkerCommand } from "./workerCommand.js";
 
 /** Builds the `gridledger` command line. */
 export function buildProgram(): Command {
   const program = new Command("gridledger")
     .description(
       "GridLedger: trusted metering, regional data centres and energy markets on a consortium chain.\n" +
-        "`init` and `start` run a node; the other commands talk to a running node over its HTTP API.",
+        "`init` and `start` run a node, `worker` runs analysis jobs on its PostgreSQL database; the other " +
+        "commands talk to a running node over its HTTP API.",
     )
     .option("--json", "print data as JSON")
     .option("--node <url>", "HTTP API of the node to talk to (env GRIDLEDGER_NODE_URL)", undefined)
@@ -26,6 +28,7 @@ export function buildProgram(): Command {
   registerGovernanceCommands(program);
   registerMeteringCommands(program);
   registerSimulateCommand(program);
+  registerWorkerCommand(program);
   return program;
 }
 

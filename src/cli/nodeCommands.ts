@@ -89,6 +89,14 @@ export function registerNodeCommands(program: Command): void {
         `seconds after an interval ends before its readings are anchored (env GRIDLEDGER_ANCHOR_GRACE; default ${defaults.anchorGraceSeconds})`,
       )
       .option(
+        "--analytics-config <file>",
+        "JSON file of UTC offset, tce and CO2 coefficients and alert thresholds (env GRIDLEDGER_ANALYTICS_CONFIG; default <data-dir>/analytics.json when it exists); see docs/analytics.md",
+      )
+      .option(
+        "--workers <n>",
+        `analysis workers inside the node; 0 leaves the jobs to "gridledger worker" processes (env GRIDLEDGER_WORKERS; default ${defaults.workers})`,
+      )
+      .option(
         "--demo",
         `approve the demo provinces CN-GD, CN-ZJ and CN-GS where they are not registered yet, and run the meter simulator in them (the last 24 h at ${demoSpeed}× until it catches up, then live)`,
       ),
@@ -113,6 +121,7 @@ export function registerNodeCommands(program: Command): void {
         })
       : undefined;
     const info = {
+      dashboard: `${node.apiUrl}/#token=${node.context.apiToken}`,
       api: node.apiUrl,
       rpcUrl: node.rpcUrl,
       mqttUrl: node.mqttUrl,
@@ -125,6 +134,7 @@ export function registerNodeCommands(program: Command): void {
     output(command.optsWithGlobals(), info, () => {
       console.log("GridLedger node running");
       printRecord(info);
+      console.log(`Open the dashboard: ${info.dashboard}`);
       console.log(`Try: gridledger --node ${node.apiUrl} region list   (Ctrl-C stops the node)`);
     });
     let stopping = false;

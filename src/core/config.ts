@@ -11,6 +11,8 @@ export const defaults = {
   chainId: 1337,
   /** Seconds after an interval ends before its readings are anchored. */
   anchorGraceSeconds: 300,
+  /** Analysis workers inside the node. */
+  workers: 1,
   nodeUrl: "http://127.0.0.1:8080",
 } as const;
 
@@ -40,6 +42,10 @@ export type NodeConfig = {
   mqttUrl: string | undefined;
   /** Seconds after an interval ends before its readings are anchored. */
   anchorGraceSeconds: number;
+  /** Analytics settings file (JSON); undefined means `<dataDir>/analytics.json` when it exists. */
+  analyticsConfig: string | undefined;
+  /** Analysis workers run inside the node (0: leave the jobs to `gridledger worker` processes). */
+  workers: number;
 };
 
 /** Flags of `init`/`start` as commander hands them over (strings, or undefined when not given). */
@@ -54,6 +60,8 @@ export type NodeFlags = {
   mqttPort?: string | undefined;
   mqttUrl?: string | undefined;
   anchorGrace?: string | undefined;
+  analyticsConfig?: string | undefined;
+  workers?: string | undefined;
 };
 
 /** Parses a TCP port, naming the flag when the value is not one. */
@@ -81,6 +89,22 @@ function portSetting(
   return given === undefined || given === ""
     ? { port: fallback, explicit: false, flag }
     : { port: parsePort(given, flag), explicit: true, flag };
+}
+
+/** `--anchor-grace`, else `GRIDLEDGER_ANCHOR_GRACE`, else the default: whole seconds. */
+export function resolveAnchorGrace(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  const text = flag ?? (env.GRIDLEDGER_ANCHOR_GRACE || undefined);
+  const seconds = text === undefined ? defaults.anchorGraceSeconds : Number(text);
+  if (!Number.isSafeInteger(seconds) || seconds < 0) {
+    throw new BaseError(
+      "CONFIG_INVALID_ANCHOR_GRACE",
+      `--anchor-grace must be a whole number of seconds, got "${text}"`,
+      {
+        details: { value: text },
+      },
+    );
+  }
+  return seconds;
 }
 
 /** Resolves the node configuration: flag, then `GRIDLEDGER_*` / `DATABASE_URL` env var, then default. */
@@ -112,15 +136,19 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
       },
     );
   }
-  const graceText = flags.anchorGrace ?? (env.GRIDLEDGER_ANCHOR_GRACE || undefined);
-  const anchorGraceSeconds = graceText === undefined ? defaults.anchorGraceSeconds : Number(graceText);
-  if (!Number.isSafeInteger(anchorGraceSeconds) || anchorGraceSeconds < 0) {
+  const anchorGraceSeconds = resolveAnchorGrace(flags.anchorGrace, env);
+  const workersText = flags.workers ?? (env.GRIDLEDGER_WORKERS || undefined);
+  const workers = workersText === undefined ? defaults.workers : Number(workersText);
+  if (!Number.isSafeInteger(workers) || workers < 0 || workers > 64) {
     throw new BaseError(
-      "CONFIG_INVALID_ANCHOR_GRACE",
-      `--anchor-grace must be a whole number of seconds, got "${graceText}"`,
-      { details: { value: graceText } },
+      "CONFIG_INVALID_WORKERS",
+      `--workers must be a whole number from 0 to 64, got "${workersText}"`,
+      {
+        details: { value: workersText },
+      },
     );
   }
+  const analyticsConfig = flags.analyticsConfig ?? (env.GRIDLEDGER_ANALYTICS_CONFIG || undefined);
   return {
     dataDir: resolve(flags.dataDir ?? (env.GRIDLEDGER_DATA_DIR || defaults.dataDir)),
     host: flags.host ?? (env.GRIDLEDGER_HOST || defaults.host),
@@ -132,5 +160,7 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     mqtt: portSetting(flags.mqttPort, env.GRIDLEDGER_MQTT_PORT, defaults.mqttPort, "--mqtt-port"),
     mqttUrl,
     anchorGraceSeconds,
+    analyticsConfig: analyticsConfig === undefined ? undefined : resolve(analyticsConfig),
+    workers,
   };
 }

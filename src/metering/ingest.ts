@@ -1,8 +1,9 @@
+import { addToRollups, type RollupReading } from "../analytics/rollups.js";
 import { BaseError, isBaseError } from "../core/errors.js";
 import type { Database, Queryable } from "../db/database.js";
 import type { DeviceDirectory } from "./deviceDirectory.js";
 import type { IngestResult } from "./ingestTypes.js";
-import { checkAgainstDevice, checkContinuity, type Refusal } from "./readingChecks.js";
+import { checkAgainstDevice, checkContinuity, type DeviceRecord, type Refusal } from "./readingChecks.js";
 import { encodeReading, parseReadingJson, type SignedReading } from "./readingFormat.js";
 import type { AlertInput, NeighbourWithDeltas, ReadingStore } from "./readingStore.js";
 import type { VerifyPool } from "./verifyPool.js";
@@ -22,6 +23,8 @@ export type IngestOptions = {
   maxClockSkew?: number;
   /** Most readings processed as one batch (one transaction). */
   maxBatch?: number;
+  /** Days of the rollups start at midnight at this offset from UTC (seconds; default 0). */
+  utcOffsetSeconds?: number;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 };
@@ -54,6 +57,7 @@ export function createIngest(options: IngestOptions): Ingest {
   const operator = options.operator.toLowerCase();
   const maxBatch = options.maxBatch ?? 2_000;
   const now = options.now ?? Date.now;
+  const utcOffsetSeconds = options.utcOffsetSeconds ?? 0;
   const queue: { items: Item[]; done: (error?: unknown) => void }[] = [];
   let pumping: Promise<void> | undefined;
   let writing: Promise<void> = Promise.resolve();
@@ -79,12 +83,12 @@ export function createIngest(options: IngestOptions): Ingest {
   }
 
   /** Device checks and signatures: everything that needs no lock on the readings table. */
-  async function verify(items: Item[]): Promise<Map<Item, `0x${string}`>> {
+  async function verify(items: Item[]): Promise<Map<Item, DeviceRecord>> {
     const open = items.filter((item) => item.result === undefined);
     const known = await devices.get([...new Set(open.map((item) => item.reading!.deviceId))]);
     const nowSeconds = BigInt(Math.floor(now() / 1000));
     const toVerify: Item[] = [];
-    const regions = new Map<Item, `0x${string}`>();
+    const regions = new Map<Item, DeviceRecord>();
     for (const item of open) {
       const device = known.get(item.reading!.deviceId);
       const refusal = checkAgainstDevice(item.reading!, device, {
@@ -95,7 +99,7 @@ export function createIngest(options: IngestOptions): Ingest {
       if (refusal) item.result = refused(refusal);
       else {
         toVerify.push(item);
-        regions.set(item, device!.regionId);
+        regions.set(item, device!);
       }
     }
     const valid = await pool.verify(
@@ -125,7 +129,7 @@ export function createIngest(options: IngestOptions): Ingest {
    * transaction. A request may repeat a (device, seq): each repetition is checked in a later round
    * of the same transaction, against what the earlier rounds stored.
    */
-  async function write(items: Item[], regions: Map<Item, `0x${string}`>): Promise<void> {
+  async function write(items: Item[], regions: Map<Item, DeviceRecord>): Promise<void> {
     const rounds: Item[][] = [];
     const occurrences = new Map<string, number>();
     for (const item of items) {
@@ -136,18 +140,27 @@ export function createIngest(options: IngestOptions): Ingest {
       if (round === rounds.length) rounds.push([]);
       rounds[round]!.push(item);
     }
+    const failures = items.filter((item) => item.result?.code === "READING_BAD_SIGNATURE");
     await db.transaction(async (tx) => {
       const alerts: AlertInput[] = [];
-      for (const round of rounds) await writeRound(tx, round, regions, alerts);
+      const stored: RollupReading[] = [];
+      for (const round of rounds) await writeRound(tx, round, regions, alerts, stored);
+      await addToRollups(tx, stored, utcOffsetSeconds);
       await store.addAlerts(tx, alerts);
+      await store.addSignatureFailures(
+        tx,
+        failures.map((item) => ({ deviceId: item.reading!.deviceId, regionId: regions.get(item)!.regionId })),
+        Math.floor(now() / 60_000) * 60,
+      );
     });
   }
 
   async function writeRound(
     tx: Queryable,
     open: Item[],
-    regions: Map<Item, `0x${string}`>,
+    regions: Map<Item, DeviceRecord>,
     alerts: AlertInput[],
+    toRollups: RollupReading[],
   ): Promise<void> {
     const latest = await store.latest(tx, [...new Set(open.map((item) => item.reading!.deviceId))]);
     // Only a seq at or below the device's highest stored one can already be stored.
@@ -172,9 +185,11 @@ export function createIngest(options: IngestOptions): Ingest {
         alerts.push({
           kind: "reading_conflict",
           severity: "critical",
-          regionId: regions.get(item),
+          regionId: regions.get(item)?.regionId,
           deviceId: r.deviceId,
           message: `a second, different reading with seq ${r.seq} was refused`,
+          periodStart: r.intervalStart,
+          dedupeKey: `reading_conflict:${r.deviceId}:${r.seq}:${message.slice(-64)}`,
           evidence: {
             seq: r.seq.toString(),
             refusedMessage: message,
@@ -186,13 +201,22 @@ export function createIngest(options: IngestOptions): Ingest {
     const accepted = await checkContinuityOf(tx, fresh, latest, alerts, regions);
     const inserted = await store.insert(
       tx,
-      accepted.map((item) => ({ ...item.reading!, regionId: regions.get(item)!, message: item.message! })),
+      accepted.map((item) => ({
+        ...item.reading!,
+        regionId: regions.get(item)!.regionId,
+        message: item.message!,
+      })),
     );
     for (const item of accepted) {
       const r = item.reading!;
       // Another ingest process may have stored the same key between our check and insert.
-      if (!inserted.has(`${r.deviceId}:${r.seq}`)) item.result = { status: "duplicate" };
-      else item.result ??= { status: "accepted" };
+      if (!inserted.has(`${r.deviceId}:${r.seq}`)) {
+        item.result = { status: "duplicate" };
+        continue;
+      }
+      item.result ??= { status: "accepted" };
+      const device = regions.get(item)!;
+      toRollups.push({ ...r, regionId: device.regionId, kind: device.kind, source: device.source });
     }
   }
 
@@ -201,7 +225,7 @@ export function createIngest(options: IngestOptions): Ingest {
     fresh: Item[],
     latest: Map<string, NeighbourWithDeltas>,
     alerts: AlertInput[],
-    regions: Map<Item, `0x${string}`>,
+    regions: Map<Item, DeviceRecord>,
   ): Promise<Item[]> {
     const byDevice = new Map<string, Item[]>();
     for (const item of fresh) {
@@ -226,6 +250,24 @@ export function createIngest(options: IngestOptions): Ingest {
         const outcome = checkContinuity(r, previous, next);
         if ("refusal" in outcome) {
           item.result = refused(outcome.refusal);
+          if (outcome.refusal.code === "READING_REGISTER_BACKWARDS") {
+            alerts.push({
+              kind: "register_regression",
+              severity: "critical",
+              regionId: regions.get(item)?.regionId,
+              deviceId,
+              message: `a reading whose register goes backwards (seq ${r.seq}) was refused: meter replaced, reset or tampered with`,
+              periodStart: r.intervalStart,
+              dedupeKey: `register_regression:${deviceId}:${r.seq}:${Buffer.from(item.message!).toString("hex").slice(-64)}`,
+              evidence: {
+                seq: r.seq.toString(),
+                previousSeq: previous?.seq.toString() ?? null,
+                readings: previous ? [{ deviceId, seq: previous.seq.toString() }] : [],
+                refusedMessage: Buffer.from(item.message!).toString("hex"),
+                refusedSignature: Buffer.from(r.signature).toString("hex"),
+              },
+            });
+          }
           continue;
         }
         if (outcome.gap) {
@@ -239,7 +281,7 @@ export function createIngest(options: IngestOptions): Ingest {
           alerts.push({
             kind: "sequence_gap",
             severity: "info",
-            regionId: regions.get(item),
+            regionId: regions.get(item)?.regionId,
             deviceId,
             message: `device skipped ${missing} reading(s): seq ${from} to ${to}`,
             evidence: { from: from.toString(), to: to.toString() },
@@ -265,7 +307,7 @@ export function createIngest(options: IngestOptions): Ingest {
       const finish = (error?: unknown) => {
         for (const entry of batch) entry.done(error);
       };
-      let regions: Map<Item, `0x${string}`>;
+      let regions: Map<Item, DeviceRecord>;
       try {
         regions = await verify(items);
       } catch (error) {

@@ -28,6 +28,8 @@ export type MeteringOptions = {
   /** Signature verification threads (default: one per core). */
   verifyThreads?: number;
   maxClockSkew?: number;
+  /** Days of the rollups start at midnight at this offset from UTC (seconds). */
+  utcOffsetSeconds?: number;
   now?: () => number;
 };
 
@@ -87,6 +89,7 @@ export function createMetering(options: MeteringOptions): Metering {
     pool,
     operator,
     maxClockSkew: options.maxClockSkew,
+    utcOffsetSeconds: options.utcOffsetSeconds,
     now: options.now,
   });
   let regions = new Map<string, { code: string; operator: string }>();

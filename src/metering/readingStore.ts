@@ -18,6 +18,10 @@ export type AlertInput = {
   deviceId?: string | undefined;
   message: string;
   evidence?: Record<string, unknown>;
+  /** Unix time of the data the alert is about. */
+  periodStart?: bigint | undefined;
+  /** An alert with the key of an earlier one is not recorded again. */
+  dedupeKey?: string | undefined;
 };
 
 /** Neighbour of a reading with its deltas (needed when a late reading is checked against its successor). */
@@ -141,14 +145,42 @@ export function createReadingStore(db: Database) {
       return new Set(rows.map((row) => `${row.device_id}:${row.seq}`));
     },
 
+    /** Counts refused signatures per device and minute (`minute`: Unix seconds of its start). */
+    async addSignatureFailures(
+      tx: Queryable,
+      failures: readonly { deviceId: string; regionId: string }[],
+      minute: number,
+    ): Promise<void> {
+      if (failures.length === 0) return;
+      const counts = new Map<string, { regionId: string; failures: number }>();
+      for (const f of failures) {
+        const entry = counts.get(f.deviceId) ?? { regionId: f.regionId, failures: 0 };
+        entry.failures += 1;
+        counts.set(f.deviceId, entry);
+      }
+      await tx.query(
+        `insert into signature_failures as t (device_id, region_id, minute, failures)
+         select d, r, $3, n from unnest($1::text[], $2::text[], $4::integer[]) as x(d, r, n)
+         on conflict (device_id, minute) do update set failures = t.failures + excluded.failures`,
+        [
+          [...counts.keys()],
+          [...counts.values()].map((c) => c.regionId),
+          minute,
+          [...counts.values()].map((c) => c.failures),
+        ],
+      );
+    },
+
     /** Records alerts in one statement. */
     async addAlerts(tx: Queryable, alerts: readonly AlertInput[]): Promise<void> {
       if (alerts.length === 0) return;
       await tx.query(
-        `insert into alerts (kind, severity, region_id, device_id, message, evidence)
-         select kind, severity, region_id, device_id, message, coalesce(evidence, '{}'::jsonb)
+        `insert into alerts (kind, severity, region_id, device_id, message, evidence, period_start, dedupe_key)
+         select kind, severity, region_id, device_id, message, coalesce(evidence, '{}'::jsonb), period_start, dedupe_key
            from jsonb_to_recordset($1::jsonb)
-             as x(kind text, severity text, region_id text, device_id text, message text, evidence jsonb)`,
+             as x(kind text, severity text, region_id text, device_id text, message text, evidence jsonb,
+                  period_start bigint, dedupe_key text)
+         on conflict (dedupe_key) do nothing`,
         [
           JSON.stringify(
             alerts.map((a) => ({
@@ -158,6 +190,8 @@ export function createReadingStore(db: Database) {
               device_id: a.deviceId ?? null,
               message: a.message,
               evidence: a.evidence ?? {},
+              period_start: a.periodStart?.toString() ?? null,
+              dedupe_key: a.dedupeKey ?? null,
             })),
           ),
         ],

@@ -1,4 +1,7 @@
+import { join } from "node:path";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
+import { type AnalyticsConfig, loadAnalyticsConfig } from "../analytics/analyticsConfig.js";
+import { startAnalytics } from "../analytics/analyticsService.js";
 import { serveJsonRpc } from "../chain/embedded/index.js";
 import type { NodeConfig } from "../core/config.js";
 import { listenWithFallback } from "../core/ports.js";
@@ -19,6 +22,7 @@ export type RunningNode = {
   /** The MQTT broker devices publish readings to: the embedded one's URL, or `--mqtt-url`. */
   mqttUrl: string;
   metering: Metering;
+  analytics: AnalyticsConfig;
   app: FastifyInstance;
   stop(): Promise<void>;
 };
@@ -35,6 +39,9 @@ export async function startNode(
   init: InitOptions = {},
   options: { logger?: FastifyServerOptions["logger"] } = {},
 ): Promise<RunningNode> {
+  const analytics = loadAnalyticsConfig(config.analyticsConfig ?? join(config.dataDir, "analytics.json"), {
+    required: config.analyticsConfig !== undefined,
+  });
   const context = await openNode(config, init);
   const closers: (() => Promise<void>)[] = [context.close];
   try {
@@ -57,11 +64,12 @@ export async function startNode(
       },
       fromBlock: BigInt(context.state.deployedAtBlock ?? 0),
       anchorGraceSeconds: config.anchorGraceSeconds,
+      utcOffsetSeconds: analytics.utcOffsetMinutes * 60,
     });
     closers.push(() => metering.close());
     let mqttUrl = config.mqttUrl ?? "";
     const app = await createServer(
-      { ...context, metering, rpcUrl: () => rpcUrl, mqttUrl: () => mqttUrl },
+      { ...context, metering, analytics, rpcUrl: () => rpcUrl, mqttUrl: () => mqttUrl },
       options,
     );
     const warn = (what: string) => (error: unknown) => app.log.warn({ err: error }, `${what} failed`);
@@ -78,6 +86,15 @@ export async function startNode(
     });
     closers.push(mqtt.close);
     metering.startAnchoring(anchorEveryMs, warn("anchoring"));
+    const analyticsService = await startAnalytics({
+      db: context.db,
+      config: analytics,
+      workers: config.workers,
+      anchorGraceSeconds: config.anchorGraceSeconds,
+      workerId: `node-${context.registry.operator.slice(2, 10).toLowerCase()}-${process.pid}`,
+      onError: warn("analysis"),
+    });
+    closers.push(() => analyticsService.close());
     closers.push(() => app.close());
     const apiUrl = await listenWithFallback(config.http, (port) => app.listen({ host: config.host, port }));
     return {
@@ -86,6 +103,7 @@ export async function startNode(
       rpcUrl,
       mqttUrl,
       metering,
+      analytics,
       app,
       async stop() {
         for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);

@@ -1,4 +1,8 @@
 import type { FastifyInstance } from "fastify";
+import { type Abi, type Address, decodeFunctionData, getAddress, type Hex } from "viem";
+import { consortiumAbi, meterAnchorAbi, registryAbi } from "../chain/artifacts/index.js";
+import { BaseError } from "../core/errors.js";
+import type { GridContracts } from "../registry/registryClient.js";
 import type { ServerContext } from "./createServer.js";
 
 const chainStatusSchema = {
@@ -12,7 +16,69 @@ const chainStatusSchema = {
   },
 } as const;
 
-/** `/health` and `/v1/chain`. */
+const str = { type: "string" } as const;
+const int = { type: "integer" } as const;
+const nullableStr = { type: "string", nullable: true } as const;
+
+const blockSchema = {
+  type: "object",
+  properties: {
+    number: int,
+    hash: str,
+    timestamp: int,
+    gasUsed: str,
+    transactions: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          hash: str,
+          from: str,
+          to: nullableStr,
+          contract: { ...nullableStr, description: "name of the GridLedger contract called or created" },
+          method: { ...nullableStr, description: "function called, decoded with the contract's ABI" },
+          created: { ...nullableStr, description: "address of the contract a deployment created" },
+        },
+      },
+    },
+  },
+} as const;
+
+const onchainAnchorSchema = {
+  type: "object",
+  properties: {
+    region: str,
+    regionId: str,
+    commodity: int,
+    intervalStart: int,
+    part: int,
+    contract: str,
+    anchored: { type: "boolean" },
+    root: str,
+    leafCount: int,
+    importTotal: str,
+    exportTotal: str,
+    anchoredAt: { type: "integer", nullable: true },
+    readAtBlock: int,
+  },
+} as const;
+
+const abis: Record<keyof GridContracts, Abi> = {
+  Consortium: consortiumAbi,
+  Registry: registryAbi,
+  MeterAnchor: meterAnchorAbi,
+};
+
+/** The name of the function `input` calls, decoded with `abi`; null when it is not one of its functions. */
+function methodOf(abi: Abi, input: Hex): string | null {
+  try {
+    return decodeFunctionData({ abi, data: input }).functionName;
+  } catch {
+    return null;
+  }
+}
+
+/** `/health`, `/v1/chain`, and the explorer's `/v1/chain/blocks` and `/v1/anchors/onchain`. */
 export function registerChainRoutes(app: FastifyInstance, context: ServerContext): void {
   app.get(
     "/health",
@@ -63,5 +129,139 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
       operator: context.registry.operator,
       contracts: context.contracts,
     }),
+  );
+
+  const nameOf = (address: Address | null | undefined) => {
+    if (!address) return null;
+    const found = Object.entries(context.contracts).find(
+      ([, contract]) => contract.toLowerCase() === address.toLowerCase(),
+    );
+    return (found?.[0] as keyof GridContracts | undefined) ?? null;
+  };
+
+  app.get(
+    "/v1/chain/blocks",
+    {
+      schema: {
+        summary:
+          "The latest blocks (newest first) with their transactions, naming the contract and the function called",
+        tags: ["chain"],
+        querystring: {
+          type: "object",
+          properties: {
+            limit: { type: "integer", minimum: 1, maximum: 100, default: 10 },
+            before: { type: "integer", minimum: 1, description: "only blocks below this number (paging)" },
+          },
+        },
+        response: {
+          200: { type: "object", properties: { head: int, blocks: { type: "array", items: blockSchema } } },
+        },
+      },
+    },
+    async (request) => {
+      const { limit, before } = request.query as { limit: number; before?: number };
+      const { publicClient } = context.client;
+      const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+      const top = before === undefined ? head : BigInt(Math.min(before - 1, Number(head)));
+      const numbers: bigint[] = [];
+      for (let n = top; n >= 0n && numbers.length < limit; n--) numbers.push(n);
+      const blocks = await Promise.all(
+        numbers.map(async (blockNumber) => {
+          const block = await publicClient.getBlock({ blockNumber, includeTransactions: true });
+          const transactions = await Promise.all(
+            block.transactions.map(async (tx) => {
+              // A deployment has no `to`: its receipt names the contract it created.
+              const createdAt =
+                tx.to === null
+                  ? (await publicClient.getTransactionReceipt({ hash: tx.hash })).contractAddress
+                  : null;
+              const created = createdAt ? getAddress(createdAt) : null;
+              const contract = nameOf(tx.to ?? created);
+              return {
+                hash: tx.hash,
+                from: getAddress(tx.from),
+                to: tx.to ? getAddress(tx.to) : null,
+                contract,
+                method: contract && tx.to ? methodOf(abis[contract], tx.input) : null,
+                created,
+              };
+            }),
+          );
+          return {
+            number: Number(block.number),
+            hash: block.hash,
+            timestamp: Number(block.timestamp),
+            gasUsed: block.gasUsed.toString(),
+            transactions,
+          };
+        }),
+      );
+      return { head: Number(head), blocks };
+    },
+  );
+
+  app.get(
+    "/v1/anchors/onchain",
+    {
+      schema: {
+        summary:
+          "A batch's anchor as the chain holds it (MeterAnchor.anchorOf): root, leaf count, totals; anchored=false and a zero root until anchored",
+        tags: ["metering"],
+        querystring: {
+          type: "object",
+          required: ["region", "intervalStart"],
+          properties: {
+            region: { type: "string", description: "region code, e.g. CN-GD" },
+            commodity: { type: "integer", minimum: 1, maximum: 255, default: 1 },
+            intervalStart: { type: "integer", description: "Unix seconds" },
+            part: { type: "integer", minimum: 0, maximum: 65535, default: 0 },
+          },
+        },
+        response: { 200: onchainAnchorSchema },
+      },
+    },
+    async (request) => {
+      const query = request.query as {
+        region: string;
+        commodity: number;
+        intervalStart: number;
+        part: number;
+      };
+      let region = await context.store.getRegion(query.region);
+      if (!region) {
+        await context.indexer.sync();
+        region = await context.store.getRegion(query.region);
+      }
+      if (!region) {
+        throw new BaseError("REGISTRY_UNKNOWN_REGION", `region "${query.region}" is not registered`, {
+          details: { region: query.region },
+        });
+      }
+      const { publicClient } = context.client;
+      const blockNumber = await publicClient.getBlockNumber({ cacheTime: 0 });
+      const [root, leafCount, importTotal, exportTotal, anchoredAt] = await publicClient.readContract({
+        address: context.contracts.MeterAnchor,
+        abi: meterAnchorAbi,
+        functionName: "anchorOf",
+        args: [region.regionId as Hex, query.commodity, BigInt(query.intervalStart), query.part],
+        blockNumber,
+      });
+      const anchored = BigInt(root) !== 0n;
+      return {
+        region: region.code,
+        regionId: region.regionId,
+        commodity: query.commodity,
+        intervalStart: query.intervalStart,
+        part: query.part,
+        contract: context.contracts.MeterAnchor,
+        anchored,
+        root: root.toLowerCase(),
+        leafCount: Number(leafCount),
+        importTotal: importTotal.toString(),
+        exportTotal: exportTotal.toString(),
+        anchoredAt: anchored ? Number(anchoredAt) : null,
+        readAtBlock: Number(blockNumber),
+      };
+    },
   );
 }

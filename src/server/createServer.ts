@@ -1,13 +1,21 @@
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { createAnalysisStore } from "../analytics/analyses.js";
+import { type AnalyticsConfig, analyticsConfigOf } from "../analytics/analyticsConfig.js";
+import { BaseError } from "../core/errors.js";
 import type { Metering } from "../metering/metering.js";
 import type { NodeContext } from "../node/openNode.js";
+import { registerAlertRoutes } from "./alertRoutes.js";
+import { registerAnalysisRoutes } from "./analysisRoutes.js";
 import { registerChainRoutes } from "./chainRoutes.js";
 import { registerGovernanceRoutes } from "./governanceRoutes.js";
 import { handleError } from "./httpErrors.js";
+import { registerJobRoutes } from "./jobRoutes.js";
 import { registerMeteringRoutes } from "./meteringRoutes.js";
 import { registerRegistryRoutes } from "./registryRoutes.js";
 import { requireToken } from "./requireToken.js";
+import { registerStatsRoutes } from "./statsRoutes.js";
+import { registerWebRoutes } from "./webRoutes.js";
 
 /** What the HTTP API needs from the node; `rpcUrl` is where the chain's JSON-RPC is reachable. */
 export type ServerContext = Pick<
@@ -21,6 +29,8 @@ export type ServerContext = Pick<
   mqttUrl?: (() => string | undefined) | undefined;
   /** When set, requests other than GET need `Authorization: Bearer <apiToken>` (routes may opt out with `config: { public: true }`). */
   apiToken?: string | undefined;
+  /** Coefficients and thresholds of the statistics and detectors (defaults when not given). */
+  analytics?: AnalyticsConfig | undefined;
 };
 
 /** Builds the node's HTTP API (fastify) with its OpenAPI document at `/openapi.json`. */
@@ -43,11 +53,24 @@ export async function createServer(
   app.setErrorHandler(handleError);
   const { apiToken } = context;
   if (apiToken !== undefined) app.addHook("onRequest", requireToken(apiToken));
+  else {
+    app.addHook("onRequest", async (request) => {
+      if ((request.routeOptions.config as { private?: boolean } | undefined)?.private) {
+        throw new BaseError("API_UNAUTHORISED", "this node has no API token, so it serves no personal data");
+      }
+    });
+  }
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   registerChainRoutes(app, context);
   // Encapsulated, so the registry routes' index-sync hook applies to them alone.
   await app.register(async (scope) => registerRegistryRoutes(scope, context));
   registerGovernanceRoutes(app, context);
   if (context.metering) registerMeteringRoutes(app, context.metering);
+  registerAlertRoutes(app, { db: context.db, metering: context.metering });
+  registerJobRoutes(app, { db: context.db });
+  const analytics = context.analytics ?? analyticsConfigOf();
+  registerStatsRoutes(app, { db: context.db, analytics });
+  registerAnalysisRoutes(app, createAnalysisStore(context.db, analytics));
+  await registerWebRoutes(app);
   return app;
 }

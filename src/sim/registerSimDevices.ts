@@ -1,3 +1,4 @@
+import { type Address, getAddress, keccak256, stringToHex } from "viem";
 import type { NodeApi } from "../cli/nodeApi.js";
 import { BaseError, isBaseError } from "../core/errors.js";
 import type { DeviceRequest } from "../registry/deviceInput.js";
@@ -7,8 +8,29 @@ import type { SimMeter, SimState } from "./simState.js";
 /** Devices per `POST /v1/devices` request (the route takes up to 10,000; the chain batches further). */
 const requestBatch = 500;
 
-/** The registration request of a simulated device. */
-export function deviceRequestOf(device: SimDevice, meter: SimMeter): DeviceRequest {
+/**
+ * The on-chain address of a simulated community: the last 20 bytes of keccak256 of its name (e.g.
+ * `CN-GD/c01`), so every run registers a community's meters under the same address and the
+ * community-balance detector finds a feeder's members by it.
+ */
+export function communityAddressOf(community: string): Address {
+  return getAddress(`0x${keccak256(stringToHex(community)).slice(-40)}`);
+}
+
+/**
+ * The registration request of a simulated device. Its community's address is given when the
+ * community is among `communities` (the ones the consortium has admitted; all by default); plants
+ * belong to no community.
+ */
+export function deviceRequestOf(
+  device: SimDevice,
+  meter: SimMeter,
+  communities?: ReadonlySet<string>,
+): DeviceRequest {
+  const community =
+    device.community !== null && (communities === undefined || communities.has(device.community))
+      ? communityAddressOf(device.community)
+      : undefined;
   return {
     region: device.province.code,
     kind: device.kind,
@@ -16,7 +38,51 @@ export function deviceRequestOf(device: SimDevice, meter: SimMeter): DeviceReque
     publicKey: Buffer.from(meter.key.publicKey).toString("hex"),
     source: device.source,
     capacityW: device.capacityW,
+    ...(community === undefined ? {} : { community }),
   };
+}
+
+/**
+ * Makes sure each community is a member organisation with the community role (the registry refuses
+ * a device whose community is not): proposes admitting the missing ones, which executes at once on
+ * a node whose organisation holds the only seat (the demo). Answers the communities admitted; the
+ * others (their proposal awaits other seats' votes) are registered without a community.
+ */
+export async function admitSimCommunities(
+  api: NodeApi,
+  names: readonly string[],
+  log: (message: string) => void = () => {},
+): Promise<Set<string>> {
+  const admitted = new Set<string>();
+  for (const name of names) {
+    const address = communityAddressOf(name);
+    try {
+      const organisation = await api.get<{ roles: string[]; active: boolean }>(
+        `/v1/organisations/${address}`,
+      );
+      if (organisation.active && organisation.roles.includes("community")) {
+        admitted.add(name);
+        continue;
+      }
+    } catch (error) {
+      if (!isBaseError(error, "REGISTRY_ORGANISATION_NOT_FOUND")) throw error;
+    }
+    const outcome = await api.send<{ executed: boolean; proposalId: string }>("POST", "/v1/proposals", {
+      kind: "admit-member",
+      address,
+      name: `${name} energy community (simulated)`,
+      roles: ["community"],
+      seat: false,
+      description: `simulator: community ${name}`,
+    });
+    if (outcome.executed) admitted.add(name);
+    else {
+      log(
+        `simulator: admitting community ${name} (${address}) awaits votes (proposal ${outcome.proposalId}); its meters are registered without a community`,
+      );
+    }
+  }
+  return admitted;
 }
 
 async function isRegistered(api: NodeApi, meter: SimMeter): Promise<boolean> {
@@ -32,8 +98,9 @@ async function isRegistered(api: NodeApi, meter: SimMeter): Promise<boolean> {
 /**
  * Registers on the node every scenario device not registered yet, in batches. A meter is marked
  * `submitted` (and the state saved) before its request and `registered` after it, so after a crash
- * only the submitted ones are looked up with `GET /v1/devices/<id>`. Refuses with
- * `SIM_REGION_MISSING` when a province is not a region of the node. Answers how many it registered.
+ * only the submitted ones are looked up with `GET /v1/devices/<id>`. Their communities are admitted
+ * first (see {@link admitSimCommunities}). Refuses with `SIM_REGION_MISSING` when a province is not a
+ * region of the node. Answers how many it registered.
  */
 export async function registerSimDevices(
   api: NodeApi,
@@ -41,6 +108,7 @@ export async function registerSimDevices(
   state: SimState,
   save: () => Promise<void>,
   signal?: AbortSignal,
+  log?: (message: string) => void,
 ): Promise<number> {
   const codes = [...new Set(scenario.devices.map((d) => d.province.code))];
   for (const code of codes) {
@@ -66,6 +134,11 @@ export async function registerSimDevices(
     }
     todo.push({ device, meter });
   }
+  const communityNames = [
+    ...new Set(todo.flatMap(({ device }) => (device.community ? [device.community] : []))),
+  ];
+  const communities =
+    todo.length > 0 ? await admitSimCommunities(api, communityNames, log) : new Set<string>();
   for (let i = 0; i < todo.length; i += requestBatch) {
     signal?.throwIfAborted();
     const batch = todo.slice(i, i + requestBatch);
@@ -73,7 +146,7 @@ export async function registerSimDevices(
     await save();
     try {
       await api.send("POST", "/v1/devices", {
-        devices: batch.map((d) => deviceRequestOf(d.device, d.meter)),
+        devices: batch.map((d) => deviceRequestOf(d.device, d.meter, communities)),
       });
       for (const { meter } of batch) meter.registration = "registered";
     } catch (error) {
@@ -86,7 +159,7 @@ export async function registerSimDevices(
       }
       if (missing.length > 0) {
         await api.send("POST", "/v1/devices", {
-          devices: missing.map((d) => deviceRequestOf(d.device, d.meter)),
+          devices: missing.map((d) => deviceRequestOf(d.device, d.meter, communities)),
         });
         for (const { meter } of missing) meter.registration = "registered";
       }

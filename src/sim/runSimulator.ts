@@ -119,7 +119,7 @@ export async function runSimulator(options: SimulatorOptions): Promise<SimSummar
   const api = createNodeApi(options.nodeUrl.replace(/\/+$/, ""), async () => options.apiToken);
   let registered = 0;
   try {
-    registered = await registerSimDevices(api, scenario, state, save, signal);
+    registered = await registerSimDevices(api, scenario, state, save, signal, log);
   } catch (error) {
     if (!signal?.aborted) throw error;
   }

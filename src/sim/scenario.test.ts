@@ -54,12 +54,13 @@ describe("scenario", () => {
     expect(new Set(devices.map((d) => d.name)).size).toBe(devices.length);
     for (const device of devices) {
       expect(Number.isInteger(device.capacityW) && device.capacityW >= 0).toBe(true);
-      expect(device.kind === "generation").toBe(device.source !== "none");
+      // Plants and rooftop-PV prosumers generate; nothing else has a source (its export would be an alert).
+      expect(device.kind === "generation" || device.kind === "bidirectional").toBe(device.source !== "none");
       expect(Number.isInteger(device.initialImport) && device.initialImport >= 0).toBe(true);
     }
     const kinds = new Set(devices.map((d) => `${d.kind}/${d.source}/${d.commodity}`));
     expect([...kinds].sort()).toEqual([
-      "bidirectional/none/electricity",
+      "bidirectional/solar/electricity",
       "consumption/none/electricity",
       "consumption/none/gas",
       "ev-charger/none/electricity",

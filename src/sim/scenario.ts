@@ -158,9 +158,9 @@ export function buildScenario(options: { seed: number; size: SimSize; lossBand?:
         const dailyWh = Math.round(10_000 * province.householdScale * (0.6 + 0.8 * draw(name, 1)));
         const pvW = 100 * Math.round(30 + 70 * draw(name, 2));
         const model = { type: "prosumer", dailyWh, pvW } as const;
-        members.push(
-          add({ ...base, name: `${community}/${name}`, kind: "bidirectional", capacityW: pvW, model }, 3),
-        );
+        // Registered with its rooftop PV as source: its export is solar generation, not export of unknown origin.
+        const prosumer = { ...base, source: "solar" as const, name: `${community}/${name}` };
+        members.push(add({ ...prosumer, kind: "bidirectional", capacityW: pvW, model }, 3));
       }
       for (let i = 1; i <= counts.enterprises; i++) {
         const name = `enterprise-${pad(i)}`;

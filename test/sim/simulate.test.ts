@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readApiToken } from "../../src/node/apiToken.js";
 import { demoRegions } from "../../src/node/demoRegions.js";
+import { communityAddressOf } from "../../src/sim/registerSimDevices.js";
 import { runSimulator, type SimulatorOptions } from "../../src/sim/runSimulator.js";
 import { alignDown } from "../../src/sim/simClock.js";
 import { parseSimState } from "../../src/sim/simState.js";
@@ -90,6 +91,24 @@ describe("the demo simulator feeding a running node", () => {
       const { total } = await getJson<{ total: number }>(`/v1/devices?region=${region}&limit=1000`);
       expect(total).toBe(devicesSmall / 3);
     }
+    // A community's meters (its feeder, its electricity and gas meters) carry its address on chain.
+    const community = await getJson<{ devices: { kind: string; source: string }[] }>(
+      `/v1/devices?community=${communityAddressOf("CN-GD/c01")}`,
+    );
+    expect(community.devices.map((d) => `${d.kind}/${d.source}`).sort()).toEqual([
+      "bidirectional/solar",
+      "bidirectional/solar",
+      "consumption/none",
+      "consumption/none",
+      "consumption/none",
+      "consumption/none",
+      "consumption/none",
+      "consumption/none",
+      "consumption/none",
+      "consumption/none",
+      "ev-charger/none",
+      "feeder/none",
+    ]);
     expect(await nextSeqs()).toEqual(new Set([5n]));
     afterFirstRun = await readFile(stateFile, "utf8");
   });

@@ -1,0 +1,205 @@
+import { BaseError } from "../core/errors.js";
+import type { Database } from "../db/database.js";
+import { getMeta, setMeta } from "../db/metaStore.js";
+import { enqueueJob, type JobQueue } from "./jobQueue.js";
+
+/** `node_meta` key of the scheduler's cursor: per region id, the next hour (Unix seconds) to schedule. */
+export const detectCursorKey = "analytics.detectCursor";
+
+const hour = 3600;
+/** A region with no reading for this long is quiet: its hours are judged without waiting for data. */
+const quietSeconds = 900;
+// Serialises schedulers of one database (two nodes on one PostgreSQL): "gridsche".
+const schedulerLock = "7453010386813314661";
+
+/** Where the scheduler stands per region id: the start of the next hour to schedule. */
+export type DetectCursor = Record<string, number>;
+
+/** The hours of one region to schedule now, and where its cursor moves. */
+export type HourPlan = { hours: number[]; next: number };
+
+/** Start of the UTC hour that Unix time `t` lies in. */
+export function hourOf(t: number): number {
+  return Math.floor(t / hour) * hour;
+}
+
+/**
+ * The hours (their starts, Unix seconds) to schedule detection for in one region: from the cursor
+ * (or, on the first run, the hour of the region's earliest hourly rollup, else the current hour) up
+ * to the last hour that ended at least `settleSeconds` before `now` and, when `dataUntil` is given,
+ * no later than it (readings are still arriving for the region: an hour is judged once its data has
+ * moved past it, so meters catching up after an outage do not raise gaps they are about to fill),
+ * at most `maxHours` of them. `next` is the cursor after scheduling them. Pure: the scheduler's
+ * bookkeeping, tested on its own.
+ */
+export function hoursToSchedule(input: {
+  cursor: number | undefined;
+  earliest: number | undefined;
+  now: number;
+  settleSeconds: number;
+  maxHours: number;
+  dataUntil?: number | undefined;
+}): HourPlan {
+  const start = hourOf(input.cursor ?? input.earliest ?? input.now);
+  // An hour h qualifies when h + 1 h + settle ≤ now (and h + 1 h ≤ dataUntil).
+  let last = hourOf(input.now - input.settleSeconds) - hour;
+  if (input.dataUntil !== undefined) last = Math.min(last, hourOf(input.dataUntil) - hour);
+  const hours: number[] = [];
+  for (let h = start; h <= last && hours.length < input.maxHours; h += hour) hours.push(h);
+  return { hours, next: hours.length === 0 ? start : hours[hours.length - 1]! + hour };
+}
+
+/** The dedupe key of the detection job of a region's hour. */
+export function detectDedupeKey(regionId: string, hourStart: number): string {
+  return `detect:${regionId}:${hourStart}`;
+}
+
+/** Settings of {@link startScheduler}. */
+export type SchedulerOptions = {
+  db: Database;
+  /** Used to reclaim expired leases each tick. */
+  queue: JobQueue;
+  /** Time between ticks (the first runs at once). Default 60 s. */
+  intervalMs?: number | undefined;
+  /** How long after an hour ends before it is detected on, so late readings are in. Default 600 s. */
+  settleSeconds?: number | undefined;
+  /** Most hours scheduled per region and tick (a long catch-up is spread over ticks). Default 744. */
+  maxHoursPerTick?: number | undefined;
+  /** Current Unix time in seconds; default the system clock. */
+  now?: (() => number) | undefined;
+  onError?: ((error: unknown) => void) | undefined;
+  onTick?: ((summary: TickSummary) => void) | undefined;
+};
+
+/** What one tick did. */
+export type TickSummary = { enqueued: number; reclaimed: string[] };
+
+/** A running scheduler. */
+export type Scheduler = {
+  /** Runs one tick now (after the one in progress, if any). */
+  tick(): Promise<TickSummary>;
+  /** Stops the timer and waits for a tick in progress. */
+  close(): Promise<void>;
+};
+
+/**
+ * Enqueues a `detect` job {regionId, hourStart} for every region in `regions` and every hour that
+ * ended at least `settleSeconds` ago and was not scheduled yet (cursor in `node_meta`, moved in the
+ * transaction that enqueues), with dedupe key `detect:<regionId>:<hourStart>`; and reclaims
+ * expired job leases. Ticks every `intervalMs`, never two at once.
+ */
+export function startScheduler(options: SchedulerOptions): Scheduler {
+  const intervalMs = options.intervalMs ?? 60_000;
+  const settleSeconds = options.settleSeconds ?? 600;
+  const maxHours = options.maxHoursPerTick ?? 744;
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  if (
+    !Number.isFinite(intervalMs) ||
+    intervalMs <= 0 ||
+    !Number.isFinite(settleSeconds) ||
+    settleSeconds < 0
+  ) {
+    throw new BaseError(
+      "SCHEDULER_OPTIONS_INVALID",
+      `the scheduler needs a positive interval and a non-negative settle time, got ${intervalMs} ms and ${settleSeconds} s`,
+      { details: { intervalMs, settleSeconds } },
+    );
+  }
+  let chain: Promise<unknown> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const tick = (): Promise<TickSummary> => {
+    const run = chain.then(async () => {
+      const reclaimed = await options.queue.reclaimExpired();
+      const enqueued = await scheduleDetection(options.db, { now: now(), settleSeconds, maxHours });
+      const summary = { enqueued, reclaimed };
+      options.onTick?.(summary);
+      return summary;
+    });
+    chain = run.catch(() => undefined);
+    return run;
+  };
+  const loop = () => {
+    if (closed) return;
+    tick()
+      .catch((error: unknown) => options.onError?.(error))
+      .finally(() => {
+        if (!closed) timer = setTimeout(loop, intervalMs);
+      });
+  };
+  timer = setTimeout(loop, 0);
+  return {
+    tick,
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      await chain;
+    },
+  };
+}
+
+/**
+ * One scheduling pass (see {@link startScheduler}): answers how many jobs it enqueued. Exported for
+ * tests and one-off runs.
+ */
+export async function scheduleDetection(
+  db: Database,
+  options: { now: number; settleSeconds: number; maxHours: number },
+): Promise<number> {
+  return db.transaction(async (tx) => {
+    await tx.query(`select pg_advisory_xact_lock(${schedulerLock})`);
+    const cursor: DetectCursor = { ...((await getMeta<DetectCursor>(tx, detectCursorKey)) ?? {}) };
+    const { rows: regions } = await tx.query<{ region_id: string }>(
+      "select region_id from regions order by region_id",
+    );
+    const fresh = regions.map((r) => r.region_id).filter((id) => cursor[id] === undefined);
+    const earliest = new Map<string, number>();
+    if (fresh.length > 0) {
+      const { rows } = await tx.query<{ region_id: string; first: string }>(
+        `select region_id, min(period_start) as first from rollups
+          where granularity = 'hour' and region_id = any($1::text[]) group by region_id`,
+        [fresh],
+      );
+      for (const row of rows) earliest.set(row.region_id, Number(row.first));
+    }
+    // Regions whose readings are still arriving (one in the last `quietSeconds`): the start of the
+    // latest hour they have data of bounds what is judged.
+    const { rows: arriving } = await tx.query<{ region_id: string; latest: string }>(
+      `select p.region_id, max(p.period_start)::text as latest from rollup_periods p
+        where p.granularity = 'hour' and p.period_start >= $1::bigint - 172800
+          and exists (select 1 from readings r where r.region_id = p.region_id
+                         and r.interval_start >= $1::bigint - 172800 and r.received_at > to_timestamp($1::bigint - $2::bigint))
+        group by p.region_id`,
+      [options.now, quietSeconds],
+    );
+    const dataUntil = new Map(arriving.map((row) => [row.region_id, Number(row.latest)]));
+    let enqueued = 0;
+    let moved = false;
+    for (const { region_id: regionId } of regions) {
+      const plan = hoursToSchedule({
+        cursor: cursor[regionId],
+        earliest: earliest.get(regionId),
+        now: options.now,
+        settleSeconds: options.settleSeconds,
+        maxHours: options.maxHours,
+        dataUntil: dataUntil.get(regionId),
+      });
+      for (const hourStart of plan.hours) {
+        const id = await enqueueJob(
+          tx,
+          "detect",
+          { regionId, hourStart },
+          { dedupeKey: detectDedupeKey(regionId, hourStart) },
+        );
+        if (id !== null) enqueued += 1;
+      }
+      if (cursor[regionId] !== plan.next) {
+        cursor[regionId] = plan.next;
+        moved = true;
+      }
+    }
+    if (moved) await setMeta(tx, detectCursorKey, cursor);
+    return enqueued;
+  });
+}

@@ -1,0 +1,269 @@
+import type { FastifyInstance } from "fastify";
+import { type Alert, alertSeverities, alertStatuses, createAlertStore } from "../analytics/alertStore.js";
+import { maxEvidenceReadings } from "../analytics/detectors/detectorTypes.js";
+import { BaseError, isBaseError } from "../core/errors.js";
+import type { Queryable } from "../db/database.js";
+import type { Metering } from "../metering/metering.js";
+
+const str = { type: "string" } as const;
+const nullableStr = { type: "string", nullable: true } as const;
+const int = { type: "integer" } as const;
+const anyObject = { type: "object", additionalProperties: true } as const;
+
+const alertSchema = {
+  type: "object",
+  properties: {
+    id: str,
+    kind: {
+      ...str,
+      description:
+        "data_gap, region_data_gap, zero_run, spike, register_regression, reading_conflict, export_without_generation, community_imbalance, bad_signatures, anchor_late, sequence_gap, anchor_conflict",
+    },
+    severity: { type: "string", enum: [...alertSeverities] },
+    status: { type: "string", enum: [...alertStatuses] },
+    region: { ...nullableStr, description: "region code" },
+    regionId: nullableStr,
+    deviceId: nullableStr,
+    message: str,
+    periodStart: {
+      type: "integer",
+      nullable: true,
+      description: "Unix start of the data the alert is about",
+    },
+    createdAt: { ...str, description: "ISO 8601" },
+    acknowledgedBy: nullableStr,
+    acknowledgedAt: nullableStr,
+    resolvedBy: nullableStr,
+    resolvedAt: nullableStr,
+    note: nullableStr,
+    evidence: {
+      ...anyObject,
+      description: "the figures behind the alert and `readings: [{deviceId, seq}]`, the readings involved",
+    },
+  },
+} as const;
+
+const actionBody = {
+  type: "object",
+  nullable: true,
+  properties: {
+    by: { ...str, description: "who acts (1–100 characters)" },
+    note: { ...str, description: "optional note, up to 2000 characters" },
+  },
+} as const;
+
+const idParams = { type: "object", properties: { id: str } } as const;
+
+type ListQuery = {
+  region?: string;
+  kind?: string;
+  status?: string;
+  severity?: string;
+  device?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  offset: number;
+};
+
+/** A readings reference of an alert's evidence, with the reading and its proof when they exist. */
+type EvidenceReading = {
+  deviceId: string;
+  seq: string;
+  reading: unknown;
+  proof: unknown;
+  proofStatus: "anchored" | "not-anchored" | "missing";
+};
+
+const listOf = (text: string | undefined) =>
+  text
+    ?.split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+function parseTime(text: string | undefined, name: string): Date | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  const trimmed = text.trim();
+  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed);
+  if (!Number.isFinite(ms)) {
+    throw new BaseError(
+      "REQUEST_INVALID",
+      `${name} must be Unix seconds or an ISO 8601 time, got "${text}"`,
+      {
+        details: { [name]: text },
+      },
+    );
+  }
+  return new Date(ms);
+}
+
+/**
+ * The readings an alert names: `evidence.readings` (detectors, register regressions), or for a
+ * conflicting duplicate the stored reading with the refused one's seq.
+ */
+function evidenceRefs(alert: Alert): { deviceId: string; seq: string }[] {
+  const listed = alert.evidence.readings;
+  const refs: { deviceId: string; seq: string }[] = [];
+  if (Array.isArray(listed)) {
+    for (const item of listed) {
+      const { deviceId, seq } = (item ?? {}) as { deviceId?: unknown; seq?: unknown };
+      if (typeof deviceId === "string" && (typeof seq === "string" || typeof seq === "number")) {
+        refs.push({ deviceId, seq: String(seq) });
+      }
+    }
+  } else if (alert.deviceId && typeof alert.evidence.seq === "string") {
+    refs.push({ deviceId: alert.deviceId, seq: alert.evidence.seq });
+  }
+  return refs.slice(0, maxEvidenceReadings);
+}
+
+async function withProof(metering: Metering | undefined, ref: { deviceId: string; seq: string }) {
+  const missing: EvidenceReading = { ...ref, reading: null, proof: null, proofStatus: "missing" };
+  if (!metering || !/^0x[0-9a-f]{64}$/.test(ref.deviceId) || !/^[1-9][0-9]{0,19}$/.test(ref.seq)) {
+    return missing;
+  }
+  const deviceId = ref.deviceId as `0x${string}`;
+  const seq = BigInt(ref.seq);
+  let reading: unknown;
+  try {
+    reading = (await metering.reading(deviceId, seq)).reading;
+  } catch (error) {
+    if (isBaseError(error, "READING_NOT_FOUND")) return missing;
+    throw error;
+  }
+  try {
+    return { ...ref, reading, proof: await metering.proof(deviceId, seq), proofStatus: "anchored" as const };
+  } catch (error) {
+    if (isBaseError(error, "READING_NOT_ANCHORED")) {
+      return { ...ref, reading, proof: null, proofStatus: "not-anchored" as const };
+    }
+    if (isBaseError(error, "READING_NOT_FOUND")) return missing;
+    throw error;
+  }
+}
+
+/**
+ * Alerts: `GET /v1/alerts` (filters by region, kind, status, severity, device and creation time,
+ * newest first, with the total), `GET /v1/alerts/:id` with the evidence readings and their Merkle
+ * proofs, and the lifecycle `POST /v1/alerts/:id/acknowledge` and `/resolve` ({by, note}; writes, so
+ * they need the API token).
+ */
+export function registerAlertRoutes(
+  app: FastifyInstance,
+  context: { db: Queryable; metering?: Metering | undefined },
+): void {
+  const store = createAlertStore(context.db);
+
+  app.get(
+    "/v1/alerts",
+    {
+      schema: {
+        summary: "Alerts, newest first: filter by region, kind, status, severity, device and time",
+        tags: ["alerts"],
+        querystring: {
+          type: "object",
+          properties: {
+            region: { ...str, description: "region code, regionId or name (partial)" },
+            kind: { ...str, description: "alert kinds, comma-separated" },
+            status: { ...str, description: "open, acknowledged, resolved (comma-separated)" },
+            severity: { ...str, description: "info, warning, critical (comma-separated)" },
+            device: { ...str, description: "deviceId" },
+            from: { ...str, description: "created at or after (Unix seconds or ISO 8601)" },
+            to: { ...str, description: "created before (Unix seconds or ISO 8601)" },
+            limit: { type: "integer", minimum: 1, maximum: 1000, default: 50 },
+            offset: { type: "integer", minimum: 0, default: 0 },
+          },
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: { alerts: { type: "array", items: alertSchema }, total: int },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const query = request.query as ListQuery;
+      return store.list({
+        region: query.region,
+        deviceId: query.device,
+        kinds: listOf(query.kind),
+        statuses: listOf(query.status),
+        severities: listOf(query.severity),
+        from: parseTime(query.from, "from"),
+        to: parseTime(query.to, "to"),
+        limit: query.limit,
+        offset: query.offset,
+      });
+    },
+  );
+
+  app.get(
+    "/v1/alerts/:id",
+    {
+      schema: {
+        summary:
+          "One alert with its evidence: the readings involved, each with its Merkle proof once anchored",
+        tags: ["alerts"],
+        params: idParams,
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              alert: alertSchema,
+              readings: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: {
+                    deviceId: str,
+                    seq: str,
+                    reading: {
+                      ...anyObject,
+                      nullable: true,
+                      description: "JSON form, as the meter signed it",
+                    },
+                    proof: {
+                      ...anyObject,
+                      nullable: true,
+                      description: "as GET /v1/readings/:deviceId/:seq/proof",
+                    },
+                    proofStatus: { type: "string", enum: ["anchored", "not-anchored", "missing"] },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const alert = await store.get((request.params as { id: string }).id);
+      const readings = await Promise.all(evidenceRefs(alert).map((ref) => withProof(context.metering, ref)));
+      return { alert, readings };
+    },
+  );
+
+  for (const action of ["acknowledge", "resolve"] as const) {
+    app.post(
+      `/v1/alerts/:id/${action}`,
+      {
+        schema: {
+          summary:
+            action === "acknowledge"
+              ? "Acknowledge an open alert: someone is on it (who and when are recorded)"
+              : "Resolve an open or acknowledged alert (who and when are recorded)",
+          tags: ["alerts"],
+          params: idParams,
+          body: actionBody,
+          response: { 200: { type: "object", properties: { alert: alertSchema } } },
+        },
+      },
+      async (request) => {
+        const id = (request.params as { id: string }).id;
+        const body = (request.body ?? {}) as { by?: unknown; note?: unknown };
+        return { alert: await store[action](id, body.by, body.note) };
+      },
+    );
+  }
+}

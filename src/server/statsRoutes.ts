@@ -1,0 +1,235 @@
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { AnalyticsConfig } from "../analytics/analyticsConfig.js";
+import { overview } from "../analytics/overview.js";
+import type { SeriesGranularity } from "../analytics/periods.js";
+import { deviceSeries, regionSeries, resolveRegion, toCsv } from "../analytics/statsQuery.js";
+import { BaseError } from "../core/errors.js";
+import type { Database } from "../db/database.js";
+import { commodities } from "../metering/readingFormat.js";
+import { deviceIdParam } from "./registryRoutes.js";
+
+const str = { type: "string" } as const;
+const num = { type: "number", nullable: true } as const;
+const int = { type: "integer" } as const;
+const totalsProperties = {
+  consumption: str,
+  generation: str,
+  generationBySource: { type: "object", additionalProperties: str },
+  renewable: str,
+  netExport: str,
+  peakDemandW: str,
+  activeDevices: int,
+  expectedReadings: int,
+  receivedReadings: int,
+  completeness: num,
+  renewableShare: num,
+  tce: { type: "string", description: "standard coal equivalent of consumption, tonnes (GB/T 2589)" },
+  co2Kg: str,
+} as const;
+const seriesSchema = {
+  type: "object",
+  properties: {
+    region: { type: "object", properties: { code: str, nameZh: str, nameEn: str } },
+    commodity: str,
+    unit: str,
+    granularity: str,
+    from: int,
+    to: int,
+    utcOffsetMinutes: int,
+    points: {
+      type: "array",
+      items: { type: "object", properties: { start: int, ...totalsProperties } },
+    },
+    totals: { type: "object", properties: totalsProperties },
+  },
+} as const;
+const rangeProperties = {
+  commodity: { type: "string", enum: Object.keys(commodities), default: "electricity" },
+  granularity: { type: "string", enum: ["hour", "day", "month"], default: "hour" },
+  from: {
+    type: "string",
+    description: "Unix seconds or ISO 8601; default: a day, 30 days or a year before `to`",
+  },
+  to: { type: "string", description: "Unix seconds or ISO 8601 (exclusive); default: now" },
+  format: { type: "string", enum: ["json", "csv"], default: "json" },
+} as const;
+
+type RangeQuery = {
+  commodity: keyof typeof commodities;
+  granularity: SeriesGranularity;
+  from?: string;
+  to?: string;
+  format: "json" | "csv";
+};
+
+/** A time given as Unix seconds or an ISO 8601 date or date-time. */
+export function parseTime(text: string, name: string): number {
+  const trimmed = text.trim();
+  const seconds = /^-?\d+$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed) / 1000;
+  if (!Number.isFinite(seconds)) {
+    throw new BaseError(
+      "STATS_INVALID_TIME",
+      `${name} must be Unix seconds or an ISO 8601 time, got "${text}"`,
+      {
+        details: { [name]: text },
+      },
+    );
+  }
+  return Math.floor(seconds);
+}
+
+const defaultSpan: Record<SeriesGranularity, number> = { hour: 86400, day: 30 * 86400, month: 365 * 86400 };
+
+function rangeOf(query: RangeQuery, now: number) {
+  const to = query.to === undefined ? now + 1 : parseTime(query.to, "to");
+  const from = query.from === undefined ? to - defaultSpan[query.granularity] : parseTime(query.from, "from");
+  if (from >= to) {
+    throw new BaseError("STATS_INVALID_RANGE", `from (${from}) must be before to (${to})`, {
+      details: { from, to },
+    });
+  }
+  return { commodity: commodities[query.commodity], granularity: query.granularity, from, to };
+}
+
+function sendCsv(reply: FastifyReply, name: string, csv: string) {
+  return reply
+    .header("content-type", "text/csv; charset=utf-8")
+    .header("content-disposition", `attachment; filename="${name}.csv"`)
+    .send(csv);
+}
+
+/** Statistics from the rollups: overview, region series, comparison, device series; JSON or CSV. */
+export function registerStatsRoutes(
+  app: FastifyInstance,
+  context: { db: Database; analytics: AnalyticsConfig; now?: () => number },
+): void {
+  const { db, analytics: config } = context;
+  const now = context.now ?? Date.now;
+
+  app.get(
+    "/v1/stats/overview",
+    {
+      schema: {
+        summary: "One day of every region: electricity, renewable share, tce, CO2, completeness, open alerts",
+        tags: ["stats"],
+        querystring: {
+          type: "object",
+          properties: {
+            date: { type: "string", description: "YYYY-MM-DD at the UTC offset; default today" },
+          },
+        },
+      },
+    },
+    async (request) => overview(db, config, { date: (request.query as { date?: string }).date, now: now() }),
+  );
+
+  app.get(
+    "/v1/stats/series",
+    {
+      schema: {
+        summary:
+          "A region's series: consumption, generation by source, net export, peak demand, active devices, completeness, tce, CO2",
+        tags: ["stats"],
+        querystring: {
+          type: "object",
+          required: ["region"],
+          properties: {
+            region: { type: "string", description: "code, regionId or name (partial)" },
+            ...rangeProperties,
+          },
+        },
+        response: { 200: seriesSchema },
+      },
+    },
+    async (request, reply) => {
+      const query = request.query as RangeQuery & { region: string };
+      const region = await resolveRegion(db, query.region);
+      const series = await regionSeries(db, config, region, {
+        ...rangeOf(query, Math.floor(now() / 1000)),
+        now: Math.floor(now() / 1000),
+      });
+      if (query.format === "csv") {
+        return sendCsv(
+          reply,
+          `${region.code}-${series.commodity}-${series.granularity}`,
+          toCsv(series.points, { region: region.code }),
+        );
+      }
+      return series;
+    },
+  );
+
+  app.get(
+    "/v1/stats/compare",
+    {
+      schema: {
+        summary: "Several regions side by side: the series of each over the same range",
+        tags: ["stats"],
+        querystring: {
+          type: "object",
+          required: ["regions"],
+          properties: {
+            regions: { type: "string", description: "codes or names, comma-separated" },
+            ...rangeProperties,
+          },
+        },
+        response: {
+          200: { type: "object", properties: { regions: { type: "array", items: seriesSchema } } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const query = request.query as RangeQuery & { regions: string };
+      const names = query.regions
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (names.length < 1 || names.length > 50) {
+        throw new BaseError(
+          "STATS_INVALID_REGIONS",
+          `regions must name 1 to 50 regions, got ${names.length}`,
+        );
+      }
+      const t = Math.floor(now() / 1000);
+      const range = rangeOf(query, t);
+      const regions = [];
+      for (const name of names) {
+        regions.push(await regionSeries(db, config, await resolveRegion(db, name), { ...range, now: t }));
+      }
+      if (query.format === "csv") {
+        return sendCsv(
+          reply,
+          `compare-${regions.map((r) => r.region.code).join("-")}`,
+          toCsv(regions.flatMap((s) => s.points.map((p) => ({ region: s.region.code, ...p })))),
+        );
+      }
+      return { regions };
+    },
+  );
+
+  app.get(
+    "/v1/devices/:deviceId/series",
+    {
+      config: { private: true },
+      schema: {
+        summary:
+          "A device's import, export and readings per period (needs the node's API token: personal data)",
+        tags: ["stats"],
+        querystring: { type: "object", properties: rangeProperties },
+      },
+    },
+    async (request, reply) => {
+      const deviceId = deviceIdParam((request.params as { deviceId: string }).deviceId);
+      const query = request.query as RangeQuery;
+      const series = await deviceSeries(db, config, deviceId, rangeOf(query, Math.floor(now() / 1000)));
+      if (query.format === "csv") {
+        return sendCsv(
+          reply,
+          `${deviceId.slice(2, 14)}-${series.commodity}-${series.granularity}`,
+          toCsv(series.points),
+        );
+      }
+      return series;
+    },
+  );
+}

@@ -1,0 +1,201 @@
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DeviceKey, signReading } from "../../src/metering/deviceKey.js";
+import { seedDemoRegions } from "../../src/node/demoRegions.js";
+import {
+  asJson,
+  intervalAgo,
+  type Json,
+  type MeteringNode,
+  readingSeries,
+  startMeteringNode,
+} from "../helpers/metering.js";
+import { browserAvailable, ensureWebBuilt, launchChromium } from "./browser.js";
+
+/** Waits for what the page shows (vitest's default of 1 s is short for a cold browser on a busy CI machine). */
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
+
+const flipHexDigit = (hex: string, at: number) =>
+  `${hex.slice(0, at)}${hex[at] === "0" ? "1" : "0"}${hex.slice(at + 1)}`;
+
+describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () => {
+  let t: MeteringNode;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
+  let context: BrowserContext;
+  let page: Page;
+  let consumer: DeviceKey;
+  let token: string;
+  const count = 6;
+  const importDelta = 250n;
+  const exportDelta = 400n;
+
+  beforeAll(async () => {
+    const built = ensureWebBuilt();
+    t = await startMeteringNode();
+    token = t.node.context.apiToken;
+    await seedDemoRegions(t.node.context);
+    consumer = await t.device({ region: "CN-GD", kind: "consumption" });
+    const solar = await t.device({ region: "CN-GD", kind: "generation", source: "solar" });
+    const start = intervalAgo(count + 2);
+    const readings = [
+      ...readingSeries(consumer, { start, count, importDelta }),
+      ...readingSeries(solar, { start, count, importDelta: 0n, exportDelta }),
+    ];
+    const sent = await t.post("/v1/readings", { readings: asJson(readings) });
+    expect(sent.body.results.every((r: Json) => r.status === "accepted")).toBe(true);
+    // The same seq again with other figures: refused, and raised as a reading_conflict alert.
+    const original = readings[2]!;
+    const conflicting = signReading(consumer, { ...original, importDelta: original.importDelta + 1n });
+    const refused = await t.post("/v1/readings", { readings: asJson([conflicting]) });
+    expect(refused.body.results[0].code).toBe("READING_SEQ_CONFLICT");
+    const anchored = await t.post("/v1/anchors", { region: "CN-GD" });
+    expect(anchored.body.anchored).toBe(count);
+    await built;
+    chromium = await launchChromium();
+    context = chromium.context;
+    page = context.pages()[0] ?? (await context.newPage());
+  }, 240_000);
+
+  afterAll(async () => {
+    await chromium?.close();
+    await t?.stop();
+  });
+
+  it("finds 广东省 by its Chinese name and shows its charts and figures", async () => {
+    await page.goto(`${t.node.apiUrl}/`);
+    await page.getByTestId("region-search").fill("广东");
+    await page.getByTestId("region-search").press("Enter");
+    await page.waitForURL(/#\/region\/CN-GD/);
+    await poll(() => page.getByTestId("region-title").textContent()).toContain("广东省");
+    await page.getByTestId("range-7d").click();
+
+    const series = (
+      await t.get(
+        `/v1/stats/series?region=CN-GD&granularity=hour&from=${Number(intervalAgo(200))}&to=${Math.floor(Date.now() / 1000) + 3600}`,
+      )
+    ).body;
+    expect(series.totals.consumption).toBe(String(BigInt(count) * importDelta));
+    expect(series.totals.generation).toBe(String(BigInt(count) * exportDelta));
+    // 6 × 250 Wh and 6 × 400 Wh, as the page words them.
+    await poll(() => page.getByTestId("total-consumption").textContent()).toContain("1.5 kWh");
+    await poll(() => page.getByTestId("total-generation").textContent()).toContain("2.4 kWh");
+
+    const loadLines = page.locator('[data-testid="chart-load"] path.recharts-line-curve');
+    await poll(() => loadLines.count()).toBe(2);
+    const path = (await loadLines.first().getAttribute("d")) ?? "";
+    expect(path).toMatch(/^M[\d.]+,[\d.]+/);
+    expect(path.match(/[\d.]+,[\d.]+/g)!.length).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => page.locator('[data-testid="chart-sources"] path.recharts-area-area').count())
+      .toBe(1);
+    expect(await page.getByTestId("chart-sources").textContent()).toContain("光伏");
+    expect(await page.getByTestId("csv-link").getAttribute("href")).toMatch(
+      /^\/v1\/stats\/series\?region=CN-GD.*format=csv/,
+    );
+  });
+
+  it("acknowledges an alert: a refused token shows its code, then the status changes in the page and in the API", async () => {
+    const alerts = await t.get("/v1/alerts?kind=reading_conflict");
+    expect(alerts.status, "GET /v1/alerts answers").toBe(200);
+    // A token in the address is kept in localStorage and removed from the address.
+    await page.goto(`${t.node.apiUrl}/#token=not-the-token`);
+    await poll(() => page.url()).not.toContain("token");
+    expect(await page.evaluate("localStorage.getItem('gridledger.token')")).toBe("not-the-token");
+    await page.goto(`${t.node.apiUrl}/#/alerts?kind=reading_conflict`);
+    const row = page.locator('tr[data-kind="reading_conflict"]');
+    await poll(() => row.count()).toBe(1);
+    expect(await row.getAttribute("data-status")).toBe("open");
+
+    await row.getByTestId("acknowledge").click();
+    const dialog = page.getByTestId("sign-in-dialog");
+    await dialog.locator('input[name="name"]').fill("李监管");
+    expect(await dialog.locator('input[name="token"]').inputValue()).toBe("not-the-token");
+    await dialog.locator('button[type="submit"]').click();
+    await poll(() => page.getByTestId("api-error").textContent()).toContain("API_UNAUTHORISED");
+    expect(await row.getAttribute("data-status")).toBe("open");
+
+    await page.getByRole("button", { name: /退出/ }).click();
+    await row.getByTestId("acknowledge").click();
+    await dialog.locator('input[name="name"]').fill("李监管");
+    await dialog.locator('input[name="token"]').fill(token);
+    await dialog.locator('button[type="submit"]').click();
+    await poll(() => row.getAttribute("data-status")).toBe("acknowledged");
+    expect(await row.getByTestId("alert-status").textContent()).toBe("已确认");
+
+    const { body } = await t.get("/v1/alerts?kind=reading_conflict");
+    expect(body.alerts).toHaveLength(1);
+    expect(body.alerts[0]).toMatchObject({ status: "acknowledged", acknowledgedBy: "李监管" });
+  });
+
+  it("opens the alert with its evidence reading and verifies that reading in the browser", async () => {
+    const { status, body } = await t.get("/v1/alerts?kind=reading_conflict");
+    expect(status, "GET /v1/alerts answers").toBe(200);
+    await page.goto(`${t.node.apiUrl}/#/alerts/${body.alerts[0].id}`);
+    const evidence = page.getByTestId("evidence-readings");
+    await poll(() => evidence.locator("tr").count()).toBeGreaterThanOrEqual(1);
+    // The refused duplicate beside the stored reading: only the import delta was changed.
+    const differing = page.locator(
+      '[data-testid="refused-comparison"] tr[data-differs="true"] td:first-child',
+    );
+    await poll(() => differing.allTextContents()).toEqual(["importDelta"]);
+    await evidence.getByRole("link").first().click();
+    await page.waitForURL(/#\/explorer\?device=/);
+    const verdict = page.getByTestId("verification");
+    await poll(() => verdict.getAttribute("data-verified")).toBe("true");
+  });
+
+  it("looks a reading up by device and seq, shows its proof and on-chain root, and verifies it", async () => {
+    await page.goto(`${t.node.apiUrl}/#/explorer`);
+    await page.getByTestId("lookup-device").fill(consumer.deviceId.slice(2));
+    await page.getByTestId("lookup-seq").fill("2");
+    await page.getByTestId("lookup-submit").click();
+    const verdict = page.getByTestId("verification");
+    await poll(() => verdict.getAttribute("data-verified")).toBe("true");
+    expect(await verdict.textContent()).toContain("已验证");
+    for (const check of ["leaf", "path", "batch", "chainRoot", "leafCount", "signature"]) {
+      expect(await page.getByTestId(`check-${check}`).getAttribute("data-ok")).toBe("true");
+    }
+    const proof = (await t.get(`/v1/readings/${consumer.deviceId.slice(2)}/2/proof`)).body;
+    expect(await page.getByTestId("proof-root").textContent()).toBe(proof.root);
+    expect(await page.getByTestId("chain-root").textContent()).toBe(`0x${proof.root}`);
+
+    await page.getByTestId("language-toggle").click();
+    await poll(() => verdict.textContent()).toContain("Verified ✓");
+    await page.getByTestId("language-toggle").click();
+
+    // Anchors by region and interval, each checked against the chain; the anchoring transactions among the blocks.
+    await page.getByTestId("anchors-region").selectOption("CN-GD");
+    await page.getByTestId("anchors-from").fill("");
+    const anchors = page.locator('[data-testid="anchors-table"] tbody tr');
+    await poll(() => anchors.count()).toBe(count);
+    await anchors.first().getByRole("button").click();
+    await poll(() => anchors.first().textContent()).toContain("链上根一致 ✓");
+    const blocks = page.getByTestId("blocks-table");
+    await poll(() => blocks.textContent()).toContain("MeterAnchor");
+    expect(await blocks.textContent()).toContain("anchor");
+  });
+
+  it("shows a tampered proof as not verified, with the reason", async () => {
+    const proof = (await t.get(`/v1/readings/${consumer.deviceId.slice(2)}/3/proof`)).body;
+    expect(proof.auditPath.length).toBeGreaterThanOrEqual(1);
+    await page.goto(`${t.node.apiUrl}/#/explorer`);
+    await page.locator("summary").click();
+    const verdict = page.getByTestId("verification");
+    const cases = [
+      { ...proof, auditPath: [flipHexDigit(proof.auditPath[0], 17), ...proof.auditPath.slice(1)] },
+      { ...proof, root: flipHexDigit(proof.root, 40) },
+    ];
+    for (const tampered of cases) {
+      await page.getByTestId("proof-json").fill(JSON.stringify(tampered, null, 2));
+      await page.getByTestId("verify-pasted").click();
+      await poll(() => verdict.getAttribute("data-verified")).toBe("false");
+      expect(await verdict.textContent()).toContain("未通过验证");
+      expect(await verdict.textContent()).toContain("审计路径无法从叶节点通向证明中的根");
+      expect(await page.getByTestId("check-path").getAttribute("data-ok")).toBe("false");
+      // The untouched proof, pasted the same way, verifies: the refusal is the tampering's doing.
+      await page.getByTestId("proof-json").fill(JSON.stringify(proof));
+      await page.getByTestId("verify-pasted").click();
+      await poll(() => verdict.getAttribute("data-verified")).toBe("true");
+    }
+  });
+});

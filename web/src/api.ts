@@ -1,0 +1,224 @@
+/** A refusal of the node's API, with its stable code (e.g. `API_UNAUTHORISED`) and message. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: unknown;
+
+  constructor(status: number, code: string, message: string, details?: unknown) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** Calls the node's HTTP API (same origin); non-2xx answers become an {@link ApiError}. */
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: unknown; token?: string | undefined; signal?: AbortSignal } = {},
+): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: init.method ?? "GET",
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: init.signal,
+    });
+  } catch (error) {
+    if ((error as Error).name === "AbortError") throw error;
+    throw new ApiError(0, "NETWORK", `the node cannot be reached (${(error as Error).message})`);
+  }
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (!response.ok) {
+    const error = (body as { error?: unknown } | undefined)?.error;
+    if (typeof error === "object" && error !== null) {
+      const e = error as { code?: string; message?: string; details?: unknown };
+      throw new ApiError(response.status, e.code ?? `HTTP_${response.status}`, e.message ?? "", e.details);
+    }
+    // Fastify's own 404 for a route the node does not have: { statusCode, error, message }.
+    const plain = body as { message?: string } | undefined;
+    throw new ApiError(
+      response.status,
+      `HTTP_${response.status}`,
+      plain?.message ?? (text.slice(0, 200) || response.statusText),
+    );
+  }
+  return body as T;
+}
+
+/** A query string from the defined, non-empty values. */
+export function query(params: Record<string, string | number | undefined | null>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+/** A region as `GET /v1/regions` lists it. */
+export type Region = {
+  code: string;
+  regionId: string;
+  nameZh: string;
+  nameEn: string;
+  operator: string;
+  intervalSeconds: number;
+};
+
+/** Figures of one region and day (`GET /v1/stats/overview`). */
+export type OverviewRegion = {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  consumptionWh: string;
+  generationWh: string;
+  renewableWh: string;
+  renewableShare: number | null;
+  tce: string;
+  co2Kg: string;
+  completeness: number | null;
+  openAlerts: number;
+};
+
+export type Overview = { date: string; utcOffsetMinutes: number; regions: OverviewRegion[] };
+
+/** One point (or the totals) of `GET /v1/stats/series`. */
+export type SeriesFigures = {
+  consumption: string;
+  generation: string;
+  generationBySource: Record<string, string>;
+  netExport: string;
+  peakDemandW: string;
+  activeDevices: number;
+  expectedReadings: number;
+  receivedReadings: number;
+  completeness: number | null;
+  renewableShare: number | null;
+  tce: string;
+  co2Kg: string;
+};
+
+export type Series = {
+  region: { code: string; nameZh: string; nameEn: string };
+  commodity: string;
+  unit: string;
+  granularity: string;
+  from: number;
+  to: number;
+  points: (SeriesFigures & { start: number })[];
+  totals: SeriesFigures;
+};
+
+/** An alert (`GET /v1/alerts`). */
+export type Alert = {
+  id: string;
+  kind: string;
+  severity: string;
+  status: string;
+  region: string | null;
+  regionId: string | null;
+  deviceId: string | null;
+  message: string;
+  periodStart: number | null;
+  createdAt: string;
+  acknowledgedBy: string | null;
+  acknowledgedAt: string | null;
+  resolvedBy: string | null;
+  resolvedAt: string | null;
+  note: string | null;
+  evidence: unknown;
+};
+
+export type AlertDetail = {
+  alert: Alert;
+  readings: {
+    deviceId: string;
+    seq: string;
+    reading: Record<string, unknown> | null;
+    proof: Record<string, unknown> | null;
+    proofStatus: "anchored" | "not-anchored" | "missing";
+  }[];
+};
+
+/** A batch and its anchor (`GET /v1/anchors`). */
+export type Batch = {
+  region: string | null;
+  regionId: string;
+  commodity: number;
+  intervalStart: number;
+  part: number;
+  root: string;
+  leafCount: number;
+  importTotal: string;
+  exportTotal: string;
+  status: string;
+  contract: string | null;
+  txHash: string | null;
+  blockNumber: number | null;
+  anchoredAt: number | null;
+};
+
+/** `GET /v1/anchors/onchain`: what MeterAnchor.anchorOf returns for a batch key. */
+export type OnchainAnchor = {
+  region: string;
+  regionId: string;
+  commodity: number;
+  intervalStart: number;
+  part: number;
+  contract: string;
+  anchored: boolean;
+  root: string;
+  leafCount: number;
+  importTotal: string;
+  exportTotal: string;
+  anchoredAt: number | null;
+  readAtBlock: number;
+};
+
+/** `GET /v1/chain/blocks`. */
+export type ChainBlocks = {
+  head: number;
+  blocks: {
+    number: number;
+    hash: string;
+    timestamp: number;
+    gasUsed: string;
+    transactions: {
+      hash: string;
+      from: string;
+      to: string | null;
+      contract: string | null;
+      method: string | null;
+      created: string | null;
+    }[];
+  }[];
+};
+
+export type StoredReading = {
+  reading: Record<string, unknown>;
+  receivedAt: string;
+  batch: { region: string; commodity: number; intervalStart: number; part: number; status: string } | null;
+};
+
+export type MeteringStats = {
+  readings: number;
+  devices: number;
+  unbatched: number;
+  batches: number;
+  anchored: number;
+  pending: number;
+  conflicts: number;
+  alerts: number;
+  lastReadingAt: string | null;
+};

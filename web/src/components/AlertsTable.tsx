@@ -1,0 +1,144 @@
+import { useState } from "react";
+import { type Alert, ApiError, api } from "../api.js";
+import { formatTime, shortHex } from "../format.js";
+import { useI18n } from "../i18n.js";
+import { href } from "../router.js";
+import { useSession } from "../session.js";
+import type { StringKey } from "../strings.js";
+import { ErrorBox } from "./ErrorBox.js";
+
+/** Labels of an alert's kind, severity and status, falling back to the raw value for a kind the dashboard does not know. */
+export function useAlertLabels() {
+  const { t, has } = useI18n();
+  const label = (prefix: string, value: string) => {
+    const key = `${prefix}${value}`;
+    return has(key) ? t(key as StringKey) : value.replaceAll("_", " ");
+  };
+  return {
+    kind: (kind: string) => label("kind_", kind),
+    severity: (severity: string) => label("severity_", severity),
+    status: (status: string) => label("status_", status),
+  };
+}
+
+/**
+ * Acknowledges or resolves an alert as the signed-in person (POST /v1/alerts/:id/acknowledge|resolve
+ * with the API token and `{ by }`), asking to sign in first when needed.
+ */
+export function useAlertAction(onDone: (alert: Alert) => void) {
+  const session = useSession();
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState<string>();
+  const act = async (alert: Alert, action: "acknowledge" | "resolve") => {
+    const credentials = await session.credentials();
+    if (!credentials) return;
+    setBusy(alert.id);
+    try {
+      const answer = await api<{ alert: Alert }>(`/v1/alerts/${encodeURIComponent(alert.id)}/${action}`, {
+        method: "POST",
+        body: { by: credentials.name },
+        token: credentials.token,
+      });
+      setError(undefined);
+      onDone(answer.alert);
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught : new ApiError(0, "CLIENT", String(caught)));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  return { act, error, busy };
+}
+
+/** Acknowledge and resolve buttons of one alert, as its status allows. */
+export function AlertButtons(props: {
+  alert: Alert;
+  busy: boolean;
+  onAct(alert: Alert, action: "acknowledge" | "resolve"): void;
+}) {
+  const { t } = useI18n();
+  const { alert } = props;
+  return (
+    <span className="row">
+      {alert.status === "open" && (
+        <button
+          type="button"
+          disabled={props.busy}
+          data-testid="acknowledge"
+          onClick={() => props.onAct(alert, "acknowledge")}
+        >
+          {t("acknowledge")}
+        </button>
+      )}
+      {alert.status !== "resolved" && (
+        <button
+          type="button"
+          disabled={props.busy}
+          data-testid="resolve"
+          onClick={() => props.onAct(alert, "resolve")}
+        >
+          {t("resolve")}
+        </button>
+      )}
+    </span>
+  );
+}
+
+/** A table of alerts with their status, who handled them, and actions. */
+export function AlertsTable({ alerts, onChanged }: { alerts: Alert[]; onChanged(alert: Alert): void }) {
+  const { t, lang } = useI18n();
+  const labels = useAlertLabels();
+  const { act, error, busy } = useAlertAction(onChanged);
+  if (alerts.length === 0) return <p className="muted">{t("noAlerts")}</p>;
+  return (
+    <>
+      <ErrorBox error={error} />
+      <div className="table-wrap">
+        <table data-testid="alerts-table">
+          <thead>
+            <tr>
+              <th>{t("colTime")}</th>
+              <th>{t("colSeverity")}</th>
+              <th>{t("colKind")}</th>
+              <th>{t("colRegion")}</th>
+              <th>{t("colDevice")}</th>
+              <th>{t("colMessage")}</th>
+              <th>{t("colStatus")}</th>
+              <th>{t("colWho")}</th>
+              <th>{t("colActions")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {alerts.map((alert) => (
+              <tr
+                key={alert.id}
+                data-testid={`alert-${alert.id}`}
+                data-kind={alert.kind}
+                data-status={alert.status}
+              >
+                <td>{formatTime(alert.createdAt, lang)}</td>
+                <td>
+                  <span className={`severity ${alert.severity}`}>{labels.severity(alert.severity)}</span>
+                </td>
+                <td>{labels.kind(alert.kind)}</td>
+                <td>{alert.region ? <a href={href(`/region/${alert.region}`)}>{alert.region}</a> : "—"}</td>
+                <td>
+                  <code title={alert.deviceId ?? undefined}>{shortHex(alert.deviceId)}</code>
+                </td>
+                <td>{alert.message}</td>
+                <td data-testid="alert-status">{labels.status(alert.status)}</td>
+                <td>{alert.resolvedBy ?? alert.acknowledgedBy ?? "—"}</td>
+                <td>
+                  <span className="row">
+                    <a href={href(`/alerts/${alert.id}`)}>{t("details")}</a>
+                    <AlertButtons alert={alert} busy={busy === alert.id} onAct={act} />
+                  </span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}

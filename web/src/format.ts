@@ -1,0 +1,78 @@
+import type { Lang } from "./i18n.js";
+
+const locale = (lang: Lang) => (lang === "zh" ? "zh-CN" : "en-GB");
+
+/** A number with grouping and at most `digits` decimals. */
+export function formatNumber(value: number, lang: Lang, digits = 2): string {
+  return value.toLocaleString(locale(lang), { maximumFractionDigits: digits });
+}
+
+const energyUnits = ["Wh", "kWh", "MWh", "GWh", "TWh"];
+
+/** Energy in Wh (a decimal string from the API) in the largest unit that keeps it ≥ 1: `12.35 MWh`. */
+export function formatEnergy(wh: string | number | bigint | undefined | null, lang: Lang): string {
+  if (wh === undefined || wh === null || wh === "") return "—";
+  let value = Number(wh);
+  let unit = 0;
+  while (Math.abs(value) >= 1000 && unit < energyUnits.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${formatNumber(value, lang, unit === 0 ? 0 : 2)} ${energyUnits[unit]}`;
+}
+
+/** Power in W: `3.2 MW`. */
+export function formatPower(w: string | undefined | null, lang: Lang): string {
+  if (w === undefined || w === null) return "—";
+  return formatEnergy(w, lang).replace(/h$/, "");
+}
+
+/** A share 0…1 as a percentage, or `—` when unknown. */
+export function formatShare(share: number | null | undefined, lang: Lang): string {
+  return share === null || share === undefined ? "—" : `${formatNumber(share * 100, lang, 1)} %`;
+}
+
+/** Tonnes of standard coal equivalent: `1.234 tce`. */
+export function formatTce(tce: string | undefined | null, lang: Lang): string {
+  return tce === undefined || tce === null ? "—" : `${formatNumber(Number(tce), lang, 3)} tce`;
+}
+
+/** CO2 mass from kg: `850 kg`, `12.5 t`. */
+export function formatCo2(kg: string | undefined | null, lang: Lang): string {
+  if (kg === undefined || kg === null) return "—";
+  const value = Number(kg);
+  return Math.abs(value) >= 1000
+    ? `${formatNumber(value / 1000, lang, 2)} t`
+    : `${formatNumber(value, lang, 1)} kg`;
+}
+
+/** A Unix time (seconds) or ISO string as local date and time. */
+export function formatTime(at: number | string | null | undefined, lang: Lang): string {
+  if (at === null || at === undefined) return "—";
+  const date = typeof at === "number" ? new Date(at * 1000) : new Date(at);
+  return date.toLocaleString(locale(lang), { dateStyle: "short", timeStyle: "medium" });
+}
+
+/** A chart tick for a bucket start: the hour for hourly buckets, else the date. */
+export function formatTick(start: number, granularity: string, lang: Lang): string {
+  const date = new Date(start * 1000);
+  if (granularity === "hour") {
+    return date.toLocaleString(locale(lang), {
+      month: "numeric",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+  }
+  if (granularity === "month")
+    return date.toLocaleDateString(locale(lang), { year: "numeric", month: "short" });
+  return date.toLocaleDateString(locale(lang), { month: "short", day: "numeric" });
+}
+
+/** `0x1234…abcd`: the ends of a long hex string. */
+export function shortHex(hex: string | null | undefined, keep = 6): string {
+  if (!hex) return "—";
+  return hex.length <= keep * 2 + 3
+    ? hex
+    : `${hex.slice(0, keep + (hex.startsWith("0x") ? 2 : 0))}…${hex.slice(-keep)}`;
+}

@@ -1,0 +1,18 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./App.js";
+import { I18nProvider } from "./i18n.js";
+import { captureTokenFromUrl, SessionProvider } from "./session.js";
+import "./styles.css";
+
+captureTokenFromUrl();
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <I18nProvider>
+      <SessionProvider>
+        <App />
+      </SessionProvider>
+    </I18nProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,202 @@
+import { useState } from "react";
+import type { AlertDetail } from "../api.js";
+import { AlertButtons, useAlertAction, useAlertLabels } from "../components/AlertsTable.js";
+import { ErrorBox } from "../components/ErrorBox.js";
+import { checkProof, type ProofCheckResult, VerificationResult } from "../components/ProofCheck.js";
+import { formatEnergy, formatTime, shortHex } from "../format.js";
+import { useI18n } from "../i18n.js";
+import { href } from "../router.js";
+import type { StringKey } from "../strings.js";
+import { useApi } from "../useApi.js";
+import { hexToBytes, normalHex } from "../verify/hex.js";
+import { decodeReadingMessage } from "../verify/readingMessage.js";
+
+/**
+ * A refused reading kept as evidence (`refusedMessage`: its 90 bytes) decoded beside the stored
+ * reading with the same seq, differing fields marked: what a conflicting duplicate tried to change.
+ */
+function RefusedComparison({
+  evidence,
+  stored,
+}: {
+  evidence: unknown;
+  stored: Record<string, unknown> | undefined;
+}) {
+  const { t } = useI18n();
+  const hex = (evidence as { refusedMessage?: unknown } | null)?.refusedMessage;
+  let refused: Record<string, string> | undefined;
+  try {
+    refused = typeof hex === "string" ? decodeReadingMessage(hexToBytes(hex)) : undefined;
+  } catch {
+    refused = undefined;
+  }
+  if (!refused) return null;
+  return (
+    <>
+      <h2>{t("refusedComparison")}</h2>
+      <div className="table-wrap">
+        <table data-testid="refused-comparison">
+          <thead>
+            <tr>
+              <th>{t("field")}</th>
+              <th>{t("storedReading")}</th>
+              <th>{t("refusedReading")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {Object.entries(refused).map(([field, value]) => {
+              const before = stored?.[field] === undefined ? "—" : String(stored[field]);
+              const differs = stored !== undefined && before !== value;
+              return (
+                <tr key={field} className={differs ? "differs" : undefined} data-differs={differs}>
+                  <td>{field}</td>
+                  <td className="hash">{before}</td>
+                  <td className="hash">{value}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+/** One alert: what happened, who handled it, its evidence readings with their proofs, each verifiable here. */
+export function AlertDetailPage({ id }: { id: string }) {
+  const { t, lang } = useI18n();
+  const labels = useAlertLabels();
+  const detail = useApi<AlertDetail>(`/v1/alerts/${encodeURIComponent(id)}`);
+  const { act, error, busy } = useAlertAction(detail.reload);
+  const [checks, setChecks] = useState<Record<string, ProofCheckResult>>({});
+  const alert = detail.data?.alert;
+
+  return (
+    <section data-testid="alert-detail">
+      <a href={href("/alerts")}>← {t("backToAlerts")}</a>
+      <ErrorBox error={detail.error ?? error} />
+      {alert && (
+        <>
+          <div className="row spread">
+            <h1>
+              {t("alertTitle", { id: alert.id })}: {labels.kind(alert.kind)}
+            </h1>
+            <AlertButtons alert={alert} busy={busy === alert.id} onAct={act} />
+          </div>
+          <dl className="fields">
+            <div>
+              <dt>{t("colSeverity")}</dt>
+              <dd>
+                <span className={`severity ${alert.severity}`}>{labels.severity(alert.severity)}</span>
+              </dd>
+            </div>
+            <div>
+              <dt>{t("colStatus")}</dt>
+              <dd data-testid="alert-status">{labels.status(alert.status)}</dd>
+            </div>
+            <div>
+              <dt>{t("colMessage")}</dt>
+              <dd>{alert.message}</dd>
+            </div>
+            <div>
+              <dt>{t("colRegion")}</dt>
+              <dd>{alert.region ? <a href={href(`/region/${alert.region}`)}>{alert.region}</a> : "—"}</dd>
+            </div>
+            <div>
+              <dt>{t("colDevice")}</dt>
+              <dd className="hash">{alert.deviceId ?? "—"}</dd>
+            </div>
+            <div>
+              <dt>{t("colTime")}</dt>
+              <dd>
+                {formatTime(alert.createdAt, lang)}
+                {alert.periodStart !== null && ` (${formatTime(alert.periodStart, lang)})`}
+              </dd>
+            </div>
+            {alert.acknowledgedBy && (
+              <div>
+                <dt>{t("status_acknowledged")}</dt>
+                <dd>
+                  {t("acknowledgedBy", {
+                    who: alert.acknowledgedBy,
+                    when: formatTime(alert.acknowledgedAt, lang),
+                  })}
+                </dd>
+              </div>
+            )}
+            {alert.resolvedBy && (
+              <div>
+                <dt>{t("status_resolved")}</dt>
+                <dd>
+                  {t("resolvedBy", { who: alert.resolvedBy, when: formatTime(alert.resolvedAt, lang) })}
+                </dd>
+              </div>
+            )}
+            {alert.note && (
+              <div>
+                <dt>{t("note")}</dt>
+                <dd>{alert.note}</dd>
+              </div>
+            )}
+          </dl>
+          <h2>{t("evidenceReadings")}</h2>
+          {detail.data?.readings.length === 0 && <p className="muted">{t("noData")}</p>}
+          <div className="table-wrap">
+            <table data-testid="evidence-readings">
+              <tbody>
+                {detail.data?.readings.map((r) => {
+                  const key = `${r.deviceId}:${r.seq}`;
+                  const check = checks[key];
+                  return (
+                    <tr key={key}>
+                      <td>
+                        <code title={r.deviceId}>{shortHex(r.deviceId)}</code> #{r.seq}
+                      </td>
+                      <td>
+                        {r.reading
+                          ? `${formatTime(Number(r.reading.intervalStart), lang)} · ${formatEnergy(String(r.reading.importDelta), lang)} / ${formatEnergy(String(r.reading.exportDelta), lang)}`
+                          : "—"}
+                      </td>
+                      <td>{t(`proofStatus_${r.proofStatus}` as StringKey)}</td>
+                      <td>
+                        {r.proof && !check && (
+                          <button
+                            type="button"
+                            onClick={async () => {
+                              const result = await checkProof(r.proof!);
+                              setChecks((old) => ({ ...old, [key]: result }));
+                            }}
+                          >
+                            {t("lookUp")}
+                          </button>
+                        )}
+                        {check && <VerificationResult result={check} />}
+                      </td>
+                      <td>
+                        <a href={href("/explorer", { device: r.deviceId.replace(/^0x/, ""), seq: r.seq })}>
+                          {t("verifyInExplorer")}
+                        </a>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          <RefusedComparison
+            evidence={alert.evidence}
+            stored={
+              detail.data?.readings.find(
+                (r) =>
+                  normalHex(r.deviceId) === normalHex(alert.deviceId ?? "") &&
+                  r.seq === String((alert.evidence as { seq?: unknown } | null)?.seq),
+              )?.reading ?? undefined
+            }
+          />
+          <h2>{t("evidence")}</h2>
+          <pre className="evidence">{JSON.stringify(alert.evidence, null, 2)}</pre>
+        </>
+      )}
+    </section>
+  );
+}
