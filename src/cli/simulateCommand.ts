@@ -106,6 +106,7 @@ type SimulateFlags = {
   state?: string;
   until?: string;
   intervals?: string;
+  incidents?: boolean;
 };
 
 /** `gridledger simulate`: feeds a running node with the demo provinces' simulated meters. */
@@ -123,6 +124,10 @@ export function registerSimulateCommand(program: Command): void {
     .option("--speed <n>", "simulated seconds per real second; never runs ahead of real time", "60")
     .option("--from <iso>", "start of a new simulation (default 24 h ago); a later time skips ahead")
     .option("--seed <n>", "seed of a new simulation (default 1)")
+    .option(
+      "--incidents",
+      "stage the demo's incidents: from 13:00 to 15:00 (UTC+8) Guangdong's CN-GD/c01/enterprise-01 reports half its import, which its feeder shows",
+    )
     .option("--mqtt-url <url>", "MQTT broker (default: the one the node reports in /health)")
     .option(
       "--state <file>",
@@ -165,6 +170,7 @@ export function registerSimulateCommand(program: Command): void {
           stateFile: resolve(flags.state ?? join(dataDir, simulatorStateFile)),
           size,
           seed,
+          incidents: flags.incidents === true,
           speed: positive(flags.speed, "--speed", false),
           from: flags.from === undefined ? undefined : instant(flags.from, "--from"),
           until: flags.until === undefined ? undefined : instant(flags.until, "--until"),
@@ -228,6 +234,7 @@ export function startDemoSimulator(options: DemoSimulatorOptions): { stop(): Pro
         stateFile: join(options.dataDir, simulatorStateFile),
         size: options.size,
         speed: options.speed ?? 60,
+        incidents: true,
         signal: controller.signal,
         log: options.log,
         onProgress: (p) => {

@@ -5,6 +5,7 @@ import { createNodeApi } from "../cli/nodeApi.js";
 import { BaseError } from "../core/errors.js";
 import { type ReadingJson, readingToJson } from "../metering/readingFormat.js";
 import { type AckCounts, createAckTracker, parseAckPayload, type TrackedReading } from "./ackTracker.js";
+import { stageIncidents } from "./incidents.js";
 import { registerSimDevices } from "./registerSimDevices.js";
 import { buildScenario, type SimSize } from "./scenario.js";
 import { alignDown, defaultStart, dueAt, dueIntervals, type SimPace } from "./simClock.js";
@@ -48,6 +49,8 @@ export type SimulatorOptions = {
   duration?: number;
   /** Seed of a new state (default 1); must match an existing state. */
   seed?: number;
+  /** Stage the demo's incidents (see `stageIncidents`), so the alerts have something to show. */
+  incidents?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: SimProgress) => void;
   /** One-line notes (registration, skipping ahead, connection trouble). */
@@ -235,7 +238,8 @@ export async function runSimulator(options: SimulatorOptions): Promise<SimSummar
         Math.floor((untilS - next) / duration),
       );
       for (let k = 0; k < wanted; k++) {
-        const energies = simulateInterval(scenario, next, duration);
+        const honest = simulateInterval(scenario, next, duration);
+        const energies = options.incidents ? stageIncidents(scenario, honest, next) : honest;
         const readings = devices.map((device, i) => {
           const { reading, next: counters } = meterReading(meters[i]!, working[i]!, energies[i]!, {
             start: next,
