@@ -134,7 +134,6 @@ export function registerNodeCommands(program: Command): void {
     output(command.optsWithGlobals(), info, () => {
       console.log("GridLedger node running");
       printRecord(info);
-      console.log(`Open the dashboard: ${info.dashboard}`);
       console.log(`Try: gridledger --node ${node.apiUrl} region list   (Ctrl-C stops the node)`);
     });
     let stopping = false;
