@@ -105,6 +105,17 @@ const fromRow = (row: Record<string, unknown>, withResult: boolean): Analysis =>
   updatedAt: (row.updated_at as Date).toISOString(),
 });
 
+/** The stored columns of an analysis: name, description, query, parameters, range, result. */
+const columns = (a: AnalysisInput, result: { regions: Series[] }) => [
+  a.name,
+  a.description,
+  JSON.stringify(a.query),
+  JSON.stringify(a.parameters),
+  a.parameters.from,
+  a.parameters.to,
+  JSON.stringify(result),
+];
+
 function notFound(id: string): BaseError {
   return new BaseError("ANALYSIS_NOT_FOUND", `no saved analysis has id ${id}`, { details: { id } });
 }
@@ -138,15 +149,7 @@ export function createAnalysisStore(db: Database, config: AnalyticsConfig, now: 
         const { rows } = await db.query<Record<string, unknown>>(
           `insert into analyses (name, description, query, parameters, range_from, range_to, result, refreshed_at)
            values ($1, $2, $3, $4, $5, $6, $7, now()) returning *`,
-          [
-            checked.name,
-            checked.description,
-            JSON.stringify(checked.query),
-            JSON.stringify(checked.parameters),
-            checked.parameters.from,
-            checked.parameters.to,
-            JSON.stringify(result),
-          ],
+          columns(checked, result),
         );
         return fromRow(rows[0]!, true);
       } catch (error) {
@@ -193,16 +196,7 @@ export function createAnalysisStore(db: Database, config: AnalyticsConfig, now: 
           `update analyses set name = $2, description = $3, query = $4, parameters = $5, range_from = $6, range_to = $7,
                   result = $8, refreshed_at = now(), updated_at = now()
             where id = $1 returning *`,
-          [
-            current.id,
-            checked.name,
-            checked.description,
-            JSON.stringify(checked.query),
-            JSON.stringify(checked.parameters),
-            checked.parameters.from,
-            checked.parameters.to,
-            JSON.stringify(result),
-          ],
+          [current.id, ...columns(checked, result)],
         );
         if (!rows[0]) throw notFound(id);
         return fromRow(rows[0], true);

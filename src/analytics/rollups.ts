@@ -143,20 +143,24 @@ export async function addToRollups(
     ],
   );
 
+  // Device rows; a device's first row in a period counts it active there. Nothing comes back to JS:
+  // PGlite hands rows over slowly, so the counting happens in the statement.
   const d = [...devices.values()];
-  const { rows: deviceRows } = await tx.query<{
-    region_id: string;
-    commodity: number;
-    granularity: Granularity;
-    period_start: string;
-  }>(
-    `insert into rollup_devices as t (device_id, commodity, granularity, period_start, region_id, import_total, export_total, readings)
-     select * from unnest($1::text[], $2::smallint[], $3::text[], $4::bigint[], $5::text[], $6::numeric[], $7::numeric[], $8::bigint[])
-     on conflict (device_id, commodity, granularity, period_start) do update
-       set import_total = t.import_total + excluded.import_total,
-           export_total = t.export_total + excluded.export_total,
-           readings = t.readings + excluded.readings
-     returning region_id, commodity, granularity, period_start::text, (xmax = 0) as inserted`,
+  await tx.query(
+    `with up as (
+       insert into rollup_devices as t (device_id, commodity, granularity, period_start, region_id, import_total, export_total, readings)
+       select * from unnest($1::text[], $2::smallint[], $3::text[], $4::bigint[], $5::text[], $6::numeric[], $7::numeric[], $8::bigint[])
+       on conflict (device_id, commodity, granularity, period_start) do update
+         set import_total = t.import_total + excluded.import_total,
+             export_total = t.export_total + excluded.export_total,
+             readings = t.readings + excluded.readings
+       returning region_id, commodity, granularity, period_start, (xmax = 0) as inserted)
+     insert into rollup_periods as p (region_id, commodity, granularity, period_start, active_devices)
+     select region_id, commodity, granularity, period_start, count(*) filter (where inserted)
+       from up group by region_id, commodity, granularity, period_start
+     having count(*) filter (where inserted) > 0
+     on conflict (region_id, commodity, granularity, period_start) do update
+       set active_devices = p.active_devices + excluded.active_devices`,
     [
       d.map((e) => e.key.device),
       d.map((e) => e.key.commodity),
@@ -169,96 +173,53 @@ export async function addToRollups(
     ],
   );
 
+  // Interval totals, and each period's peak: interval totals only grow, so the running maximum of
+  // the totals is the maximum of the final ones.
   const i = [...intervals.values()];
-  const { rows: intervalRows } = i.length
-    ? await tx.query<{
-        region_id: string;
-        commodity: number;
-        interval_start: string;
-        duration: number;
-        import_total: string;
-      }>(
-        `insert into rollup_intervals as t (region_id, commodity, interval_start, duration, import_total, export_total, readings)
+  if (i.length > 0) {
+    await tx.query(
+      `with up as (
+         insert into rollup_intervals as t (region_id, commodity, interval_start, duration, import_total, export_total, readings)
          select * from unnest($1::text[], $2::smallint[], $3::bigint[], $4::integer[], $5::numeric[], $6::numeric[], $7::bigint[])
          on conflict (region_id, commodity, interval_start) do update
            set import_total = t.import_total + excluded.import_total,
                export_total = t.export_total + excluded.export_total,
                readings = t.readings + excluded.readings
-         returning region_id, commodity, interval_start::text, duration, import_total::text`,
-        [
-          i.map((e) => e.key.region),
-          i.map((e) => e.key.commodity),
-          i.map((e) => e.key.start.toString()),
-          i.map((e) => e.key.duration),
-          i.map((e) => e.sums.import.toString()),
-          i.map((e) => e.sums.export.toString()),
-          i.map((e) => e.sums.readings),
-        ],
-      )
-    : { rows: [] };
-
-  // Per period: devices seen for the first time in it, and the largest interval rate (totals only grow,
-  // so the running maximum of the interval totals is the maximum of the final ones).
-  type Period = {
-    region: string;
-    commodity: number;
-    granularity: Granularity;
-    period: string;
-    active: number;
-    rate: bigint;
-    start: string | null;
-  };
-  const periods = new Map<string, Period>();
-  const periodOf = (region: string, commodity: number, granularity: Granularity, period: string) => {
-    const id = `${region}|${commodity}|${granularity}|${period}`;
-    let p = periods.get(id);
-    if (!p) {
-      p = { region, commodity, granularity, period, active: 0, rate: 0n, start: null };
-      periods.set(id, p);
-    }
-    return p;
-  };
-  for (const row of deviceRows as ((typeof deviceRows)[number] & { inserted: boolean })[]) {
-    const p = periodOf(row.region_id, row.commodity, row.granularity, row.period_start);
-    if (row.inserted) p.active += 1;
+         returning region_id, commodity, interval_start, trunc(import_total * 3600 / duration) as rate),
+       candidates as (
+         select region_id, commodity, 'hour' as granularity, interval_start - mod(interval_start, 3600) as period_start, rate, interval_start from up
+         union all
+         select region_id, commodity, 'day', interval_start + $8::bigint - mod(interval_start + $8::bigint, 86400) - $8::bigint, rate, interval_start from up),
+       best as (
+         select distinct on (region_id, commodity, granularity, period_start) *
+           from candidates order by region_id, commodity, granularity, period_start, rate desc, interval_start)
+       insert into rollup_periods as p (region_id, commodity, granularity, period_start, peak_rate, peak_interval_start)
+       select region_id, commodity, granularity, period_start, rate, interval_start from best
+       on conflict (region_id, commodity, granularity, period_start) do update
+         set peak_interval_start = case when excluded.peak_rate > p.peak_rate or p.peak_interval_start is null
+                                        then excluded.peak_interval_start else p.peak_interval_start end,
+             peak_rate = greatest(p.peak_rate, excluded.peak_rate)`,
+      [
+        i.map((e) => e.key.region),
+        i.map((e) => e.key.commodity),
+        i.map((e) => e.key.start.toString()),
+        i.map((e) => e.key.duration),
+        i.map((e) => e.sums.import.toString()),
+        i.map((e) => e.sums.export.toString()),
+        i.map((e) => e.sums.readings),
+        utcOffsetSeconds,
+      ],
+    );
   }
-  for (const row of intervalRows) {
-    const rate = (BigInt(row.import_total) * 3600n) / BigInt(row.duration);
-    for (const granularity of granularities) {
-      const period = periodStart(BigInt(row.interval_start), granularity, utcOffsetSeconds).toString();
-      const p = periodOf(row.region_id, row.commodity, granularity, period);
-      if (p.start === null || rate > p.rate) {
-        p.rate = rate;
-        p.start = row.interval_start;
-      }
-    }
-  }
-  const p = [...periods.values()];
-  await tx.query(
-    `insert into rollup_periods as t (region_id, commodity, granularity, period_start, active_devices, peak_rate, peak_interval_start)
-     select * from unnest($1::text[], $2::smallint[], $3::text[], $4::bigint[], $5::integer[], $6::numeric[], $7::bigint[])
-     on conflict (region_id, commodity, granularity, period_start) do update
-       set active_devices = t.active_devices + excluded.active_devices,
-           peak_interval_start = case when excluded.peak_rate > t.peak_rate or t.peak_interval_start is null
-                                      then excluded.peak_interval_start else t.peak_interval_start end,
-           peak_rate = greatest(t.peak_rate, excluded.peak_rate)`,
-    [
-      p.map((e) => e.region),
-      p.map((e) => e.commodity),
-      p.map((e) => e.granularity),
-      p.map((e) => e.period),
-      p.map((e) => e.active),
-      p.map((e) => e.rate.toString()),
-      p.map((e) => e.start),
-    ],
-  );
 
+  // Only a reading older than the device's first one changes its row (most batches change none).
   const f = [...firsts.values()];
   await tx.query(
     `insert into metered_devices as t (device_id, commodity, region_id, first_interval, duration)
      select * from unnest($1::text[], $2::smallint[], $3::text[], $4::bigint[], $5::integer[])
      on conflict (device_id, commodity) do update
-       set first_interval = least(t.first_interval, excluded.first_interval)`,
+       set first_interval = excluded.first_interval
+       where excluded.first_interval < t.first_interval`,
     [
       f.map((r) => r.deviceId),
       f.map((r) => r.commodity),
