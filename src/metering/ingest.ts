@@ -88,7 +88,7 @@ export function createIngest(options: IngestOptions): Ingest {
     const known = await devices.get([...new Set(open.map((item) => item.reading!.deviceId))]);
     const nowSeconds = BigInt(Math.floor(now() / 1000));
     const toVerify: Item[] = [];
-    const regions = new Map<Item, DeviceRecord>();
+    const deviceOf = new Map<Item, DeviceRecord>();
     for (const item of open) {
       const device = known.get(item.reading!.deviceId);
       const refusal = checkAgainstDevice(item.reading!, device, {
@@ -99,7 +99,7 @@ export function createIngest(options: IngestOptions): Ingest {
       if (refusal) item.result = refused(refusal);
       else {
         toVerify.push(item);
-        regions.set(item, device!);
+        deviceOf.set(item, device!);
       }
     }
     const valid = await pool.verify(
@@ -121,7 +121,7 @@ export function createIngest(options: IngestOptions): Ingest {
         });
       }
     });
-    return regions;
+    return deviceOf;
   }
 
   /**
@@ -129,7 +129,7 @@ export function createIngest(options: IngestOptions): Ingest {
    * transaction. A request may repeat a (device, seq): each repetition is checked in a later round
    * of the same transaction, against what the earlier rounds stored.
    */
-  async function write(items: Item[], regions: Map<Item, DeviceRecord>): Promise<void> {
+  async function write(items: Item[], deviceOf: Map<Item, DeviceRecord>): Promise<void> {
     const rounds: Item[][] = [];
     const occurrences = new Map<string, number>();
     for (const item of items) {
@@ -144,12 +144,15 @@ export function createIngest(options: IngestOptions): Ingest {
     await db.transaction(async (tx) => {
       const alerts: AlertInput[] = [];
       const stored: RollupReading[] = [];
-      for (const round of rounds) await writeRound(tx, round, regions, alerts, stored);
+      for (const round of rounds) await writeRound(tx, round, deviceOf, alerts, stored);
       await addToRollups(tx, stored, utcOffsetSeconds);
       await store.addAlerts(tx, alerts);
       await store.addSignatureFailures(
         tx,
-        failures.map((item) => ({ deviceId: item.reading!.deviceId, regionId: regions.get(item)!.regionId })),
+        failures.map((item) => ({
+          deviceId: item.reading!.deviceId,
+          regionId: deviceOf.get(item)!.regionId,
+        })),
         Math.floor(now() / 60_000) * 60,
       );
     });
@@ -158,7 +161,7 @@ export function createIngest(options: IngestOptions): Ingest {
   async function writeRound(
     tx: Queryable,
     open: Item[],
-    regions: Map<Item, DeviceRecord>,
+    deviceOf: Map<Item, DeviceRecord>,
     alerts: AlertInput[],
     toRollups: RollupReading[],
   ): Promise<void> {
@@ -185,7 +188,7 @@ export function createIngest(options: IngestOptions): Ingest {
         alerts.push({
           kind: "reading_conflict",
           severity: "critical",
-          regionId: regions.get(item)?.regionId,
+          regionId: deviceOf.get(item)?.regionId,
           deviceId: r.deviceId,
           message: `a second, different reading with seq ${r.seq} was refused`,
           periodStart: r.intervalStart,
@@ -198,12 +201,12 @@ export function createIngest(options: IngestOptions): Ingest {
         });
       }
     }
-    const accepted = await checkContinuityOf(tx, fresh, latest, alerts, regions);
+    const accepted = await checkContinuityOf(tx, fresh, latest, alerts, deviceOf);
     const inserted = await store.insert(
       tx,
       accepted.map((item) => ({
         ...item.reading!,
-        regionId: regions.get(item)!.regionId,
+        regionId: deviceOf.get(item)!.regionId,
         message: item.message!,
       })),
     );
@@ -215,7 +218,7 @@ export function createIngest(options: IngestOptions): Ingest {
         continue;
       }
       item.result ??= { status: "accepted" };
-      const device = regions.get(item)!;
+      const device = deviceOf.get(item)!;
       toRollups.push({ ...r, regionId: device.regionId, kind: device.kind, source: device.source });
     }
   }
@@ -225,7 +228,7 @@ export function createIngest(options: IngestOptions): Ingest {
     fresh: Item[],
     latest: Map<string, NeighbourWithDeltas>,
     alerts: AlertInput[],
-    regions: Map<Item, DeviceRecord>,
+    deviceOf: Map<Item, DeviceRecord>,
   ): Promise<Item[]> {
     const byDevice = new Map<string, Item[]>();
     for (const item of fresh) {
@@ -254,7 +257,7 @@ export function createIngest(options: IngestOptions): Ingest {
             alerts.push({
               kind: "register_regression",
               severity: "critical",
-              regionId: regions.get(item)?.regionId,
+              regionId: deviceOf.get(item)?.regionId,
               deviceId,
               message: `a reading whose register goes backwards (seq ${r.seq}) was refused: meter replaced, reset or tampered with`,
               periodStart: r.intervalStart,
@@ -281,7 +284,7 @@ export function createIngest(options: IngestOptions): Ingest {
           alerts.push({
             kind: "sequence_gap",
             severity: "info",
-            regionId: regions.get(item)?.regionId,
+            regionId: deviceOf.get(item)?.regionId,
             deviceId,
             message: `device skipped ${missing} reading(s): seq ${from} to ${to}`,
             evidence: { from: from.toString(), to: to.toString() },
@@ -307,16 +310,16 @@ export function createIngest(options: IngestOptions): Ingest {
       const finish = (error?: unknown) => {
         for (const entry of batch) entry.done(error);
       };
-      let regions: Map<Item, DeviceRecord>;
+      let deviceOf: Map<Item, DeviceRecord>;
       try {
-        regions = await verify(items);
+        deviceOf = await verify(items);
       } catch (error) {
         finish(error);
         continue;
       }
       // The next batch is verified while this one is written; at most one more waits behind it.
       const before = writing;
-      writing = before.then(() => write(items, regions).then(() => finish(), finish));
+      writing = before.then(() => write(items, deviceOf).then(() => finish(), finish));
       await before;
     }
   }
