@@ -105,6 +105,8 @@ describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () =
     const row = page.locator('tr[data-kind="reading_conflict"]');
     await poll(() => row.count()).toBe(1);
     expect(await row.getAttribute("data-status")).toBe("open");
+    // The node's English message, worded in the page's language from the alert's evidence.
+    expect(await row.getByTestId("alert-text").textContent()).toMatch(/^序号 \d+ 的第二条不同读数.*被拒绝/);
 
     await row.getByTestId("acknowledge").click();
     const dialog = page.getByTestId("sign-in-dialog");
@@ -131,6 +133,10 @@ describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () =
     const { status, body } = await t.get("/v1/alerts?kind=reading_conflict");
     expect(status, "GET /v1/alerts answers").toBe(200);
     await page.goto(`${t.node.apiUrl}/#/alerts/${body.alerts[0].id}`);
+    await poll(() => page.getByTestId("alert-text").textContent()).toContain("第二条不同读数");
+    expect(await page.getByTestId("original-message").textContent()).toMatch(
+      /a second, different reading with seq \d+ was refused/,
+    );
     const evidence = page.getByTestId("evidence-readings");
     await poll(() => evidence.locator("tr").count()).toBeGreaterThanOrEqual(1);
     // The refused duplicate beside the stored reading: only the import delta was changed.

@@ -77,6 +77,7 @@ export const en = {
   colRegion: "Region",
   colDevice: "Device",
   colMessage: "What happened",
+  originalMessage: "Original message from the node",
   colStatus: "Status",
   colWho: "Handled by",
   colActions: "Actions",
@@ -200,6 +201,7 @@ export const en = {
   kind_community_imbalance: "Community imbalance (loss or theft)",
   kind_bad_signatures: "Bad signatures (tampering)",
   kind_anchor_late: "Late or missing anchor",
+  kind_anchor_conflict: "Anchor conflict (chain holds another root)",
 } as const;
 
 export type StringKey = keyof typeof en;
@@ -283,6 +285,7 @@ export const zh: Record<StringKey, string> = {
   colRegion: "地区",
   colDevice: "设备",
   colMessage: "情况",
+  originalMessage: "节点原始消息",
   colStatus: "状态",
   colWho: "处理人",
   colActions: "操作",
@@ -402,4 +405,5 @@ export const zh: Record<StringKey, string> = {
   kind_community_imbalance: "社区电量不平衡（损耗或窃电）",
   kind_bad_signatures: "签名无效（疑似篡改）",
   kind_anchor_late: "上链延迟或缺失",
+  kind_anchor_conflict: "上链冲突（链上根不一致）",
 };

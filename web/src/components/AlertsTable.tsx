@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { alertText } from "../alertText.js";
 import { type Alert, ApiError, api } from "../api.js";
 import { formatTime, shortHex } from "../format.js";
 import { useI18n } from "../i18n.js";
@@ -125,7 +126,9 @@ export function AlertsTable({ alerts, onChanged }: { alerts: Alert[]; onChanged(
                 <td>
                   <code title={alert.deviceId ?? undefined}>{shortHex(alert.deviceId)}</code>
                 </td>
-                <td>{alert.message}</td>
+                <td title={alert.message} data-testid="alert-text">
+                  {alertText(alert, lang)}
+                </td>
                 <td data-testid="alert-status">{labels.status(alert.status)}</td>
                 <td>{alert.resolvedBy ?? alert.acknowledgedBy ?? "—"}</td>
                 <td>

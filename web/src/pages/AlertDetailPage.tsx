@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { alertText } from "../alertText.js";
 import type { AlertDetail } from "../api.js";
 import { AlertButtons, useAlertAction, useAlertLabels } from "../components/AlertsTable.js";
 import { ErrorBox } from "../components/ErrorBox.js";
@@ -96,7 +97,12 @@ export function AlertDetailPage({ id }: { id: string }) {
             </div>
             <div>
               <dt>{t("colMessage")}</dt>
-              <dd>{alert.message}</dd>
+              <dd>
+                <span data-testid="alert-text">{alertText(alert, lang)}</span>
+                <div className="small muted" data-testid="original-message">
+                  {t("originalMessage")}: <span lang="en">{alert.message}</span>
+                </div>
+              </dd>
             </div>
             <div>
               <dt>{t("colRegion")}</dt>

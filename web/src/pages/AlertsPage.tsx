@@ -20,6 +20,7 @@ const knownKinds = [
   "community_imbalance",
   "bad_signatures",
   "anchor_late",
+  "anchor_conflict",
 ];
 const filterNames = ["region", "kind", "status", "severity", "from", "to"] as const;
 type Filters = Record<(typeof filterNames)[number], string>;
