@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { BaseError } from "../core/errors.js";
 
 const INTEGER = /^-?\d+$/;
@@ -48,7 +49,11 @@ export function errorMessage(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) {
     return error.errors.map(errorMessage).join("; ");
   }
-  return error instanceof Error ? error.message || error.name : String(error);
+  if (error instanceof Error) return error.message || error.name;
+  // WASM runtimes throw plain objects (an exit status, an errno): show their fields, not "[object Object]".
+  return typeof error === "object" && error !== null
+    ? inspect(error, { breakLength: Number.POSITIVE_INFINITY })
+    : String(error);
 }
 
 function describe(value: unknown): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isBaseError } from "../../src/core/errors.js";
-import { redactUrl, sqlState, toBigInt, toBigIntOrNull } from "../../src/db/sql.js";
+import { errorMessage, redactUrl, sqlState, toBigInt, toBigIntOrNull } from "../../src/db/sql.js";
 
 describe("toBigInt", () => {
   it("converts decimal strings exactly, beyond 2^53 and negative", () => {
@@ -42,5 +42,13 @@ describe("redactUrl", () => {
       "postgres://user:***@db.example:5432/grid?sslmode=require",
     );
     expect(redactUrl("postgres://user@db.example/grid")).toBe("postgres://user@db.example/grid");
+  });
+});
+
+describe("errorMessage", () => {
+  it("shows the fields of a thrown plain object, not [object Object]", () => {
+    expect(errorMessage({ status: 1, name: "ExitStatus" })).toBe("{ status: 1, name: 'ExitStatus' }");
+    expect(errorMessage(new Error("disk full"))).toBe("disk full");
+    expect(errorMessage("plain")).toBe("plain");
   });
 });
