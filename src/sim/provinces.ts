@@ -27,7 +27,7 @@ export type Province = {
   /** Extra load per °C above 24 °C (air conditioning) and below 14 °C (electric heating), per unit. */
   coolingPerK: number;
   heatingPerK: number;
-  /** Rated power of one wind farm and one PV plant, W: sized like the metered communities (hundreds of kW), so the demo's generation and load are comparable. */
+  /** Rated power of one wind farm and one PV plant, W: sized like the metered communities (about 100 kW; Gansu, an exporter of wind and solar power, more), so the demo's generation and load are comparable. */
   windFarmW: number;
   solarPlantW: number;
 };
@@ -50,8 +50,8 @@ export const provinces: readonly Province[] = [
     householdScale: 1.2,
     coolingPerK: 0.07,
     heatingPerK: 0.01,
-    windFarmW: 800_000,
-    solarPlantW: 500_000,
+    windFarmW: 120_000,
+    solarPlantW: 100_000,
   },
   {
     code: "CN-ZJ",
@@ -69,8 +69,8 @@ export const provinces: readonly Province[] = [
     householdScale: 1.1,
     coolingPerK: 0.06,
     heatingPerK: 0.03,
-    windFarmW: 600_000,
-    solarPlantW: 500_000,
+    windFarmW: 150_000,
+    solarPlantW: 120_000,
   },
   {
     code: "CN-GS",
@@ -88,8 +88,8 @@ export const provinces: readonly Province[] = [
     householdScale: 0.8,
     coolingPerK: 0.03,
     heatingPerK: 0.02,
-    windFarmW: 1_500_000,
-    solarPlantW: 1_000_000,
+    windFarmW: 400_000,
+    solarPlantW: 300_000,
   },
 ];
 

@@ -207,15 +207,15 @@ export function buildScenario(options: { seed: number; size: SimSize; lossBand?:
     for (let i = 1; i <= counts.plants; i++) {
       const plant = { province, community: null, kind: "generation", commodity: "electricity" } as const;
       const windW =
-        1e5 *
+        1e4 *
         Math.round(
-          (province.windFarmW / 1e5) *
+          (province.windFarmW / 1e4) *
             (0.8 + 0.4 * unit(seed, hashString(`${province.code}/wind-${i}`), 0, 1)),
         );
       const solarW =
-        1e5 *
+        1e4 *
         Math.round(
-          (province.solarPlantW / 1e5) *
+          (province.solarPlantW / 1e4) *
             (0.8 + 0.4 * unit(seed, hashString(`${province.code}/solar-${i}`), 0, 1)),
         );
       add(
