@@ -212,6 +212,12 @@ export async function addToRollups(
     );
   }
 
+  await tx.query(
+    `insert into region_activity as t (region_id, last_reading_at) select unnest($1::text[]), now()
+     on conflict (region_id) do update set last_reading_at = excluded.last_reading_at`,
+    [[...new Set(readings.map((r) => r.regionId))]],
+  );
+
   // Only a reading older than the device's first one changes its row (most batches change none).
   const f = [...firsts.values()];
   await tx.query(

@@ -166,10 +166,10 @@ export async function scheduleDetection(
     // Regions whose readings are still arriving (one in the last `quietSeconds`): the start of the
     // latest hour they have data of bounds what is judged.
     const { rows: arriving } = await tx.query<{ region_id: string; latest: string }>(
-      `select p.region_id, max(p.period_start)::text as latest from rollup_periods p
-        where p.granularity = 'hour' and p.period_start >= $1::bigint - 172800
-          and exists (select 1 from readings r where r.region_id = p.region_id
-                         and r.interval_start >= $1::bigint - 172800 and r.received_at > to_timestamp($1::bigint - $2::bigint))
+      `select p.region_id, max(p.period_start)::text as latest
+         from region_activity a join rollup_periods p on p.region_id = a.region_id
+        where a.last_reading_at > to_timestamp($1::bigint - $2::bigint)
+          and p.granularity = 'hour' and p.period_start >= $1::bigint - 172800
         group by p.region_id`,
       [options.now, quietSeconds],
     );

@@ -51,6 +51,30 @@ describe.each(engines)("detection scheduling on %s", (engine) => {
     await t.cleanup();
   });
 
+  it("waits, while a region's readings still arrive, until its data has moved past an hour", async () => {
+    await addRegion(db, gd, "CN-GD");
+    await addHourlyRollup(db, gd, t0);
+    await db.query(
+      `insert into rollup_periods (region_id, commodity, granularity, period_start, active_devices) values ($1, 1, 'hour', $2, 1)`,
+      [gd, t0],
+    );
+    const now = t0 + 5 * H;
+    const settle = { settleSeconds: 600, maxHours: 100 };
+    // Meters catching up: a reading stored a minute ago, their newest data of hour t0.
+    await db.query("insert into region_activity values ($1, to_timestamp($2))", [gd, now - 60]);
+    expect(await scheduleDetection(db, { now, ...settle })).toBe(0);
+    // Their data reaches hour t0 + 2 h: hours t0 and t0 + 1 h are judged, the later ones wait.
+    await db.query(
+      `insert into rollup_periods (region_id, commodity, granularity, period_start, active_devices) values ($1, 1, 'hour', $2, 1)`,
+      [gd, t0 + 2 * H],
+    );
+    expect(await scheduleDetection(db, { now, ...settle })).toBe(2);
+    // Quiet for a quarter of an hour (a region-wide outage): every settled hour is judged.
+    await db.query("update region_activity set last_reading_at = to_timestamp($1)", [now - 1000]);
+    expect(await scheduleDetection(db, { now, ...settle })).toBe(2);
+    expect((await detectJobs(db)).map(([, hour]) => hour)).toEqual([t0, t0 + H, t0 + 2 * H, t0 + 3 * H]);
+  });
+
   it("enqueues each settled hour of each region once, from its earliest hourly rollup", async () => {
     await addRegion(db, gd, "CN-GD");
     await addRegion(db, zj, "CN-ZJ");

@@ -55,6 +55,13 @@ create table rollup_devices (
 );
 create index rollup_devices_region_idx on rollup_devices (region_id, commodity, granularity, period_start);
 
+-- When each region last stored a reading: the detection scheduler waits while a region's readings
+-- are still arriving (a meter catching up must not be judged on hours it is about to fill).
+create table region_activity (
+  region_id text primary key,
+  last_reading_at timestamptz not null
+);
+
 -- The first period each device reported a commodity in: the base of expected readings (completeness).
 create table metered_devices (
   device_id text not null,
