@@ -1,8 +1,9 @@
 import { BaseError } from "../core/errors.js";
 import type { Queryable } from "../db/database.js";
 import { commodities } from "../metering/readingFormat.js";
+import { openAlertCounts } from "./alertStore.js";
 import type { AnalyticsConfig } from "./analyticsConfig.js";
-import { kilogramsOf, ratio, tonnesOf } from "./energyMeasures.js";
+import { co2Micrograms, coalEquivalentMicrograms, kilogramsOf, ratio, tonnesOf } from "./energyMeasures.js";
 import { periodFloor } from "./periods.js";
 import { allRegions, regionSeries, type SeriesTotals } from "./statsQuery.js";
 
@@ -47,13 +48,7 @@ export async function overview(
     from = ms / 1000 - offset;
   }
   const date = new Date((from + offset) * 1000).toISOString().slice(0, 10);
-  const [regions, alerts] = await Promise.all([
-    allRegions(db),
-    db.query<{ region_id: string; n: number }>(
-      "select region_id, count(*)::int as n from alerts where status <> 'resolved' and region_id is not null group by region_id",
-    ),
-  ]);
-  const open = new Map(alerts.rows.map((row) => [row.region_id, row.n]));
+  const [regions, open] = await Promise.all([allRegions(db), openAlertCounts(db)]);
   const now = Math.floor(options.now / 1000);
   const result: OverviewRegion[] = [];
   for (const region of regions) {
@@ -71,8 +66,8 @@ export async function overview(
         to: from + 86400,
         now,
       });
-      tce += BigInt(totals.tce.replace(".", ""));
-      co2 += BigInt(totals.co2Kg.replace(".", ""));
+      tce += coalEquivalentMicrograms(commodity, BigInt(totals.consumption), config);
+      co2 += co2Micrograms(commodity, BigInt(totals.consumption), region.code, config);
       expected += totals.expectedReadings;
       received += totals.receivedReadings;
       if (commodity === commodities.electricity) electricity = totals;
@@ -87,8 +82,8 @@ export async function overview(
       renewableWh: electricity!.renewable,
       renewableShare: electricity!.renewableShare,
       gasLitres: gas,
-      tce: tonnesOf(tce * 1_000_000n),
-      co2Kg: kilogramsOf(co2 * 1_000_000n),
+      tce: tonnesOf(tce),
+      co2Kg: kilogramsOf(co2),
       completeness: expected > 0 ? Math.min(1, ratio(BigInt(received), BigInt(expected))!) : null,
       activeDevices: electricity!.activeDevices,
       openAlerts: open.get(region.regionId) ?? 0,

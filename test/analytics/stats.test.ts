@@ -223,6 +223,21 @@ describe.each(engines)("statistics from rollups on %s", (engine) => {
     // The readings may straddle midnight (UTC+8); the day holds a part of them at most.
     expect(BigInt(gd.consumptionWh)).toBeGreaterThan(0n);
     expect(BigInt(gd.consumptionWh) % 65_000n).toBe(0n);
+    // tce and CO2 of the day add up those of each commodity's series over the same day.
+    const day = `from=${answer.body.from}&to=${answer.body.to}&granularity=day&region=CN-GD`;
+    const micro = (text: string) => BigInt(text.replace(".", ""));
+    let tce = 0n;
+    let co2 = 0n;
+    for (const commodity of ["electricity", "gas", "heat"]) {
+      const { totals } = (await node.get(`/v1/stats/series?${day}&commodity=${commodity}`)).body;
+      tce += micro(totals.tce);
+      co2 += micro(totals.co2Kg);
+    }
+    // Each figure is rounded to the gram: the sum of three may differ from the rounded sum by a gram.
+    const grams = (a: bigint, b: bigint) => Number(a > b ? a - b : b - a);
+    expect(grams(micro(gd.tce), tce)).toBeLessThanOrEqual(1);
+    expect(grams(micro(gd.co2Kg), co2)).toBeLessThanOrEqual(1);
+    expect(tce).toBeGreaterThan(0n);
     const bad = await node.get("/v1/stats/overview?date=2026-02-30");
     expect(bad.body.error.code).toBe("STATS_INVALID_DATE");
   });
