@@ -154,6 +154,13 @@ export async function scheduleDetection(
       "select region_id from regions order by region_id",
     );
     const fresh = regions.map((r) => r.region_id).filter((id) => cursor[id] === undefined);
+    // While rollups are being rebuilt (readings stored before they existed), a region's earliest
+    // rollup is not known yet: its first cursor waits, so its past hours are judged once they are.
+    const { rows: rebuilding } = await tx.query<{ region_id: string }>(
+      `select distinct params->>'regionId' as region_id from jobs
+        where kind = 'rollup-rebuild' and status in ('queued', 'running')`,
+    );
+    const waiting = new Set(rebuilding.map((row) => row.region_id));
     const earliest = new Map<string, number>();
     if (fresh.length > 0) {
       const { rows } = await tx.query<{ region_id: string; first: string }>(
@@ -177,6 +184,7 @@ export async function scheduleDetection(
     let enqueued = 0;
     let moved = false;
     for (const { region_id: regionId } of regions) {
+      if (cursor[regionId] === undefined && waiting.has(regionId)) continue;
       const plan = hoursToSchedule({
         cursor: cursor[regionId],
         earliest: earliest.get(regionId),

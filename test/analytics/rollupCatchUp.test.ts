@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rollupsMetaKey } from "../../src/analytics/analyticsService.js";
+import { scheduleDetection } from "../../src/analytics/scheduler.js";
 import {
   asJson,
   intervalAgo,
@@ -62,5 +63,17 @@ describe("rollup catch-up", () => {
     expect(await consumption(node)).toBe("84000");
     const jobs = await node.get("/v1/jobs?kind=rollup-rebuild");
     expect(jobs.body.jobs.every((job: { status: string }) => job.status === "done")).toBe(true);
+
+    // Detection waited for the rebuild, so the past hours are judged from the first one with readings.
+    await scheduleDetection(restarted, {
+      now: Math.floor(Date.now() / 1000),
+      settleSeconds: 0,
+      maxHours: 1000,
+    });
+    const { rows: detect } = await restarted.query<{ first: string }>(
+      "select min((params->>'hourStart')::bigint)::text as first from jobs where kind = 'detect'",
+    );
+    const firstHour = Number(intervalAgo(150)) - (Number(intervalAgo(150)) % 3600);
+    expect(Number(detect[0]!.first)).toBe(firstHour);
   });
 });
