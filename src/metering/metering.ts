@@ -4,7 +4,7 @@ import { BaseError } from "../core/errors.js";
 import type { Database } from "../db/database.js";
 import { type Anchorer, createAnchorer } from "./anchorer.js";
 import { type AuditReport, auditBatches } from "./audit.js";
-import { type BatchStore, createBatchStore } from "./batchStore.js";
+import { type BatchKey, type BatchLeaf, type BatchStore, createBatchStore } from "./batchStore.js";
 import { createDeviceDirectory } from "./deviceDirectory.js";
 import { createIngest, type Ingest } from "./ingest.js";
 import { decodeReading, type ReadingJson, readingToJson } from "./readingFormat.js";
@@ -139,6 +139,21 @@ export function createMetering(options: MeteringOptions): Metering {
     return { row, key };
   }
 
+  // An anchored batch never changes: its leaves are kept for the next proofs of it (an alert's
+  // evidence, an explorer lookup), a few batches at most.
+  const leafCache = new Map<string, Promise<BatchLeaf[]>>();
+  function anchoredLeaves(key: BatchKey): Promise<BatchLeaf[]> {
+    const id = `${key.regionId}:${key.commodity}:${key.intervalStart}:${key.part}`;
+    let leaves = leafCache.get(id);
+    if (!leaves) {
+      leaves = batches.leaves(key);
+      leaves.catch(() => leafCache.delete(id));
+      leafCache.set(id, leaves);
+      if (leafCache.size > 16) leafCache.delete(leafCache.keys().next().value!);
+    }
+    return leaves;
+  }
+
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
@@ -196,7 +211,7 @@ export function createMetering(options: MeteringOptions): Metering {
           { details: { deviceId, seq: seq.toString() } },
         );
       }
-      const leaves = await batches.leaves(key);
+      const leaves = await anchoredLeaves(key);
       const index = leaves.findIndex((leaf) => leaf.deviceId === deviceId && leaf.seq === seq);
       return proofOf(
         { ...decodeReading(bytesOf(row.message)), signature: bytesOf(row.signature) },
