@@ -235,22 +235,35 @@ export async function openAlertCounts(db: Queryable): Promise<Map<string, number
   return new Map(rows.map((row) => [row.region_id, row.n]));
 }
 
+/** A record for a person's attention (see the `alerts` table). */
+export type AlertInput = {
+  kind: string;
+  severity: "info" | "warning" | "critical";
+  regionId?: string | undefined;
+  deviceId?: string | undefined;
+  message: string;
+  evidence?: Record<string, unknown>;
+  /** Unix time of the data the alert is about. */
+  periodStart?: bigint | undefined;
+  /** An alert with the key of an earlier one is not recorded again. */
+  dedupeKey?: string | undefined;
+};
+
 /**
- * Records detector alerts of a region; an alert whose `dedupeKey` is already recorded is skipped
- * (`on conflict do nothing`), so a detector that runs twice raises it once. Answers how many new
- * alerts were recorded per kind.
+ * Records alerts, 500 per statement (in the caller's transaction when `q` is one); an alert whose
+ * `dedupeKey` is already recorded is skipped (`on conflict do nothing`), so a detector that runs
+ * twice, or a device that repeats a refused reading, raises it once. Answers how many new alerts were
+ * recorded per kind.
  */
-export async function recordAlerts(
-  db: Queryable,
-  regionId: string,
-  drafts: readonly AlertDraft[],
+export async function insertAlerts(
+  q: Queryable,
+  alerts: readonly AlertInput[],
 ): Promise<Record<string, number>> {
   const recorded: Record<string, number> = {};
-  for (let i = 0; i < drafts.length; i += 500) {
-    const chunk = drafts.slice(i, i + 500);
-    const { rows } = await db.query<{ kind: string }>(
+  for (let i = 0; i < alerts.length; i += 500) {
+    const { rows } = await q.query<{ kind: string }>(
       `insert into alerts (kind, severity, region_id, device_id, message, evidence, period_start, dedupe_key)
-       select kind, severity, region_id, device_id, message, evidence, period_start, dedupe_key
+       select kind, severity, region_id, device_id, message, coalesce(evidence, '{}'::jsonb), period_start, dedupe_key
          from jsonb_to_recordset($1::jsonb)
            as x(kind text, severity text, region_id text, device_id text, message text, evidence jsonb,
                 period_start bigint, dedupe_key text)
@@ -258,15 +271,15 @@ export async function recordAlerts(
        returning kind`,
       [
         JSON.stringify(
-          chunk.map((d) => ({
-            kind: d.kind,
-            severity: d.severity,
-            region_id: regionId,
-            device_id: d.deviceId ?? null,
-            message: d.message,
-            evidence: d.evidence,
-            period_start: d.periodStart.toString(),
-            dedupe_key: d.dedupeKey,
+          alerts.slice(i, i + 500).map((a) => ({
+            kind: a.kind,
+            severity: a.severity,
+            region_id: a.regionId ?? null,
+            device_id: a.deviceId ?? null,
+            message: a.message,
+            evidence: a.evidence ?? {},
+            period_start: a.periodStart?.toString() ?? null,
+            dedupe_key: a.dedupeKey ?? null,
           })),
         ),
       ],
@@ -274,4 +287,16 @@ export async function recordAlerts(
     for (const row of rows) recorded[row.kind] = (recorded[row.kind] ?? 0) + 1;
   }
   return recorded;
+}
+
+/** Records detector alerts of a region (see {@link insertAlerts}). */
+export function recordAlerts(
+  db: Queryable,
+  regionId: string,
+  drafts: readonly AlertDraft[],
+): Promise<Record<string, number>> {
+  return insertAlerts(
+    db,
+    drafts.map((d) => ({ ...d, regionId })),
+  );
 }

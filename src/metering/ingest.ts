@@ -1,3 +1,4 @@
+import { type AlertInput, insertAlerts } from "../analytics/alertStore.js";
 import { addToRollups, type RollupReading } from "../analytics/rollups.js";
 import { BaseError, isBaseError } from "../core/errors.js";
 import type { Database, Queryable } from "../db/database.js";
@@ -5,7 +6,7 @@ import type { DeviceDirectory } from "./deviceDirectory.js";
 import type { IngestResult } from "./ingestTypes.js";
 import { checkAgainstDevice, checkContinuity, type DeviceRecord, type Refusal } from "./readingChecks.js";
 import { encodeReading, parseReadingJson, type SignedReading } from "./readingFormat.js";
-import type { AlertInput, NeighbourWithDeltas, ReadingStore } from "./readingStore.js";
+import type { NeighbourWithDeltas, ReadingStore } from "./readingStore.js";
 import type { VerifyPool } from "./verifyPool.js";
 
 /** Most readings one HTTP request (or one MQTT message) may carry. */
@@ -146,7 +147,7 @@ export function createIngest(options: IngestOptions): Ingest {
       const stored: RollupReading[] = [];
       for (const round of rounds) await writeRound(tx, round, deviceOf, alerts, stored);
       await addToRollups(tx, stored, utcOffsetSeconds);
-      await store.addAlerts(tx, alerts);
+      await insertAlerts(tx, alerts);
       await store.addSignatureFailures(
         tx,
         failures.map((item) => ({

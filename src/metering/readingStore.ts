@@ -10,20 +10,6 @@ export type StoredReading = Reading & {
   signature: Uint8Array;
 };
 
-/** A record for a person's attention (see the `alerts` table). */
-export type AlertInput = {
-  kind: string;
-  severity: "info" | "warning" | "critical";
-  regionId?: string | undefined;
-  deviceId?: string | undefined;
-  message: string;
-  evidence?: Record<string, unknown>;
-  /** Unix time of the data the alert is about. */
-  periodStart?: bigint | undefined;
-  /** An alert with the key of an earlier one is not recorded again. */
-  dedupeKey?: string | undefined;
-};
-
 /** Neighbour of a reading with its deltas (needed when a late reading is checked against its successor). */
 export type NeighbourWithDeltas = NeighbourReading & { importDelta: bigint; exportDelta: bigint };
 
@@ -167,33 +153,6 @@ export function createReadingStore(db: Database) {
           [...counts.values()].map((c) => c.regionId),
           minute,
           [...counts.values()].map((c) => c.failures),
-        ],
-      );
-    },
-
-    /** Records alerts in one statement. */
-    async addAlerts(tx: Queryable, alerts: readonly AlertInput[]): Promise<void> {
-      if (alerts.length === 0) return;
-      await tx.query(
-        `insert into alerts (kind, severity, region_id, device_id, message, evidence, period_start, dedupe_key)
-         select kind, severity, region_id, device_id, message, coalesce(evidence, '{}'::jsonb), period_start, dedupe_key
-           from jsonb_to_recordset($1::jsonb)
-             as x(kind text, severity text, region_id text, device_id text, message text, evidence jsonb,
-                  period_start bigint, dedupe_key text)
-         on conflict (dedupe_key) do nothing`,
-        [
-          JSON.stringify(
-            alerts.map((a) => ({
-              kind: a.kind,
-              severity: a.severity,
-              region_id: a.regionId ?? null,
-              device_id: a.deviceId ?? null,
-              message: a.message,
-              evidence: a.evidence ?? {},
-              period_start: a.periodStart?.toString() ?? null,
-              dedupe_key: a.dedupeKey ?? null,
-            })),
-          ),
         ],
       );
     },
