@@ -45,42 +45,28 @@ export async function regionDevices(db: Queryable, regionId: string): Promise<Ma
   );
 }
 
-/**
- * The series a region expects readings of: `metered_devices` (maintained by ingest), completed by
- * the devices that reported in the day before `until` (when the table lags, e.g. before a rollup
- * rebuild has caught up).
- */
+/** Every device that has reported in the region before `until`, per commodity, with its first interval. */
 export async function meteredSeries(
   db: Queryable,
   regionId: string,
   until: bigint,
 ): Promise<MeteredSeries[]> {
-  const [metered, recent] = await Promise.all([
-    db.query<{ device_id: string; commodity: number; first_interval: string; duration: number }>(
-      `select device_id, commodity, first_interval::text, duration from metered_devices
-        where region_id = $1 and first_interval < $2`,
-      [regionId, until.toString()],
-    ),
-    db.query<{ device_id: string; commodity: number; first_interval: string; duration: number }>(
-      `select device_id, commodity, min(interval_start)::text as first_interval, min(duration) as duration
-         from readings
-        where region_id = $1 and commodity = any($2::smallint[]) and interval_start >= $3 and interval_start < $4
-        group by device_id, commodity`,
-      [regionId, allCommodities, (until - 86_400n).toString(), until.toString()],
-    ),
-  ]);
-  const series = new Map<string, MeteredSeries>();
-  for (const row of [...metered.rows, ...recent.rows]) {
-    const key = `${row.device_id}|${row.commodity}`;
-    if (series.has(key)) continue;
-    series.set(key, {
-      deviceId: row.device_id,
-      commodity: row.commodity,
-      firstInterval: toBigInt(row.first_interval),
-      duration: row.duration,
-    });
-  }
-  return [...series.values()];
+  const { rows } = await db.query<{
+    device_id: string;
+    commodity: number;
+    first_interval: string;
+    duration: number;
+  }>(
+    `select device_id, commodity, first_interval::text, duration from metered_devices
+      where region_id = $1 and first_interval < $2`,
+    [regionId, until.toString()],
+  );
+  return rows.map((row) => ({
+    deviceId: row.device_id,
+    commodity: row.commodity,
+    firstInterval: toBigInt(row.first_interval),
+    duration: row.duration,
+  }));
 }
 
 /** The region's readings with interval start in [from, to), every commodity. */
@@ -110,7 +96,7 @@ export async function regionReadings(
 
 /**
  * Hourly imports of the given devices in [from, to), keyed `deviceId|commodity`, from the device
- * rollups; from the raw readings when the rollups hold nothing for the range (a job may scan them).
+ * rollups (kept by ingest, rebuilt before detection starts on an upgraded data directory).
  */
 export async function hourlyImports(
   db: Queryable,
@@ -122,21 +108,12 @@ export async function hourlyImports(
   const out = new Map<string, bigint[]>();
   if (deviceIds.length === 0) return out;
   const params = [regionId, allCommodities, from.toString(), to.toString(), deviceIds];
-  let { rows } = await db.query<{ device_id: string; commodity: number; i: string }>(
+  const { rows } = await db.query<{ device_id: string; commodity: number; i: string }>(
     `select device_id, commodity, import_total::text as i from rollup_devices
       where region_id = $1 and commodity = any($2::smallint[]) and granularity = 'hour'
         and period_start >= $3 and period_start < $4 and device_id = any($5::text[])`,
     params,
   );
-  if (rows.length === 0) {
-    ({ rows } = await db.query<{ device_id: string; commodity: number; i: string }>(
-      `select device_id, commodity, sum(import_delta)::text as i from readings
-        where region_id = $1 and commodity = any($2::smallint[]) and interval_start >= $3 and interval_start < $4
-          and device_id = any($5::text[])
-        group by device_id, commodity, interval_start - interval_start % 3600`,
-      params,
-    ));
-  }
   for (const row of rows) {
     const key = `${row.device_id}|${row.commodity}`;
     const list = out.get(key) ?? [];
