@@ -4,8 +4,10 @@ import { BaseError } from "./errors.js";
  * C0 and C1 control characters and DEL. NUL cannot be stored in a PostgreSQL text column at all; the
  * others make names and codes that print misleadingly (a carriage return hides what precedes it).
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
 /** The same, minus tab, line feed and carriage return: allowed in free text such as proposal descriptions. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const controlCharacterExceptLines = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 /** A UTF-16 surrogate that is not half of a pair: not a Unicode character, not encodable as UTF-8. */
 const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -40,6 +42,7 @@ export function assertCleanText(value: string, field: string, options: { multili
  */
 export function sanitiseText(value: string): { text: string; changed: boolean } {
   const text = value
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, "\ufffd")
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
   return { text, changed: text !== value };
