@@ -71,6 +71,24 @@ describe("deviceKeyFromSecret", () => {
   });
 });
 
+describe("secp256k1 signatures against published RFC 6979 vectors", () => {
+  // The deterministic-ECDSA vectors over SHA-256 that Bitcoin libraries share (private key 1 and n − 1,
+  // message "Satoshi Nakamoto"), low-S: a signer that drifts from RFC 6979 fails here, not only itself.
+  it.each([
+    [
+      "0000000000000000000000000000000000000000000000000000000000000001",
+      "934b1ea10a4b3c1757e2b0c017d0b6143ce3c9a7e6a4a49860d7a6ab210ee3d82442ce9d2b916064108014783e923ec36b49743e2ffa1c4496f01a512aafd9e5",
+    ],
+    [
+      "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364140",
+      "fd567d121db66e382991534ada77a6bd3106f0a1098c231e47993447cd6af2d06b39cd0eb1bc8603e159ef5c20a5c8ad685a45b06ce9bebed3f153d10d93bed5",
+    ],
+  ])("key %s signs the vector's r‖s", (secretHex, expected) => {
+    const key = deviceKeyFromSecret("secp256k1", new Uint8Array(Buffer.from(secretHex, "hex")));
+    expect(hex(signMessage(key, new TextEncoder().encode("Satoshi Nakamoto")))).toBe(expected);
+  });
+});
+
 describe.each(["ed25519", "secp256k1"] as const)("a %s device", (scheme) => {
   it("signs a reading that verifySignature accepts", () => {
     const key = generateDeviceKey(scheme);

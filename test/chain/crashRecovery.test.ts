@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Hex, hexToBigInt } from "viem";
+import { type Hex, hexToBigInt, TransactionReceiptNotFoundError } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { expect, it, onTestFinished } from "vitest";
 import type { EmbeddedChain } from "../../src/chain/embedded/index.js";
@@ -160,7 +160,9 @@ it("drops a head block whose receipts are missing when reopening a damaged data 
 
   const reopened = clientsFor(await setup.reopen());
   expect(await reopened.publicClient.getBlockNumber()).toBe(1n);
-  expect(await reopened.publicClient.getTransactionReceipt({ hash: lost }).catch(() => null)).toBeNull();
+  await expect(reopened.publicClient.getTransactionReceipt({ hash: lost })).rejects.toBeInstanceOf(
+    TransactionReceiptNotFoundError,
+  );
   expect(await reopened.publicClient.getLogs({ address, fromBlock: 0n })).toEqual([]);
   expect(await reopened.publicClient.readContract({ address, abi, functionName: "total" })).toBe(0n);
   // The replacement block 2 has no logs: nothing of the dropped block may show through.
@@ -171,6 +173,8 @@ it("drops a head block whose receipts are missing when reopening a damaged data 
     value: 0n,
   });
   expect((await reopened.publicClient.getTransactionReceipt({ hash: again })).blockNumber).toBe(2n);
-  expect(await reopened.publicClient.getTransactionReceipt({ hash: lost }).catch(() => null)).toBeNull();
+  await expect(reopened.publicClient.getTransactionReceipt({ hash: lost })).rejects.toBeInstanceOf(
+    TransactionReceiptNotFoundError,
+  );
   expect(await reopened.publicClient.getLogs({ address, fromBlock: 0n })).toEqual([]);
 });

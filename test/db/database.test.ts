@@ -315,7 +315,15 @@ describe("PGlite data directory", () => {
     const dataDir = await tempDir();
     await writeFile(join(dataDir, "db.lock"), `${process.pid}\n`);
     const db = await openDatabase({ dataDir });
-    await db.close();
+    try {
+      // Taken over, not merely ignored: the lock is ours, so a second opener is refused.
+      expect((await readFile(join(dataDir, "db.lock"), "utf8")).trim()).toBe(String(process.pid));
+      const error = await rejectsWith(openDatabase({ dataDir }), "DB_LOCKED");
+      expect(error.details.pid).toBe(process.pid);
+    } finally {
+      await db.close();
+    }
+    await expect(readFile(join(dataDir, "db.lock"))).rejects.toThrow();
   });
 
   it("runs in memory without a data directory", async () => {
