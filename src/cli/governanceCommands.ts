@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { ProposalView } from "../registry/registryClient.js";
 import { clientOf } from "./context.js";
-import { output, printRecord, printTable } from "./output.js";
+import { formatDuration, output, printRecord, printTable } from "./output.js";
 
 /** What the node answers to a proposal, vote or execution. */
 export type Outcome = { proposalId: string; executed: boolean; txHash: string; blockNumber: number };
@@ -105,7 +105,9 @@ export function registerGovernanceCommands(program: Command): void {
     .action(async (_o, command: Command) => {
       const { api, out } = clientOf(command);
       const status = await api.get<Record<string, unknown>>("/v1/governance");
-      output(out, status, () => printRecord(status));
+      output(out, status, () =>
+        printRecord({ ...status, votingPeriod: formatDuration(Number(status.votingPeriod)) }),
+      );
     });
 
   program

@@ -33,6 +33,28 @@ export function printRecord(record: Record<string, unknown>): void {
   }
 }
 
+/**
+ * A number of seconds for people: `604800` → "7 days (604800 s)", `5400` → "1 h 30 min (5400 s)";
+ * `--json` output keeps the raw seconds.
+ */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return String(seconds);
+  const units: [number, string, string][] = [
+    [86_400, "day", "days"],
+    [3_600, "h", "h"],
+    [60, "min", "min"],
+    [1, "s", "s"],
+  ];
+  const parts: string[] = [];
+  let rest = Math.floor(seconds);
+  for (const [size, one, many] of units) {
+    const count = Math.floor(rest / size);
+    if (count > 0) parts.push(`${count} ${count === 1 ? one : many}`);
+    rest -= count * size;
+  }
+  return `${parts.length > 0 ? parts.join(" ") : "0 s"} (${seconds} s)`;
+}
+
 /** Prints data as JSON when `--json` was given, else with the human printer. */
 export function output(options: OutputOptions, data: unknown, human: () => void): void {
   if (options.json) console.log(JSON.stringify(data, null, 2));

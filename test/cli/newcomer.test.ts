@@ -153,6 +153,11 @@ describe("a newcomer's first node, through the CLI", () => {
     expect(Number(stdout.trim())).toBe(status.blockNumber);
   });
 
+  it("prints the voting period in days, and the raw seconds with --json", async () => {
+    expect((await cli("gov", "status")).stdout).toMatch(/votingPeriod: +7 days \(604800 s\)/);
+    expect(JSON.parse((await cli("gov", "status", "--json")).stdout).votingPeriod).toBe(604800);
+  });
+
   it("keeps regions and devices across a clean stop and across kill -9", async () => {
     const before = JSON.parse((await cli("device", "list", "--json")).stdout);
     expect(await node!.stop()).toBe(0);
