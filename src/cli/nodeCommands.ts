@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { defaults, initDefaults, type NodeFlags, resolveNodeConfig } from "../core/config.js";
 import type { InitOptions } from "../node/openNode.js";
@@ -5,6 +6,9 @@ import { output, printRecord } from "./output.js";
 
 // The node's modules (chain, database, broker, server) load only when a node runs, so client
 // commands and --help start quickly.
+
+/** Absolute path of the CLI's entry point, for running it from outside the checkout. */
+const cliPath = fileURLToPath(new URL("../../bin/gridledger.js", import.meta.url));
 
 /** Simulated time runs this many times faster than real time in `start --demo` until it catches up. */
 const demoSpeed = 240;
@@ -134,7 +138,10 @@ export function registerNodeCommands(program: Command): void {
     output(command.optsWithGlobals(), info, () => {
       console.log("GridLedger node running");
       printRecord(info);
-      console.log(`Try: gridledger --node ${node.apiUrl} region list   (Ctrl-C stops the node)`);
+      console.log(`Try: npx gridledger --node ${node.apiUrl} region list   (Ctrl-C stops the node)`);
+      console.log(
+        `     (npx finds the CLI inside this checkout; from anywhere: node ${cliPath} …, or npm link once)`,
+      );
     });
     let stopping = false;
     const stop = async (signal: string) => {
@@ -147,5 +154,12 @@ export function registerNodeCommands(program: Command): void {
     };
     process.on("SIGINT", () => void stop("SIGINT"));
     process.on("SIGTERM", () => void stop("SIGTERM"));
+    // Under `npm start`, killing npm's pid ends npm and its shell but not the shell's child: the node
+    // watches its parent and stops cleanly once it is gone (it is then re-parented), freeing the ports
+    // and the data-directory lock.
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) void stop(`parent process ${parent} exited`);
+    }, 1_000).unref();
   });
 }
