@@ -9,7 +9,9 @@ export type NodeApi = {
 
 /** The node URL: `--node`, else `GRIDLEDGER_NODE_URL`, else http://127.0.0.1:8080. */
 export function nodeUrlOf(flag: string | undefined): string {
-  return (flag ?? (process.env.GRIDLEDGER_NODE_URL || defaults.nodeUrl)).replace(/\/+$/, "");
+  const url = (flag ?? (process.env.GRIDLEDGER_NODE_URL || defaults.nodeUrl)).replace(/\/+$/, "");
+  // `--node 127.0.0.1:8080` (as a node prints its port) means the node's plain-HTTP API.
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`;
 }
 
 /** Talks to a node like a client to a daemon; API refusals come back as `BaseError`s with the node's code. */

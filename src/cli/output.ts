@@ -63,13 +63,36 @@ export function output(options: OutputOptions, data: unknown, human: () => void)
 
 /** Prints an error on one line (or as JSON with `--json`) and sets a non-zero exit code. */
 export function reportError(error: unknown, options: OutputOptions): void {
-  const base =
-    error instanceof BaseError
-      ? error
-      : new BaseError("INTERNAL", error instanceof Error ? error.message : String(error), { cause: error });
+  const base = error instanceof BaseError ? error : asBaseError(error);
   if (options.json) console.error(JSON.stringify({ error: base.toJSON() }));
-  else console.error(`error: ${base.message} [${base.code}]`);
+  else console.error(`error: ${base.message.split("\n")[0]} [${base.code}]`);
   process.exitCode = 1;
+}
+
+/**
+ * A foreign error as one named line: a JSON-RPC endpoint that does not answer (viem's
+ * HttpRequestError, anywhere in the cause chain) is CHAIN_UNREACHABLE; anything else keeps the first
+ * line of its short message (viem's errors carry pages of context after it).
+ */
+function asBaseError(error: unknown): BaseError {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e.name === "HttpRequestError") {
+      const url = (e as Error & { url?: string }).url;
+      return new BaseError(
+        "CHAIN_UNREACHABLE",
+        `no EVM JSON-RPC endpoint answers at ${url ?? "the given URL"}`,
+        {
+          details: { url },
+          cause: error,
+        },
+      );
+    }
+  }
+  const message =
+    error instanceof Error
+      ? ((error as Error & { shortMessage?: string }).shortMessage ?? error.message)
+      : String(error);
+  return new BaseError("INTERNAL", message.split("\n")[0] ?? message, { cause: error });
 }
 
 function formatCell(value: unknown): string {

@@ -2,14 +2,54 @@ import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { BaseError } from "../core/errors.js";
 import type { DeviceRequest } from "../registry/deviceInput.js";
+import { deviceKinds, energySources, signatureSchemes } from "../registry/deviceTypes.js";
 import type { DeviceView, OrganisationView, RegionView } from "../registry/registryStore.js";
 import { clientOf } from "./context.js";
 import { type Outcome, printOutcome } from "./governanceCommands.js";
 import { output, printRecord, printTable } from "./output.js";
 
-/** A `--public-key` value: a file holding hex or PEM, or the hex itself. */
+/**
+ * A `--public-key` value: a file holding hex or PEM, or the hex itself. A private key is refused here,
+ * before anything is sent to the node; a value that is neither hex nor an existing file is named as a
+ * missing file.
+ */
 function readKeyArgument(value: string): string {
-  return existsSync(value) ? readFileSync(value, "utf8") : value;
+  if (!existsSync(value)) {
+    if (/^(0x)?[0-9a-fA-F]+$/.test(value.trim())) return value;
+    throw new BaseError(
+      "CLI_FILE_NOT_FOUND",
+      `--public-key: file ${value} does not exist (give a file holding hex or PEM, or the hex itself)`,
+      { details: { file: value } },
+    );
+  }
+  const text = readFileSync(value, "utf8");
+  refusePrivateKey(text, value);
+  return text;
+}
+
+/** Refuses a private key (PEM) where a public one belongs, naming the file to use instead. */
+function refusePrivateKey(text: string, where: string): void {
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+    throw new BaseError(
+      "CLI_PRIVATE_KEY_GIVEN",
+      `${where} holds a private key, which must never leave the device; nothing was sent. Give the public key: ` +
+        "the .pub file that `gridledger device keygen` wrote, or `openssl pkey -in KEY -pubout -out KEY.pub`",
+      { details: { file: where } },
+    );
+  }
+}
+
+/** Refuses a value outside a list before anything is sent, listing the allowed values. */
+function checkChoice(flag: string, value: string | undefined, allowed: readonly string[]): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw new BaseError(
+      "CLI_INVALID_CHOICE",
+      `${flag} must be one of ${allowed.join(", ")}; got "${value}"`,
+      {
+        details: { flag, value, allowed },
+      },
+    );
+  }
 }
 
 /** Reads a JSON array of device requests, refusing anything else with one clear line. */
@@ -119,7 +159,13 @@ export function registerRegistryCommands(program: Command): void {
       let devices: DeviceRequest[];
       if (o.file) {
         devices = readDeviceFile(o.file);
+        devices.forEach((d, i) => {
+          if (typeof d?.publicKey === "string") refusePrivateKey(d.publicKey, `${o.file} (device ${i})`);
+        });
       } else {
+        checkChoice("--kind", o.kind, Object.keys(deviceKinds));
+        checkChoice("--scheme", o.scheme, Object.keys(signatureSchemes));
+        checkChoice("--source", o.source, Object.keys(energySources));
         for (const flag of ["region", "kind", "publicKey"] as const) {
           if (!o[flag])
             command.error(

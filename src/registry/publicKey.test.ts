@@ -32,11 +32,22 @@ describe("parsePublicKey", () => {
     expect(() => parsePublicKey("ed25519", "ab".repeat(31))).toThrow(/32 bytes, got 31/);
     const { publicKey } = generateKeyPairSync("ed25519");
     const pem = publicKey.export({ format: "pem", type: "spki" }).toString();
-    expect(() => parsePublicKey("secp256k1", pem)).toThrow(/not secp256k1/);
+    expect(() => parsePublicKey("secp256k1", pem)).toThrow("PEM key is ed25519, not secp256k1");
     expect(() => parsePublicKey("ed25519", "not a key")).toThrow(
       expect.objectContaining({ code: "REGISTRY_INVALID_PUBLIC_KEY" }),
     );
     expect(() => parsePublicKey("secp256k1", `02${"ff".repeat(32)}`)).toThrow(/not a point/);
+  });
+
+  it("refuses a private key with its own code, saying how to get the public one", () => {
+    const { privateKey } = generateKeyPairSync("ed25519");
+    const pem = privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+    expect(() => parsePublicKey("ed25519", pem)).toThrow(
+      expect.objectContaining({
+        code: "REGISTRY_PRIVATE_KEY_GIVEN",
+        message: expect.stringMatching(/-pubout/),
+      }),
+    );
   });
 });
 

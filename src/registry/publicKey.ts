@@ -20,6 +20,12 @@ function invalid(message: string, details: Record<string, unknown>): BaseError {
  */
 export function parsePublicKey(scheme: SignatureScheme, input: string): Uint8Array {
   const text = input.trim();
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+    throw new BaseError(
+      "REGISTRY_PRIVATE_KEY_GIVEN",
+      "this is a private key, which must never leave the device; give its public key (openssl pkey -in KEY -pubout)",
+    );
+  }
   const raw = text.startsWith("-----BEGIN") ? rawFromPem(scheme, text) : rawFromHex(text);
   return normalise(scheme, raw);
 }
@@ -47,7 +53,7 @@ function rawFromPem(scheme: SignatureScheme, pem: string): Uint8Array {
   }
   const jwk = key.export({ format: "jwk" });
   if (type !== "ec" || jwk.crv !== "secp256k1" || !jwk.x || !jwk.y) {
-    throw invalid(`PEM key is ${type}${jwk.crv ? ` ${jwk.crv}` : ""}, not secp256k1`, { keyType: type });
+    throw invalid(`PEM key is ${type === "ec" ? `ec ${jwk.crv}` : type}, not secp256k1`, { keyType: type });
   }
   const x = Buffer.from(jwk.x, "base64url");
   const y = Buffer.from(jwk.y, "base64url");
