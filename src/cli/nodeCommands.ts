@@ -138,6 +138,13 @@ export function registerNodeCommands(program: Command): void {
     output(command.optsWithGlobals(), info, () => {
       console.log("GridLedger node running");
       printRecord(info);
+      const mqttPort = Number(new URL(node.mqttUrl).port);
+      if (config.mqttUrl === undefined && !config.mqtt.explicit && mqttPort !== defaults.mqttPort) {
+        console.log(
+          `MQTT is on ${mqttPort}, not ${defaults.mqttPort}: that port was taken when this data directory first needed it; ` +
+            "the node keeps this one (ports.json in the data directory) so meters given it keep connecting",
+        );
+      }
       console.log(`Try: npx gridledger --node ${node.apiUrl} region list   (Ctrl-C stops the node)`);
       console.log(
         `     (npx finds the CLI inside this checkout; from anywhere: node ${cliPath} …, or npm link once)`,

@@ -9,8 +9,8 @@ describe("resolveNodeConfig", () => {
       DATABASE_URL: "postgres://x/y",
     };
     const fromEnv = resolveNodeConfig({}, env);
-    expect(fromEnv.http).toEqual({ port: 9000, explicit: true, flag: "--port" });
-    expect(fromEnv.rpc).toEqual({ port: 8545, explicit: false, flag: "--rpc-port" });
+    expect(fromEnv.http).toMatchObject({ port: 9000, explicit: true, flag: "--port" });
+    expect(fromEnv.rpc).toMatchObject({ port: 8545, explicit: false, flag: "--rpc-port" });
     expect(fromEnv.rpcUrl).toBe("http://127.0.0.1:1234");
     expect(fromEnv.databaseUrl).toBe("postgres://x/y");
     expect(resolveNodeConfig({ port: "9100" }, env).http.port).toBe(9100);

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { BaseError } from "./errors.js";
 
 /** Default ports and chain settings of a node; each can be overridden by a flag or env var. */
@@ -23,7 +23,13 @@ export const initDefaults = {
 } as const;
 
 /** A TCP port the node listens on and whether the user chose it (then a taken port is an error). */
-export type PortSetting = { port: number; explicit: boolean; flag: string };
+export type PortSetting = {
+  port: number;
+  explicit: boolean;
+  flag: string;
+  /** File where a fallback port is remembered for the next start (`<dataDir>/ports.json`). */
+  rememberIn?: string | undefined;
+};
 
 /** Everything `gridledger start` needs, resolved from flags, then env vars, then defaults. */
 export type NodeConfig = {
@@ -149,15 +155,20 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     );
   }
   const analyticsConfig = flags.analyticsConfig ?? (env.GRIDLEDGER_ANALYTICS_CONFIG || undefined);
+  const dataDir = resolve(flags.dataDir ?? (env.GRIDLEDGER_DATA_DIR || defaults.dataDir));
+  const remembered = (setting: PortSetting): PortSetting => ({
+    ...setting,
+    rememberIn: join(dataDir, "ports.json"),
+  });
   return {
-    dataDir: resolve(flags.dataDir ?? (env.GRIDLEDGER_DATA_DIR || defaults.dataDir)),
+    dataDir,
     host: flags.host ?? (env.GRIDLEDGER_HOST || defaults.host),
-    http: portSetting(flags.port, env.GRIDLEDGER_PORT, defaults.port, "--port"),
-    rpc: portSetting(flags.rpcPort, env.GRIDLEDGER_RPC_PORT, defaults.rpcPort, "--rpc-port"),
+    http: remembered(portSetting(flags.port, env.GRIDLEDGER_PORT, defaults.port, "--port")),
+    rpc: remembered(portSetting(flags.rpcPort, env.GRIDLEDGER_RPC_PORT, defaults.rpcPort, "--rpc-port")),
     rpcUrl,
     databaseUrl: flags.databaseUrl ?? (env.DATABASE_URL || undefined),
     chainId,
-    mqtt: portSetting(flags.mqttPort, env.GRIDLEDGER_MQTT_PORT, defaults.mqttPort, "--mqtt-port"),
+    mqtt: remembered(portSetting(flags.mqttPort, env.GRIDLEDGER_MQTT_PORT, defaults.mqttPort, "--mqtt-port")),
     mqttUrl,
     anchorGraceSeconds,
     analyticsConfig: analyticsConfig === undefined ? undefined : resolve(analyticsConfig),

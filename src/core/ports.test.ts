@@ -1,4 +1,7 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { listenWithFallback } from "./ports.js";
 
@@ -34,5 +37,30 @@ describe("listenWithFallback", () => {
       code: "CONFIG_PORT_IN_USE",
       message: `port ${portOf(taken)} given with --rpc-port is already in use; choose another or leave --rpc-port out`,
     });
+  });
+
+  it("keeps the port it fell back to across restarts, even once the default is free again", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gridledger-ports-"));
+    try {
+      const taken = await listen(0);
+      const setting = {
+        port: portOf(taken),
+        explicit: false,
+        flag: "--mqtt-port",
+        rememberIn: join(dir, "ports.json"),
+      };
+      const first = await listenWithFallback(setting, listen);
+      const chosen = portOf(first);
+      expect(chosen).not.toBe(portOf(taken));
+      expect(JSON.parse(await readFile(join(dir, "ports.json"), "utf8"))).toEqual({ "--mqtt-port": chosen });
+      // "Restart": the node stops, the default port is freed, and the node comes back where meters expect it.
+      await new Promise((done) => first.close(done));
+      await new Promise((done) => taken.close(done));
+      const second = await listenWithFallback(setting, listen);
+      servers.push(second);
+      expect(portOf(second)).toBe(chosen);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
