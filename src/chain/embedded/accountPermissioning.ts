@@ -1,5 +1,5 @@
 import { Address, bytesToHex, createZeroAddress, hexToBytes } from "@ethereumjs/util";
-import { encodeFunctionData } from "viem";
+import { encodeFunctionData, getAddress } from "viem";
 import { consortiumAbi } from "../artifacts/index.js";
 import type { ChainEngine } from "./chainEngine.js";
 import { callAt } from "./execution.js";
@@ -27,7 +27,7 @@ export type SenderCheck = (engine: ChainEngine, from: Address) => Promise<void>;
 export function senderNotPermitted(from: Address): ProviderRpcError {
   return new ProviderRpcError(
     RpcErrorCode.TransactionRejected,
-    `transaction rejected: sender ${from.toString()} is not a consortium member account (this chain accepts transactions only from the node's operator and the consortium's members)`,
+    `transaction rejected: sender ${getAddress(from.toString())} is not a consortium member account (this chain accepts transactions only from the node's operator and the consortium's members)`,
   );
 }
 
