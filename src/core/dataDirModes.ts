@@ -66,6 +66,16 @@ export async function secureDataDir(dataDir: string): Promise<ModeFix[]> {
   return fixes;
 }
 
+/**
+ * Makes `dir`, a directory the node alone writes (e.g. the embedded database's), owner-only like
+ * {@link secureDataDir}, without the check that it is a data directory. Returns what it changed.
+ */
+export async function secureOwnDirectory(dir: string): Promise<ModeFix[]> {
+  const fixes: ModeFix[] = [];
+  await tighten(dir, dir, fixes);
+  return fixes;
+}
+
 /** One warning line naming what {@link secureDataDir} changed (the first `limit` paths, then a count). */
 export function describeModeFixes(dataDir: string, fixes: readonly ModeFix[], limit = 10): string {
   const octal = (mode: number) => `0${mode.toString(8).padStart(3, "0")}`;

@@ -11,7 +11,7 @@ import {
 import { createEmbeddedChain, type EmbeddedChain } from "../chain/embedded/index.js";
 import { initDefaults, type NodeConfig } from "../core/config.js";
 import { acquireDataDirLock } from "../core/dataDirLock.js";
-import { describeModeFixes, secureDataDir } from "../core/dataDirModes.js";
+import { describeModeFixes, secureDataDir, secureOwnDirectory } from "../core/dataDirModes.js";
 import { BaseError } from "../core/errors.js";
 import { type Database, openDatabase } from "../db/database.js";
 import { createRegistryClient, type GridContracts, type RegistryClient } from "../registry/registryClient.js";
@@ -171,6 +171,9 @@ export async function openNode(
     }
     const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
     cleanups.push(() => db.close());
+    // A new PGlite cluster is copied into db/ with chmod 0666, which the umask does not cover; the
+    // files Postgres creates later are opened with the umask (0600).
+    if (config.databaseUrl === undefined) await secureOwnDirectory(join(config.dataDir, "db"));
     const client = createChainClient({ endpoint, chainId, privateKey });
 
     let state: NodeState = existing ?? {
