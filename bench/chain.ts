@@ -58,6 +58,7 @@ const chain = await createEmbeddedChain({
   dataDir,
   chainId: CHAIN_ID,
   genesisAccounts: [{ address: account.address, balance: 10n ** 24n }],
+  senders: "any",
 });
 try {
   const deployHash = await send(

@@ -11,9 +11,11 @@ export {
 export { type ChainClient, type ChainEndpoint, createChainClient } from "./chain/chainClient.js";
 export { decodeChainError, errorCodeOf } from "./chain/decodeRevert.js";
 export {
+  type AccountPermissioning,
   createEmbeddedChain,
   type EmbeddedChain,
   type EmbeddedChainOptions,
+  type SenderPolicy,
   serveJsonRpc,
 } from "./chain/embedded/index.js";
 export { type NodeConfig, resolveNodeConfig } from "./core/config.js";

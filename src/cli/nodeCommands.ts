@@ -37,6 +37,10 @@ function nodeOptions(command: Command): Command {
     .option(
       "--consortium <address>",
       "attach to this already deployed Consortium instead of deploying (env GRIDLEDGER_CONSORTIUM)",
+    )
+    .option(
+      "--dev-chain",
+      "development chain: evm_* methods, the test-mnemonic accounts funded on a new chain, every sender accepted (env GRIDLEDGER_DEV_CHAIN=1; implied by start --demo)",
     );
 }
 
@@ -71,7 +75,18 @@ export function registerNodeCommands(program: Command): void {
       .description(
         "run a node in the foreground: chain, database, MQTT broker and HTTP API on 127.0.0.1; it ingests, stores and anchors meter readings. Initialises a new data directory",
       )
-      .option("--host <host>", `address to listen on (env GRIDLEDGER_HOST; default ${defaults.host})`)
+      .option(
+        "--host <host>",
+        `address the HTTP API and the MQTT broker listen on (env GRIDLEDGER_HOST; default ${defaults.host})`,
+      )
+      .option(
+        "--rpc-host <host>",
+        `address the embedded chain's JSON-RPC listens on (env GRIDLEDGER_RPC_HOST; default ${defaults.host})`,
+      )
+      .option(
+        "--rpc-cors <origins>",
+        "browser origins allowed to call the embedded chain's JSON-RPC, comma-separated, or * (env GRIDLEDGER_RPC_CORS; default none)",
+      )
       .option(
         "--port <port>",
         `HTTP API port (env GRIDLEDGER_PORT; default ${defaults.port}, or a free one if taken)`,
@@ -102,11 +117,11 @@ export function registerNodeCommands(program: Command): void {
       )
       .option(
         "--demo",
-        `approve the demo provinces CN-GD, CN-ZJ and CN-GS where they are not registered yet, and run the meter simulator in them (the last 24 h at ${demoSpeed}× until it catches up, then live)`,
+        `approve the demo provinces CN-GD, CN-ZJ and CN-GS where they are not registered yet, and run the meter simulator in them (the last 24 h at ${demoSpeed}× until it catches up, then live); implies --dev-chain`,
       ),
   ).action(async (_options: NodeCommandOptions, command: Command) => {
     const options = command.optsWithGlobals<NodeCommandOptions>();
-    const config = resolveNodeConfig(options);
+    const config = resolveNodeConfig({ ...options, devChain: options.devChain || options.demo });
     const { startNode } = await import("../node/startNode.js");
     const { seedDemoRegions } = await import("../node/demoRegions.js");
     const { startDemoSimulator } = await import("./simulateCommand.js");
@@ -130,6 +145,7 @@ export function registerNodeCommands(program: Command): void {
       rpcUrl: node.rpcUrl,
       mqttUrl: node.mqttUrl,
       chainId: node.context.chainId,
+      devChain: config.devChain,
       operator: node.context.registry.operator,
       database: node.context.db.kind,
       dataDir: config.dataDir,

@@ -26,4 +26,34 @@ describe("resolveNodeConfig", () => {
     );
     expect(() => resolveNodeConfig({ chainId: "-1" }, {})).toThrow(/--chain-id must be a positive integer/);
   });
+
+  it("runs a plain chain on 127.0.0.1 without CORS unless told otherwise, whatever --host says", () => {
+    const plain = resolveNodeConfig({ host: "0.0.0.0" }, {});
+    expect(plain).toMatchObject({ host: "0.0.0.0", rpcHost: "127.0.0.1", rpcCors: [], devChain: false });
+    const env = {
+      GRIDLEDGER_DEV_CHAIN: "1",
+      GRIDLEDGER_RPC_HOST: "127.0.0.2",
+      GRIDLEDGER_RPC_CORS: "http://localhost:3000, https://wallet.example",
+    };
+    expect(resolveNodeConfig({}, env)).toMatchObject({
+      devChain: true,
+      rpcHost: "127.0.0.2",
+      rpcCors: ["http://localhost:3000", "https://wallet.example"],
+    });
+    expect(resolveNodeConfig({ devChain: true, rpcCors: "*" }, { GRIDLEDGER_DEV_CHAIN: "0" })).toMatchObject({
+      devChain: true,
+      rpcCors: ["*"],
+    });
+    expect(resolveNodeConfig({}, { GRIDLEDGER_DEV_CHAIN: "false" }).devChain).toBe(false);
+  });
+
+  it("refuses a CORS origin with a path and a dev-chain switch that is neither on nor off", () => {
+    expect(() => resolveNodeConfig({ rpcCors: "http://localhost:3000/app" }, {})).toThrow(
+      /--rpc-cors takes origins such as http:\/\/localhost:3000/,
+    );
+    expect(() => resolveNodeConfig({ rpcCors: "evil.example" }, {})).toThrow(/--rpc-cors/);
+    expect(() => resolveNodeConfig({}, { GRIDLEDGER_DEV_CHAIN: "maybe" })).toThrow(
+      'GRIDLEDGER_DEV_CHAIN must be 1 or 0, got "maybe"',
+    );
+  });
 });

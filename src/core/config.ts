@@ -52,6 +52,15 @@ export type NodeConfig = {
   analyticsConfig: string | undefined;
   /** Analysis workers run inside the node (0: leave the jobs to `gridledger worker` processes). */
   workers: number;
+  /**
+   * A development chain: the embedded chain serves `evm_*`, funds the development accounts when it is
+   * created, and accepts transactions from every sender (`--dev-chain`, implied by `start --demo`).
+   */
+  devChain: boolean;
+  /** Address the embedded chain's JSON-RPC listens on (independent of `host`). */
+  rpcHost: string;
+  /** Browser origins allowed to call the embedded chain's JSON-RPC (`*` for any); empty: none. */
+  rpcCors: string[];
 };
 
 /** Flags of `init`/`start` as commander hands them over (strings, or undefined when not given). */
@@ -68,6 +77,9 @@ export type NodeFlags = {
   anchorGrace?: string | undefined;
   analyticsConfig?: string | undefined;
   workers?: string | undefined;
+  devChain?: boolean | undefined;
+  rpcHost?: string | undefined;
+  rpcCors?: string | undefined;
 };
 
 /** Parses a TCP port, naming the flag when the value is not one. */
@@ -111,6 +123,50 @@ export function resolveAnchorGrace(flag: string | undefined, env: NodeJS.Process
     );
   }
   return seconds;
+}
+
+/** `--dev-chain`, else `GRIDLEDGER_DEV_CHAIN` (1/true/yes or 0/false/no), else off. */
+export function resolveDevChain(flag: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (flag === true) return true;
+  const text = (env.GRIDLEDGER_DEV_CHAIN ?? "").trim().toLowerCase();
+  if (["1", "true", "yes"].includes(text)) return true;
+  if (["", "0", "false", "no"].includes(text)) return false;
+  throw new BaseError(
+    "CONFIG_INVALID_DEV_CHAIN",
+    `GRIDLEDGER_DEV_CHAIN must be 1 or 0, got "${env.GRIDLEDGER_DEV_CHAIN}"`,
+    { details: { value: env.GRIDLEDGER_DEV_CHAIN } },
+  );
+}
+
+/**
+ * `--rpc-cors`, else `GRIDLEDGER_RPC_CORS`: comma-separated browser origins (`scheme://host[:port]`)
+ * or `*`; none by default.
+ */
+export function resolveRpcCors(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+  const text = flag ?? (env.GRIDLEDGER_RPC_CORS || undefined);
+  if (text === undefined) return [];
+  const origins = text
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== "");
+  for (const origin of origins) {
+    if (origin === "*") continue;
+    let valid = false;
+    try {
+      const url = new URL(origin);
+      valid = /^https?:$/.test(url.protocol) && url.origin === origin;
+    } catch {
+      valid = false;
+    }
+    if (!valid) {
+      throw new BaseError(
+        "CONFIG_INVALID_RPC_CORS",
+        `--rpc-cors takes origins such as http://localhost:3000 (scheme, host and port, no path) or *, got "${origin}"`,
+        { details: { value: origin } },
+      );
+    }
+  }
+  return origins;
 }
 
 /** Resolves the node configuration: flag, then `GRIDLEDGER_*` / `DATABASE_URL` env var, then default. */
@@ -173,5 +229,8 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     anchorGraceSeconds,
     analyticsConfig: analyticsConfig === undefined ? undefined : resolve(analyticsConfig),
     workers,
+    devChain: resolveDevChain(flags.devChain, env),
+    rpcHost: flags.rpcHost ?? (env.GRIDLEDGER_RPC_HOST || defaults.host),
+    rpcCors: resolveRpcCors(flags.rpcCors, env),
   };
 }

@@ -26,8 +26,11 @@ export type NodeState = {
 const stateFile = (dataDir: string) => join(dataDir, "node.json");
 const keyFile = (dataDir: string) => join(dataDir, "keys", "operator.key");
 
-/** Writes a file atomically and durably: temp file, fsync, rename, fsync of the directory. */
-export async function writeFileDurably(path: string, text: string, mode = 0o644): Promise<void> {
+/**
+ * Writes a file atomically and durably: temp file, fsync, rename, fsync of the directory. The file is
+ * owner-only (0600) unless `mode` says otherwise.
+ */
+export async function writeFileDurably(path: string, text: string, mode = 0o600): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   const handle = await open(tmp, "w", mode);
   try {

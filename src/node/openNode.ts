@@ -11,6 +11,7 @@ import {
 import { createEmbeddedChain, type EmbeddedChain } from "../chain/embedded/index.js";
 import { initDefaults, type NodeConfig } from "../core/config.js";
 import { acquireDataDirLock } from "../core/dataDirLock.js";
+import { describeModeFixes, secureDataDir, secureOwnDirectory } from "../core/dataDirModes.js";
 import { BaseError } from "../core/errors.js";
 import { type Database, openDatabase } from "../db/database.js";
 import { createRegistryClient, type GridContracts, type RegistryClient } from "../registry/registryClient.js";
@@ -37,9 +38,10 @@ export type InitOptions = {
 const genesisBalance = 10n ** 24n;
 
 /**
- * The development accounts funded on the embedded chain besides the operator: the first ten of the
- * well-known test mnemonic "test test … junk" that Foundry's anvil and Hardhat also fund, so `cast send`
- * works out of the box. Listed rather than derived: deriving costs most of a second at every start
+ * The development accounts funded on a new embedded development chain (`--dev-chain`, `start --demo`)
+ * besides the operator: the first ten of the well-known test mnemonic "test test … junk" that Foundry's
+ * anvil and Hardhat also fund, so `cast send` works out of the box. Their keys are public: a plain
+ * chain funds only the operator. Listed rather than derived: deriving costs most of a second at every start
  * (test/node/devAccounts.test.ts checks the list against the mnemonic).
  */
 export const devAccounts: readonly Address[] = [
@@ -89,17 +91,38 @@ function endpointMismatch(state: NodeState, config: NodeConfig): BaseError | und
   return undefined;
 }
 
+/** Options of {@link openNode} that are not configuration. */
+export type OpenNodeOptions = {
+  /** Where warnings go (e.g. permissions fixed in the data directory); default stderr. */
+  warn?: (message: string) => void;
+};
+
 /**
  * Opens a node's data directory, initialising it when new: operator key, chain (embedded or
  * external), database with migrations, contract deployment (or attachment) and the registry index.
+ *
+ * Files stay owner-only: the process umask becomes 0077 (so the chain's, the database's and the
+ * node's own files are created 0600, directories 0700), and a data directory found readable by
+ * others is tightened with a warning naming what changed.
  */
-export async function openNode(config: NodeConfig, init: InitOptions = {}): Promise<NodeContext> {
-  await mkdir(config.dataDir, { recursive: true });
+export async function openNode(
+  config: NodeConfig,
+  init: InitOptions = {},
+  options: OpenNodeOptions = {},
+): Promise<NodeContext> {
+  const warn = options.warn ?? ((message: string) => console.error(`warning: ${message}`));
+  process.umask(0o077);
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const lock = await acquireDataDirLock(config.dataDir, {
     fileName: "node.lock",
     code: "NODE_DATA_DIR_LOCKED",
   });
   const cleanups: (() => Promise<void>)[] = [lock.release];
+  const modeFixes = await secureDataDir(config.dataDir).catch(async (error: unknown) => {
+    await lock.release();
+    throw error;
+  });
+  if (modeFixes.length > 0) warn(describeModeFixes(config.dataDir, modeFixes));
   const close = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   };
@@ -114,6 +137,9 @@ export async function openNode(config: NodeConfig, init: InitOptions = {}): Prom
       init.privateKey ?? (process.env.GRIDLEDGER_PRIVATE_KEY || undefined),
     );
     const operator = privateKeyToAddress(privateKey);
+    // Read by the embedded chain's account permissioning at every transaction: it follows the
+    // deployment (the operator alone may send until the Consortium exists).
+    let consortium = existing?.contracts.Consortium;
     let embedded: EmbeddedChain | undefined;
     let endpoint: ChainEndpoint;
     let chainId: number;
@@ -122,10 +148,13 @@ export async function openNode(config: NodeConfig, init: InitOptions = {}): Prom
       embedded = await createEmbeddedChain({
         dataDir: join(config.dataDir, "chain"),
         chainId,
-        genesisAccounts: [operator, ...devAccounts].map((address) => ({
+        // Only applied when the chain is created: a chain made before keeps the accounts it funded.
+        genesisAccounts: (config.devChain ? [operator, ...devAccounts] : [operator]).map((address) => ({
           address,
           balance: genesisBalance,
         })),
+        devChain: config.devChain,
+        senders: config.devChain ? "any" : { operator, consortium: () => consortium },
       });
       cleanups.push(() => embedded!.close());
       endpoint = { kind: "embedded", request: embedded.request };
@@ -142,6 +171,9 @@ export async function openNode(config: NodeConfig, init: InitOptions = {}): Prom
     }
     const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
     cleanups.push(() => db.close());
+    // A new PGlite cluster is copied into db/ with chmod 0666, which the umask does not cover; the
+    // files Postgres creates later are opened with the umask (0600).
+    if (config.databaseUrl === undefined) await secureOwnDirectory(join(config.dataDir, "db"));
     const client = createChainClient({ endpoint, chainId, privateKey });
 
     let state: NodeState = existing ?? {
@@ -154,6 +186,7 @@ export async function openNode(config: NodeConfig, init: InitOptions = {}): Prom
     if (state.chain.mode === "external" && config.rpcUrl !== undefined) state.chain.rpcUrl = config.rpcUrl;
     const save = async (next: NodeState) => {
       state = next;
+      consortium = next.contracts.Consortium;
       await writeNodeState(config.dataDir, next);
     };
     const attachTo = init.consortium ?? (process.env.GRIDLEDGER_CONSORTIUM || undefined);

@@ -29,7 +29,7 @@ export type RunningNode = {
 
 /**
  * Runs a node: opens (or initialises) its data directory, serves the embedded chain's JSON-RPC on
- * 127.0.0.1 (`--rpc-port`), the embedded MQTT broker (`--mqtt-port`, unless `--mqtt-url` names an
+ * `--rpc-host` (127.0.0.1) and `--rpc-port`, the embedded MQTT broker (`--mqtt-port`, unless `--mqtt-url` names an
  * external one) and the HTTP API (`--port`); ingests readings from MQTT and HTTP and anchors them.
  * A default port that is taken falls back to a free one; an explicitly chosen one that is taken is
  * an error naming the flag.
@@ -49,7 +49,7 @@ export async function startNode(
     const { embedded } = context;
     if (embedded) {
       const rpc = await listenWithFallback(config.rpc, (port) =>
-        serveJsonRpc(embedded, { host: config.host, port }),
+        serveJsonRpc(embedded, { host: config.rpcHost, port, cors: config.rpcCors }),
       );
       closers.push(rpc.close);
       rpcUrl = rpc.url;

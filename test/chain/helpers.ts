@@ -12,7 +12,11 @@ import {
 } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { onTestFinished } from "vitest";
-import { createEmbeddedChain, type EmbeddedChain } from "../../src/chain/embedded/index.js";
+import {
+  createEmbeddedChain,
+  type EmbeddedChain,
+  type SenderPolicy,
+} from "../../src/chain/embedded/index.js";
 
 /** Chain id used by the chain tests. */
 export const TEST_CHAIN_ID = 31_337;
@@ -36,11 +40,23 @@ export function removeTempDir(dir: string): Promise<void> {
   return rm(dir, { recursive: true, force: true });
 }
 
-/** Opens an embedded chain in `dataDir` with the test accounts funded. */
-export function openTestChain(dataDir: string, chainId = TEST_CHAIN_ID): Promise<EmbeddedChain> {
+/** How a test chain is opened: a development chain accepting every sender unless said otherwise. */
+export type TestChainOptions = { devChain?: boolean; senders?: SenderPolicy };
+
+/**
+ * Opens an embedded chain in `dataDir` with the test accounts funded. It is a development chain
+ * (`evm_*` methods, every sender accepted) unless `options` say otherwise.
+ */
+export function openTestChain(
+  dataDir: string,
+  chainId = TEST_CHAIN_ID,
+  options: TestChainOptions = {},
+): Promise<EmbeddedChain> {
   return createEmbeddedChain({
     dataDir,
     chainId,
+    devChain: options.devChain ?? true,
+    senders: options.senders ?? "any",
     genesisAccounts: TEST_KEYS.map((key) => ({
       address: privateKeyToAccount(key).address,
       balance: TEST_BALANCE,
@@ -70,14 +86,17 @@ export function clientsFor(
   };
 }
 
-/** A fresh chain in its own temp directory, closed and removed when the current test finishes. */
-export async function setupChain(): Promise<{
+/**
+ * A fresh chain in its own temp directory (a development chain unless `options` say otherwise),
+ * closed and removed when the current test finishes.
+ */
+export async function setupChain(options: TestChainOptions = {}): Promise<{
   chain: EmbeddedChain;
   dataDir: string;
   reopen(): Promise<EmbeddedChain>;
 }> {
   const dataDir = await createTempDir();
-  let chain = await openTestChain(dataDir);
+  let chain = await openTestChain(dataDir, TEST_CHAIN_ID, options);
   onTestFinished(async () => {
     await chain.close();
     await removeTempDir(dataDir);
@@ -89,7 +108,7 @@ export async function setupChain(): Promise<{
     dataDir,
     async reopen() {
       await chain.close();
-      chain = await openTestChain(dataDir);
+      chain = await openTestChain(dataDir, TEST_CHAIN_ID, options);
       return chain;
     },
   };

@@ -117,14 +117,13 @@ describe("JSON-RPC HTTP server", () => {
     expect(JSON.parse(healthy.body)).toEqual({ jsonrpc: "2.0", id: 7, result: "0x0" });
   });
 
-  it("allows cross-origin requests from browser wallets", async () => {
+  it("sends no CORS headers and answers no preflight unless origins are configured", async () => {
     const { server } = await serveTestChain();
     const preflight = await exchange(server.url, "", "OPTIONS");
-    expect(preflight.status).toBe(204);
-    expect(preflight.headers["access-control-allow-origin"]).toBe("*");
-    expect(preflight.headers["access-control-allow-methods"]).toContain("POST");
+    expect(preflight.status).toBe(405);
+    expect(preflight.headers["access-control-allow-origin"]).toBeUndefined();
     const response = await exchange(server.url, '{"jsonrpc":"2.0","id":1,"method":"net_version"}');
-    expect(response.headers["access-control-allow-origin"]).toBe("*");
+    expect(response.headers["access-control-allow-origin"]).toBeUndefined();
     expect(JSON.parse(response.body)).toMatchObject({ result: String(TEST_CHAIN_ID) });
   });
 });

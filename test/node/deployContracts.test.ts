@@ -34,6 +34,7 @@ describe("deploying the contracts", () => {
       dataDir: join(dir.dir, "chain"),
       chainId: 1337,
       genesisAccounts: [{ address: operator, balance: 10n ** 21n }],
+      senders: "any",
     });
     closers.push(() => chain.close());
     const clientFor = (key: Hex) =>
@@ -220,6 +221,7 @@ describe("attaching to deployed contracts", () => {
       dataDir: join(dir.dir, "chain"),
       chainId: 1337,
       genesisAccounts: [{ address: operator, balance: 10n ** 21n }],
+      senders: "any",
     });
     closers.push(() => chain.close());
     const client = createChainClient({

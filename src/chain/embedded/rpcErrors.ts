@@ -36,6 +36,8 @@ export const RpcErrorCode = {
   Server: -32000,
   /** Geth's `blockNotFound` / `resourceNotFound`. */
   ResourceNotFound: -32001,
+  /** EIP-1474 "Transaction rejected": the sender is not permitted to send transactions on this chain. */
+  TransactionRejected: -32003,
   /** Query returned too many results. */
   LimitExceeded: -32005,
   /** Execution reverted; `data` holds the revert bytes (geth, EIP-1474 usage). */

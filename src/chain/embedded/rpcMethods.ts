@@ -79,8 +79,17 @@ function seconds(value: unknown, field: string): bigint {
     : parseQuantity(value, field);
 }
 
-/** The JSON-RPC methods of the embedded chain, keyed by name. */
-export function createRpcMethods(sequencer: Sequencer): Record<string, RpcMethod> {
+/** Methods that exist only on a development chain: they move block time at will. */
+export const DEV_CHAIN_METHODS: readonly string[] = ["evm_increaseTime", "evm_mine"];
+
+/**
+ * The JSON-RPC methods of the embedded chain, keyed by name; the `evm_*` methods of
+ * {@link DEV_CHAIN_METHODS} only when `devChain` is set.
+ */
+export function createRpcMethods(
+  sequencer: Sequencer,
+  { devChain }: { devChain: boolean },
+): Record<string, RpcMethod> {
   const level = sequencer.level;
   const engine = () => sequencer.engine();
   const chainId = sequencer.chainId;
@@ -102,7 +111,16 @@ export function createRpcMethods(sequencer: Sequencer): Record<string, RpcMethod
 
   const nextBaseFee = () => engine().head.header.calcNextBaseFee();
 
+  const devMethods: Record<string, RpcMethod> = {
+    evm_increaseTime: async ([value]) => quantity(await sequencer.increaseTime(seconds(value, "seconds"))),
+    evm_mine: async ([timestamp]) => {
+      await sequencer.mineEmptyBlock(timestamp === undefined ? undefined : seconds(timestamp, "timestamp"));
+      return "0x0";
+    },
+  };
+
   return {
+    ...(devChain ? devMethods : {}),
     web3_clientVersion: async () => CLIENT_VERSION,
     net_version: async () => String(chainId),
     net_listening: async () => true,
@@ -252,12 +270,6 @@ export function createRpcMethods(sequencer: Sequencer): Record<string, RpcMethod
         blobGasUsedRatio,
         ...(rewardPercentiles === undefined ? {} : { reward }),
       };
-    },
-
-    evm_increaseTime: async ([value]) => quantity(await sequencer.increaseTime(seconds(value, "seconds"))),
-    evm_mine: async ([timestamp]) => {
-      await sequencer.mineEmptyBlock(timestamp === undefined ? undefined : seconds(timestamp, "timestamp"));
-      return "0x0";
     },
   };
 }

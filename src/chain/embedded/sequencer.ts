@@ -3,6 +3,7 @@ import type { Block } from "@ethereumjs/block";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { type Address, bytesToHex, createContractAddress } from "@ethereumjs/util";
 import { buildBlock, type PostByzantiumTxReceipt, type RunTxResult } from "@ethereumjs/vm";
+import type { SenderCheck } from "./accountPermissioning.js";
 import {
   type ChainEngine,
   type GenesisAccount,
@@ -32,7 +33,12 @@ export type SequencerOptions = {
   chainId: number;
   genesisAccounts: GenesisAccount[];
   blockGasLimit: bigint;
+  /** Refuses senders that may not send (account permissioning); undefined accepts every sender. */
+  checkSender?: SenderCheck | undefined;
 };
+
+/** Largest step block time may take in one `evm_increaseTime` or `evm_mine`: one year (365 days). */
+export const MAX_TIME_STEP_SECONDS = 365n * 24n * 3600n;
 
 /**
  * The single writer of the embedded chain. Every write (a transaction, an empty block, the time offset)
@@ -53,9 +59,16 @@ export type Sequencer = {
    * still mined (status 0, nonce and gas used) and the call throws code 3 with the revert data.
    */
   sendRawTransaction(raw: Uint8Array): Promise<Uint8Array>;
-  /** Mines a block without transactions, at `timestamp` if given (the time offset moves to match). */
+  /**
+   * Mines a block without transactions, at `timestamp` if given (the time offset moves to match). A
+   * timestamp before the latest block's, or more than {@link MAX_TIME_STEP_SECONDS} after the next
+   * block's, is refused with `-32602`.
+   */
   mineEmptyBlock(timestamp?: bigint): Promise<Block>;
-  /** Moves block time forward by `seconds`; returns the total offset. The offset is persisted. */
+  /**
+   * Moves block time forward by `seconds` (0 to {@link MAX_TIME_STEP_SECONDS}; anything else is
+   * refused with `-32602`); returns the total offset. The offset is persisted.
+   */
   increaseTime(seconds: bigint): Promise<bigint>;
   close(): Promise<void>;
 };
@@ -153,6 +166,7 @@ export async function openSequencer(options: SequencerOptions): Promise<Sequence
         // Re-sending a mined transaction is answered with its hash, so retries are idempotent.
         if ((await findMinedTransaction(level, hash, current.head.header.number)) !== undefined)
           return undefined;
+        await options.checkSender?.(current, from);
         await checkTransactionAgainstState(tx, from, {
           stateManager: current.stateManager,
           baseFee: current.head.header.calcNextBaseFee(),
@@ -174,6 +188,17 @@ export async function openSequencer(options: SequencerOptions): Promise<Sequence
     async mineEmptyBlock(timestamp) {
       return exclusive(async (current) => {
         if (timestamp !== undefined) {
+          const latest = current.head.header.timestamp;
+          if (timestamp < latest) {
+            throw invalidParams(
+              `invalid timestamp: ${timestamp} is before the latest block's ${latest}; block time never goes backwards`,
+            );
+          }
+          if (timestamp - nextTimestamp(current) > MAX_TIME_STEP_SECONDS) {
+            throw invalidParams(
+              `invalid timestamp: ${timestamp} is more than ${MAX_TIME_STEP_SECONDS} s (one year) after the next block's time`,
+            );
+          }
           const now = BigInt(Math.floor(Date.now() / 1000));
           current.timeOffset = timestamp - now;
           await saveTimeOffset(buffer, current.timeOffset);
@@ -182,6 +207,10 @@ export async function openSequencer(options: SequencerOptions): Promise<Sequence
       });
     },
     async increaseTime(seconds) {
+      if (seconds < 0n) throw invalidParams("invalid seconds: block time never goes backwards");
+      if (seconds > MAX_TIME_STEP_SECONDS) {
+        throw invalidParams(`invalid seconds: at most ${MAX_TIME_STEP_SECONDS} (one year) per call`);
+      }
       return exclusive(async (current) => {
         current.timeOffset += seconds;
         await saveTimeOffset(buffer, current.timeOffset);
