@@ -1,4 +1,5 @@
 import type { Lang } from "./i18n.js";
+import { formatDateTime } from "./time.js";
 
 const locale = (lang: Lang) => (lang === "zh" ? "zh-CN" : "en-GB");
 
@@ -46,27 +47,12 @@ export function formatCo2(kg: string | undefined | null, lang: Lang): string {
     : `${formatNumber(value, lang, 1)} kg`;
 }
 
-/** A Unix time (seconds) or ISO string as local date and time. */
+/**
+ * A Unix time (seconds) or ISO string as date and time in the node's zone, labelled:
+ * `2026-12-02 14:00 (UTC+8)` (see time.ts).
+ */
 export function formatTime(at: number | string | null | undefined, lang: Lang): string {
-  if (at === null || at === undefined) return "—";
-  const date = typeof at === "number" ? new Date(at * 1000) : new Date(at);
-  return date.toLocaleString(locale(lang), { dateStyle: "short", timeStyle: "medium" });
-}
-
-/** A chart tick for a bucket start: the hour for hourly buckets, else the date. */
-export function formatTick(start: number, granularity: string, lang: Lang): string {
-  const date = new Date(start * 1000);
-  if (granularity === "hour") {
-    return date.toLocaleString(locale(lang), {
-      month: "numeric",
-      day: "numeric",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
-  }
-  if (granularity === "month")
-    return date.toLocaleDateString(locale(lang), { year: "numeric", month: "short" });
-  return date.toLocaleDateString(locale(lang), { month: "short", day: "numeric" });
+  return formatDateTime(at, lang);
 }
 
 /** `0x1234…abcd`: the ends of a long hex string. */
