@@ -36,3 +36,13 @@ describe("energy chart axis", () => {
     expect(niceTicks(0, 0.03)).toEqual({ ticks: [0, 0.01, 0.02, 0.03], decimals: 2 });
   });
 });
+
+describe("quantities with their commodity's unit", () => {
+  it("shows gas in litres, heat in kJ and electricity in Wh, scaled", async () => {
+    const { formatQuantity } = await import("./format.js");
+    expect(formatQuantity("0", 2, "en")).toBe("0 L");
+    expect(formatQuantity("1500", "gas", "en")).toBe("1.5 m³");
+    expect(formatQuantity("12000", 3, "zh")).toBe("12 MJ");
+    expect(formatQuantity("2330000", 1, "en")).toBe("2.33 MWh");
+  });
+});

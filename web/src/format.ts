@@ -22,6 +22,37 @@ export function formatEnergy(wh: string | number | bigint | undefined | null, la
   return `${formatNumber(value, lang, unit === 0 ? 0 : 2)} ${energyUnits[unit]}`;
 }
 
+/** Units of a commodity from the reading's unit up (docs/reading-format.md): litres for gas and water, kJ for heat. */
+const commodityUnits: Record<string, string[]> = {
+  electricity: energyUnits,
+  gas: ["L", "m³"],
+  heat: ["kJ", "MJ", "GJ", "TJ"],
+  water: ["L", "m³"],
+};
+const commodityCodes: Record<number, string> = { 1: "electricity", 2: "gas", 3: "heat", 4: "water" };
+
+/**
+ * A quantity of a commodity (code 1–4 or name) in its unit, scaled by thousands: `2.33 MWh`,
+ * `0 L`, `1.5 m³`, `12 MJ`; a bare number for an unknown commodity.
+ */
+export function formatQuantity(
+  value: string | number | bigint | null | undefined,
+  commodity: number | string,
+  lang: Lang,
+): string {
+  if (value === undefined || value === null || value === "") return "—";
+  const name = typeof commodity === "number" ? commodityCodes[commodity] : commodity;
+  const units = name ? commodityUnits[name] : undefined;
+  let scaled = Number(value);
+  if (!units) return formatNumber(scaled, lang, 0);
+  let unit = 0;
+  while (Math.abs(scaled) >= 1000 && unit < units.length - 1) {
+    scaled /= 1000;
+    unit++;
+  }
+  return `${formatNumber(scaled, lang, unit === 0 ? 0 : 2)} ${units[unit]}`;
+}
+
 /** Power in W: `3.2 MW`. */
 export function formatPower(w: string | undefined | null, lang: Lang): string {
   if (w === undefined || w === null) return "—";

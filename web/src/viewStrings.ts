@@ -40,6 +40,7 @@ export const viewEn = {
   readingField_exportDelta: "Export in the interval",
   readingField_signature: "Signature",
   minutes: "{n} min",
+  unknown: "Unknown source",
 } as const;
 
 /** Chinese labels of {@link viewEn}. */
@@ -80,4 +81,5 @@ export const viewZh: Record<keyof typeof viewEn, string> = {
   readingField_exportDelta: "时段输出量",
   readingField_signature: "签名",
   minutes: "{n} 分钟",
+  unknown: "未知来源",
 };

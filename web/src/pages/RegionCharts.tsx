@@ -28,6 +28,7 @@ const sourceColours: Record<string, string> = {
   biomass: "#5c8a2e",
   other: "#9e9e9e",
   none: "#bdbdbd",
+  unknown: "#bdbdbd",
 };
 
 const wh = (value: string | undefined) => (value === undefined ? 0 : Number(value));
