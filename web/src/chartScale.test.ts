@@ -46,3 +46,12 @@ describe("quantities with their commodity's unit", () => {
     expect(formatQuantity("2330000", 1, "en")).toBe("2.33 MWh");
   });
 });
+
+describe("exact quantities of a reading", () => {
+  it("keeps every digit of a register, in the reading's unit", async () => {
+    const { formatExactQuantity } = await import("./format.js");
+    expect(formatExactQuantity("1000250", 1, "en")).toBe("1,000,250 Wh");
+    expect(formatExactQuantity("0", "gas", "en")).toBe("0 L");
+    expect(formatExactQuantity("18446744073709551615", "heat", "en")).toBe("18,446,744,073,709,551,615 kJ");
+  });
+});

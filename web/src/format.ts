@@ -53,6 +53,22 @@ export function formatQuantity(
   return `${formatNumber(scaled, lang, unit === 0 ? 0 : 2)} ${units[unit]}`;
 }
 
+/**
+ * A quantity exactly, in the reading's own unit with grouping: `1,000,250 Wh`, `0 L`, `12,000 kJ`
+ * (registers and deltas being verified must not be rounded).
+ */
+export function formatExactQuantity(
+  value: string | number | bigint,
+  commodity: number | string,
+  lang: Lang,
+): string {
+  const name = typeof commodity === "number" ? commodityCodes[commodity] : commodity;
+  const unit = name ? commodityUnits[name]?.[0] : undefined;
+  const text = typeof value === "bigint" ? value : BigInt(String(value));
+  const grouped = text.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB");
+  return unit ? `${grouped} ${unit}` : grouped;
+}
+
 /** Power in W: `3.2 MW`. */
 export function formatPower(w: string | undefined | null, lang: Lang): string {
   if (w === undefined || w === null) return "—";

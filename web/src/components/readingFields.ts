@@ -1,4 +1,4 @@
-import { formatNumber, formatQuantity, formatTime } from "../format.js";
+import { formatExactQuantity, formatNumber, formatTime } from "../format.js";
 import type { Lang, Translate } from "../i18n.js";
 import type { StringKey } from "../strings.js";
 
@@ -27,7 +27,7 @@ export function readingFieldView(
   if (field === "duration" && /^\d+$/.test(text))
     return { label, value: t("minutes", { n: formatNumber(Number(text) / 60, lang, 1) }) };
   if (quantityFields.has(field) && /^\d+$/.test(text))
-    return { label, value: formatQuantity(text, commodity, lang) };
+    return { label, value: formatExactQuantity(text, commodity, lang) };
   if (field === "commodity") {
     const key = `commodity_${commodityNames[text] ?? text}`;
     return { label, value: has(key) ? t(key) : text };
