@@ -191,6 +191,10 @@ describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () =
     const share = page.getByTestId("tile-CN-GD").getByTestId("renewable-share");
     expect(await share.textContent()).toContain("可再生能源发电占比");
     expect(await share.getAttribute("title")).toContain("不是占用电量的比例");
+    // Gas as a quantity with its unit, not a bare 0.
+    expect(await page.getByTestId("tile-CN-GD").getByTestId("gas").textContent()).toMatch(
+      /天然气用量\d[\d,.]* (L|m³)$/,
+    );
     await shot(page, "overview");
     await badge.click();
     await page.waitForURL(/status=open/);

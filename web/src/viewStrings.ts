@@ -5,7 +5,7 @@
 export const viewEn = {
   renewableShareHint:
     "Renewable generation (solar, wind, hydro, biomass) ÷ all electricity generated in the region. It is a share of local generation, not of consumption: a region that generates little can show 100 %.",
-  renewableGeneration: "Renewable generation",
+  gasConsumption: "Natural gas used",
   timesIn: "times in {zone}",
   chartNowNote: "up to now",
   rawEvidence: "Raw evidence (JSON)",
@@ -47,7 +47,7 @@ export const viewEn = {
 export const viewZh: Record<keyof typeof viewEn, string> = {
   renewableShareHint:
     "可再生能源（光伏、风电、水电、生物质）发电量 ÷ 本地区全部发电量。这是占本地发电的比例，而不是占用电量的比例：发电很少的地区也可能显示 100 %。",
-  renewableGeneration: "可再生能源发电量",
+  gasConsumption: "天然气用量",
   timesIn: "时间为 {zone}",
   chartNowNote: "截至当前",
   rawEvidence: "原始证据（JSON）",

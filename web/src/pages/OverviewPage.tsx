@@ -2,7 +2,7 @@ import { useEffect } from "react";
 import type { MeteringStats, Overview, OverviewRegion } from "../api.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { Figure } from "../components/Figure.js";
-import { formatCo2, formatEnergy, formatNumber, formatShare, formatTce } from "../format.js";
+import { formatCo2, formatEnergy, formatNumber, formatQuantity, formatShare, formatTce } from "../format.js";
 import { useI18n } from "../i18n.js";
 import { href } from "../router.js";
 import { formatClock, offsetText, setZone } from "../time.js";
@@ -86,6 +86,11 @@ function RegionTile({ region }: { region: OverviewRegion }) {
           value={formatShare(region.renewableShare, lang)}
           hint={t("renewableShareHint")}
           testId="renewable-share"
+        />
+        <Figure
+          label={t("gasConsumption")}
+          value={formatQuantity(region.gasLitres, "gas", lang)}
+          testId="gas"
         />
         <Figure label={t("tce")} value={formatTce(region.tce, lang)} />
         <Figure label={t("co2")} value={formatCo2(region.co2Kg, lang)} />
