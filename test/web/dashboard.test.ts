@@ -259,6 +259,9 @@ describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () =
 
     await page.getByTestId("language-toggle").click();
     await poll(() => verdict.textContent()).toContain("Verified ✓");
+    expect(await start.locator("dt").textContent()).toBe("Interval start");
+    expect(await start.locator("dd").textContent()).toBe(`${nodeTime(proof.reading.intervalStart)} (UTC+8)`);
+    await shot(page, "explorer-en");
     await page.getByTestId("language-toggle").click();
 
     // Anchors by region and interval, each checked against the chain; the anchoring transactions among the blocks.

@@ -29,13 +29,12 @@ export function setZone(offsetMinutes: number): void {
 
 /** The UTC offset (minutes) times are shown in, re-rendering when the node's answer arrives. */
 export function useZone(): number {
-  return useSyncExternalStore(
-    (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    () => zoneMinutes,
-  );
+  return useSyncExternalStore(subscribe, currentZone);
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 /** `+8`, `−3:30`, `+5:45`: an offset in minutes as hours (and minutes). */
