@@ -226,11 +226,14 @@ export function createAlertStore(db: Queryable) {
 
 export type AlertStore = ReturnType<typeof createAlertStore>;
 
-/** Alerts not resolved yet (open or acknowledged) per region id: the overview's `openAlerts`. */
+/**
+ * Open alerts (neither acknowledged nor resolved) per region id: the overview's `openAlerts`, the
+ * same alerts as `GET /v1/alerts?region=…&status=open` lists.
+ */
 export async function openAlertCounts(db: Queryable): Promise<Map<string, number>> {
   const { rows } = await db.query<{ region_id: string; n: number }>(
     `select region_id, count(*)::int as n from alerts
-      where status <> 'resolved' and region_id is not null group by region_id`,
+      where status = 'open' and region_id is not null group by region_id`,
   );
   return new Map(rows.map((row) => [row.region_id, row.n]));
 }

@@ -27,7 +27,7 @@ export type OverviewRegion = {
 /**
  * The overview of one day (`date` YYYY-MM-DD at the UTC offset; today by default): every region's
  * electricity consumption and generation, renewable share, tce and CO2 of all commodities, data
- * completeness over all commodities, and its open (not resolved) alerts.
+ * completeness over all commodities, and its open alerts (neither acknowledged nor resolved).
  */
 export async function overview(
   db: Queryable,

@@ -176,19 +176,23 @@ export function createBatchStore(db: Database) {
       return rows[0] && batchOf(rows[0]);
     },
 
-    /** Batches in a time range, optionally of some regions, oldest first. */
+    /** Batches in a time range, optionally of some regions, oldest first (newest first with `newestFirst`). */
     async list(filter: {
       regionIds?: readonly string[];
       from?: bigint;
       to?: bigint;
       limit?: number;
       offset?: number;
+      newestFirst?: boolean;
     }) {
+      const order = filter.newestFirst
+        ? "interval_start desc, region_id, commodity, part"
+        : "interval_start, region_id, commodity, part";
       const { rows } = await db.query<Record<string, unknown>>(
         `select * from reading_batches
           where ($1::text[] is null or region_id = any($1::text[]))
             and ($2::bigint is null or interval_start >= $2) and ($3::bigint is null or interval_start < $3)
-          order by interval_start, region_id, commodity, part limit $4 offset $5`,
+          order by ${order} limit $4 offset $5`,
         [
           filter.regionIds ?? null,
           filter.from?.toString() ?? null,

@@ -154,13 +154,14 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
             ...rangeQuery.properties,
             limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
             offset: { type: "integer", minimum: 0, default: 0 },
+            order: { type: "string", enum: ["asc", "desc"], default: "asc" },
           },
         },
         response: { 200: { type: "object", properties: { batches: { type: "array", items: batch } } } },
       },
     },
     async (request) => {
-      const query = request.query as RangeQuery & { limit: number; offset: number };
+      const query = request.query as RangeQuery & { limit: number; offset: number; order: "asc" | "desc" };
       const codes = codesOf(query.region);
       const regionIds = codes?.length ? await metering.regionIdsOf(codes) : undefined;
       const regionCodes = await metering.regionCodes();
@@ -170,6 +171,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
         to: query.to === undefined ? undefined : BigInt(query.to),
         limit: query.limit,
         offset: query.offset,
+        newestFirst: query.order === "desc",
       });
       return {
         batches: batches.map((b) => ({

@@ -57,8 +57,13 @@ export async function ensureWebBuilt(): Promise<void> {
   );
 }
 
-/** Headless Chromium on a fresh profile (user data dir), Chinese UI and China Standard Time; `close()` removes the profile. */
-export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+/**
+ * Headless Chromium on a fresh profile (user data dir), Chinese UI and China Standard Time (or
+ * `timezoneId`, e.g. a browser far from the node's zone); `close()` removes the profile.
+ */
+export async function launchChromium(
+  options: { timezoneId?: string } = {},
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   if (!existsSync(chromiumPath)) {
     throw new Error(
       `no Chromium at ${chromiumPath}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
@@ -77,7 +82,7 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
       "--no-first-run",
     ],
     locale: "zh-CN",
-    timezoneId: "Asia/Shanghai",
+    timezoneId: options.timezoneId ?? "Asia/Shanghai",
     viewport: { width: 1400, height: 1000 },
   });
   return {

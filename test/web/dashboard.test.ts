@@ -15,6 +15,16 @@ import { browserAvailable, ensureWebBuilt, launchChromium } from "./browser.js";
 /** Waits for what the page shows (vitest's default of 1 s is short for a cold browser on a busy CI machine). */
 const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
 
+/** A Unix time as the node (UTC+8 by default) shows it: `2026-12-02 14:00`, whatever the browser's zone. */
+const nodeTime = (seconds: number) =>
+  new Date((seconds + 8 * 3600) * 1000).toISOString().slice(0, 16).replace("T", " ");
+
+/** A screenshot into GRIDLEDGER_SCREENSHOTS (a folder), when set, to look at a page by eye. */
+const shot = async (page: Page, name: string) => {
+  const dir = process.env.GRIDLEDGER_SCREENSHOTS;
+  if (dir) await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
+};
+
 const flipHexDigit = (hex: string, at: number) =>
   `${hex.slice(0, at)}${hex[at] === "0" ? "1" : "0"}${hex.slice(at + 1)}`;
 
@@ -51,7 +61,9 @@ describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () =
     const anchored = await t.post("/v1/anchors", { region: "CN-GD" });
     expect(anchored.body.anchored).toBe(count);
     await built;
-    chromium = await launchChromium();
+    // A browser in New York (UTC−5) while the node keeps China's day (UTC+8): every time on every page
+    // must still be the node's, labelled.
+    chromium = await launchChromium({ timezoneId: "America/New_York" });
     context = chromium.context;
     page = context.pages()[0] ?? (await context.newPage());
   }, 240_000);
@@ -92,6 +104,38 @@ describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () =
     expect(await page.getByTestId("csv-link").getAttribute("href")).toMatch(
       /^\/v1\/stats\/series\?region=CN-GD.*format=csv/,
     );
+    // Steps per interval, not smoothed curves; the axis in a unit chosen by range, ticks all different.
+    expect(path).not.toContain("C");
+    expect(await page.getByTestId("chart-load").locator("figcaption").textContent()).toMatch(
+      /\((Wh|kWh), .*UTC\+8\)/,
+    );
+    const yTickLabels = page.locator(
+      '[data-testid="chart-load"] .recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value',
+    );
+    await shot(page, "region");
+    await poll(() => yTickLabels.count()).toBeGreaterThanOrEqual(2);
+    const yTicks = await yTickLabels.allTextContents();
+    expect(new Set(yTicks).size, yTicks.join(", ")).toBe(yTicks.length);
+    // The region page is not "Overview": no nav item is highlighted.
+    expect(await page.locator("header nav a.active").count()).toBe(0);
+
+    // Today stops at now: the series asked for ends with the current hour, not at midnight.
+    await page.getByTestId("range-today").click();
+    await page.waitForURL(/range=today/);
+    const today = new URL((await page.getByTestId("csv-link").getAttribute("href"))!, t.node.apiUrl)
+      .searchParams;
+    expect(Number(today.get("to"))).toBeLessThanOrEqual(Math.floor(Date.now() / 3600_000) * 3600 + 3600);
+  });
+
+  it("closes the search's “no match” note when the page changes, and highlights the current page", async () => {
+    await page.goto(`${t.node.apiUrl}/`);
+    await page.getByTestId("region-search").fill("xyz");
+    await page.getByTestId("region-search").press("Enter");
+    await poll(() => page.getByTestId("search-no-match").count()).toBe(1);
+    await page.locator("header nav a").nth(1).click();
+    await page.waitForURL(/#\/alerts/);
+    await poll(() => page.getByTestId("search-no-match").count()).toBe(0);
+    expect(await page.locator("header nav a.active").allTextContents()).toEqual(["预警"]);
   });
 
   it("acknowledges an alert: a refused token shows its code, then the status changes in the page and in the API", async () => {
@@ -101,17 +145,25 @@ describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () =
     await page.goto(`${t.node.apiUrl}/#token=not-the-token`);
     await poll(() => page.url()).not.toContain("token");
     expect(await page.evaluate("localStorage.getItem('gridledger.token')")).toBe("not-the-token");
+    // One session state: the header says signed in.
+    await poll(() => page.getByTestId("signed-in").textContent()).toContain("已登录");
     await page.goto(`${t.node.apiUrl}/#/alerts?kind=reading_conflict`);
     const row = page.locator('tr[data-kind="reading_conflict"]');
     await poll(() => row.count()).toBe(1);
     expect(await row.getAttribute("data-status")).toBe("open");
+    // Its time is the node's (UTC+8), labelled, not New York's.
+    const createdAt = Date.parse(alerts.body.alerts[0].createdAt) / 1000;
+    const cell = (await row.locator("td").first().textContent()) ?? "";
+    expect(cell).toContain(nodeTime(createdAt));
+    expect(cell).toContain("UTC+8");
     // The node's English message, worded in the page's language from the alert's evidence.
     expect(await row.getByTestId("alert-text").textContent()).toMatch(/^序号 \d+ 的第二条不同读数.*被拒绝/);
 
     await row.getByTestId("acknowledge").click();
     const dialog = page.getByTestId("sign-in-dialog");
     await dialog.locator('input[name="name"]').fill("李监管");
-    expect(await dialog.locator('input[name="token"]').inputValue()).toBe("not-the-token");
+    // Signed in by the link: only the name is asked, never the token again.
+    expect(await dialog.locator('input[name="token"]').count()).toBe(0);
     await dialog.locator('button[type="submit"]').click();
     await poll(() => page.getByTestId("api-error").textContent()).toContain("API_UNAUTHORISED");
     expect(await row.getAttribute("data-status")).toBe("open");
@@ -129,6 +181,26 @@ describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () =
     expect(body.alerts[0]).toMatchObject({ status: "acknowledged", acknowledgedBy: "李监管" });
   });
 
+  it("counts on a region's tile the open alerts its link lists (not the acknowledged one)", async () => {
+    const open = (await t.get("/v1/alerts?region=CN-GD&status=open")).body.alerts.length;
+    await page.goto(`${t.node.apiUrl}/`);
+    const badge = page.getByTestId("tile-CN-GD").getByTestId("open-alerts");
+    await poll(() => badge.textContent()).toMatch(/\d+$/);
+    expect(Number((await badge.textContent())!.match(/(\d+)$/)![1])).toBe(open);
+    // The renewable share says what it is a share of, with its definition.
+    const share = page.getByTestId("tile-CN-GD").getByTestId("renewable-share");
+    expect(await share.textContent()).toContain("可再生能源发电占比");
+    expect(await share.getAttribute("title")).toContain("不是占用电量的比例");
+    // Gas as a quantity with its unit, not a bare 0.
+    expect(await page.getByTestId("tile-CN-GD").getByTestId("gas").textContent()).toMatch(
+      /天然气用量\d[\d,.]* (L|m³)$/,
+    );
+    await shot(page, "overview");
+    await badge.click();
+    await page.waitForURL(/status=open/);
+    await poll(() => page.getByTestId("alerts-count").textContent()).toContain(`共 ${open} 条`);
+  });
+
   it("opens the alert with its evidence reading and verifies that reading in the browser", async () => {
     const { status, body } = await t.get("/v1/alerts?kind=reading_conflict");
     expect(status, "GET /v1/alerts answers").toBe(200);
@@ -138,12 +210,22 @@ describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () =
       /a second, different reading with seq \d+ was refused/,
     );
     const evidence = page.getByTestId("evidence-readings");
-    await poll(() => evidence.locator("tr").count()).toBeGreaterThanOrEqual(1);
-    // The refused duplicate beside the stored reading: only the import delta was changed.
-    const differing = page.locator(
-      '[data-testid="refused-comparison"] tr[data-differs="true"] td:first-child',
-    );
-    await poll(() => differing.allTextContents()).toEqual(["importDelta"]);
+    await poll(() => evidence.getByTestId("evidence-row").count()).toBeGreaterThanOrEqual(1);
+    // A table a person reads: the interval in the node's zone, the import with its unit; the JSON hidden.
+    const stored = (await t.get(`/v1/readings/${consumer.deviceId.slice(2)}/3`)).body.reading;
+    const interval = (await evidence.getByTestId("evidence-interval").first().textContent()) ?? "";
+    expect(interval).toContain(nodeTime(stored.intervalStart));
+    expect(interval).toContain("UTC+8");
+    expect(await evidence.getByTestId("evidence-import").first().textContent()).toBe(`${importDelta} Wh`);
+    expect(await page.locator('[data-testid="raw-evidence"] pre').isVisible()).toBe(false);
+    await shot(page, "alert");
+    await page.locator('[data-testid="raw-evidence"] summary').click();
+    expect(await page.locator('[data-testid="raw-evidence"] pre').isVisible()).toBe(true);
+    // The refused duplicate beside the stored reading: only the import delta was changed, named in Chinese.
+    const differing = page.locator('[data-testid="refused-comparison"] tr[data-differs="true"]');
+    await poll(() => differing.count()).toBe(1);
+    expect(await differing.getAttribute("data-field")).toBe("importDelta");
+    expect(await differing.locator("td").first().textContent()).toBe("时段输入量");
     await evidence.getByRole("link").first().click();
     await page.waitForURL(/#\/explorer\?device=/);
     const verdict = page.getByTestId("verification");
@@ -163,19 +245,39 @@ describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () =
     }
     const proof = (await t.get(`/v1/readings/${consumer.deviceId.slice(2)}/2/proof`)).body;
     expect(await page.getByTestId("proof-root").textContent()).toBe(proof.root);
+    // The reading's fields named in Chinese, its interval start a date in the node's zone, not 1796193900.
+    const start = page.locator('[data-testid="reading-fields"] [data-field="intervalStart"]');
+    expect(await start.locator("dt").textContent()).toBe("计量时段起点");
+    expect(await start.locator("dd").textContent()).toBe(`${nodeTime(proof.reading.intervalStart)}（UTC+8）`);
+    expect(
+      await page.locator('[data-testid="reading-fields"] [data-field="importDelta"] dd').textContent(),
+    ).toBe(`${importDelta} Wh`);
+    expect(
+      await page.locator('[data-testid="reading-fields"] [data-field="commodity"] dd').textContent(),
+    ).toBe("电力");
     expect(await page.getByTestId("chain-root").textContent()).toBe(`0x${proof.root}`);
 
     await page.getByTestId("language-toggle").click();
     await poll(() => verdict.textContent()).toContain("Verified ✓");
+    expect(await start.locator("dt").textContent()).toBe("Interval start");
+    expect(await start.locator("dd").textContent()).toBe(`${nodeTime(proof.reading.intervalStart)} (UTC+8)`);
+    await shot(page, "explorer-en");
     await page.getByTestId("language-toggle").click();
 
     // Anchors by region and interval, each checked against the chain; the anchoring transactions among the blocks.
+    // The default range holds the latest anchored batches, newest first, times in the node's zone.
+    expect(await page.getByTestId("anchors-from").inputValue()).toBe("");
     await page.getByTestId("anchors-region").selectOption("CN-GD");
-    await page.getByTestId("anchors-from").fill("");
     const anchors = page.locator('[data-testid="anchors-table"] tbody tr');
     await poll(() => anchors.count()).toBe(count);
+    const latest = (await t.get("/v1/anchors?region=CN-GD&order=desc&limit=1")).body.batches[0];
+    expect(await anchors.first().getByTestId("anchor-interval").textContent()).toBe(
+      `${nodeTime(latest.intervalStart)}（UTC+8）`,
+    );
+    expect(await anchors.first().getByTestId("anchor-import").textContent()).toMatch(/ (k)?Wh$/);
     await anchors.first().getByRole("button").click();
     await poll(() => anchors.first().textContent()).toContain("链上根一致 ✓");
+    await shot(page, "explorer");
     const blocks = page.getByTestId("blocks-table");
     await poll(() => blocks.textContent()).toContain("MeterAnchor");
     expect(await blocks.textContent()).toContain("anchor");

@@ -38,6 +38,19 @@ describe("the explorer's endpoints", () => {
     await t?.stop();
   });
 
+  it("lists batches newest first with order=desc, so the explorer's first page holds the latest intervals", async () => {
+    const oldest = (await t.get("/v1/anchors?region=CN-GD")).body.batches;
+    const newest = (await t.get("/v1/anchors?region=CN-GD&order=desc&limit=1")).body.batches;
+    expect(oldest.length).toBeGreaterThanOrEqual(2);
+    expect(oldest[0].intervalStart).toBe(Number(start));
+    expect(newest).toHaveLength(1);
+    expect(newest[0].intervalStart).toBe(
+      Math.max(...oldest.map((b: { intervalStart: number }) => b.intervalStart)),
+    );
+    expect(newest[0].intervalStart).toBeGreaterThan(Number(start));
+    expect((await t.get("/v1/anchors?order=sideways")).status).toBe(400);
+  });
+
   it("lists the latest blocks newest first, naming the contract and function of each transaction", async () => {
     const head = (await t.get("/v1/chain")).body.blockNumber as number;
     const { status, body } = await t.get("/v1/chain/blocks?limit=5");

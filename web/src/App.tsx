@@ -43,7 +43,7 @@ export function App() {
           <span className="muted">{t("appSubtitle")}</span>
         </a>
         <nav>
-          {nav("/", t("navOverview"), section === "" || section === "region")}
+          {nav("/", t("navOverview"), section === "")}
           {nav("/alerts", t("navAlerts"), section === "alerts")}
           {nav("/explorer", t("navExplorer"), section === "explorer")}
         </nav>
@@ -58,9 +58,15 @@ export function App() {
           >
             {t("language")}
           </button>
-          {session.name && session.token ? (
-            <button type="button" className="on-dark" onClick={session.signOut} title={t("signOut")}>
-              {t("signedInAs", { name: session.name })} · {t("signOut")}
+          {session.token ? (
+            <button
+              type="button"
+              className="on-dark"
+              onClick={session.signOut}
+              title={t("signOut")}
+              data-testid="signed-in"
+            >
+              {session.name ? t("signedInAs", { name: session.name }) : t("signedInToken")} · {t("signOut")}
             </button>
           ) : (
             <button type="button" className="on-dark" onClick={session.openSignIn}>

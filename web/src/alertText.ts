@@ -7,7 +7,7 @@ import type { Lang } from "./i18n.js";
  * `periodStart` and evidence figures (the shapes written by src/analytics/detectors/*.ts,
  * src/metering/ingest.ts and src/metering/batchStore.ts). The node words its `message` in English
  * only; this is the same sentence in Chinese or English, with the dashboard's units and the
- * viewer's local time.
+ * node's zone for times, labelled (time.ts).
  */
 
 /** What {@link alertText} reads of an alert. */

@@ -85,6 +85,8 @@ export type OverviewRegion = {
   generationWh: string;
   renewableWh: string;
   renewableShare: number | null;
+  /** Natural gas consumed, litres. */
+  gasLitres: string;
   tce: string;
   co2Kg: string;
   completeness: number | null;

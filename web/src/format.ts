@@ -1,4 +1,5 @@
 import type { Lang } from "./i18n.js";
+import { formatDateTime } from "./time.js";
 
 const locale = (lang: Lang) => (lang === "zh" ? "zh-CN" : "en-GB");
 
@@ -19,6 +20,53 @@ export function formatEnergy(wh: string | number | bigint | undefined | null, la
     unit++;
   }
   return `${formatNumber(value, lang, unit === 0 ? 0 : 2)} ${energyUnits[unit]}`;
+}
+
+/** Units of a commodity from the reading's unit up (docs/reading-format.md): litres for gas and water, kJ for heat. */
+const commodityUnits: Record<string, string[]> = {
+  electricity: energyUnits,
+  gas: ["L", "m³"],
+  heat: ["kJ", "MJ", "GJ", "TJ"],
+  water: ["L", "m³"],
+};
+const commodityCodes: Record<number, string> = { 1: "electricity", 2: "gas", 3: "heat", 4: "water" };
+
+/**
+ * A quantity of a commodity (code 1–4 or name) in its unit, scaled by thousands: `2.33 MWh`,
+ * `0 L`, `1.5 m³`, `12 MJ`; a bare number for an unknown commodity.
+ */
+export function formatQuantity(
+  value: string | number | bigint | null | undefined,
+  commodity: number | string,
+  lang: Lang,
+): string {
+  if (value === undefined || value === null || value === "") return "—";
+  const name = typeof commodity === "number" ? commodityCodes[commodity] : commodity;
+  const units = name ? commodityUnits[name] : undefined;
+  let scaled = Number(value);
+  if (!units) return formatNumber(scaled, lang, 0);
+  let unit = 0;
+  while (Math.abs(scaled) >= 1000 && unit < units.length - 1) {
+    scaled /= 1000;
+    unit++;
+  }
+  return `${formatNumber(scaled, lang, unit === 0 ? 0 : 2)} ${units[unit]}`;
+}
+
+/**
+ * A quantity exactly, in the reading's own unit with grouping: `1,000,250 Wh`, `0 L`, `12,000 kJ`
+ * (registers and deltas being verified must not be rounded).
+ */
+export function formatExactQuantity(
+  value: string | number | bigint,
+  commodity: number | string,
+  lang: Lang,
+): string {
+  const name = typeof commodity === "number" ? commodityCodes[commodity] : commodity;
+  const unit = name ? commodityUnits[name]?.[0] : undefined;
+  const text = typeof value === "bigint" ? value : BigInt(String(value));
+  const grouped = text.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB");
+  return unit ? `${grouped} ${unit}` : grouped;
 }
 
 /** Power in W: `3.2 MW`. */
@@ -46,27 +94,12 @@ export function formatCo2(kg: string | undefined | null, lang: Lang): string {
     : `${formatNumber(value, lang, 1)} kg`;
 }
 
-/** A Unix time (seconds) or ISO string as local date and time. */
+/**
+ * A Unix time (seconds) or ISO string as date and time in the node's zone, labelled:
+ * `2026-12-02 14:00 (UTC+8)` (see time.ts).
+ */
 export function formatTime(at: number | string | null | undefined, lang: Lang): string {
-  if (at === null || at === undefined) return "—";
-  const date = typeof at === "number" ? new Date(at * 1000) : new Date(at);
-  return date.toLocaleString(locale(lang), { dateStyle: "short", timeStyle: "medium" });
-}
-
-/** A chart tick for a bucket start: the hour for hourly buckets, else the date. */
-export function formatTick(start: number, granularity: string, lang: Lang): string {
-  const date = new Date(start * 1000);
-  if (granularity === "hour") {
-    return date.toLocaleString(locale(lang), {
-      month: "numeric",
-      day: "numeric",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
-  }
-  if (granularity === "month")
-    return date.toLocaleDateString(locale(lang), { year: "numeric", month: "short" });
-  return date.toLocaleDateString(locale(lang), { month: "short", day: "numeric" });
+  return formatDateTime(at, lang);
 }
 
 /** `0x1234…abcd`: the ends of a long hex string. */

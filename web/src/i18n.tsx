@@ -1,5 +1,6 @@
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from "react";
 import { en, type StringKey, zh } from "./strings.js";
+import { useZone } from "./time.js";
 
 /** The two languages of the dashboard. */
 export type Lang = "zh" | "en";
@@ -16,7 +17,14 @@ function initialLang(): Lang {
 /** A label with `{name}` placeholders filled in. */
 export type Translate = (key: StringKey, params?: Record<string, string | number>) => string;
 
-type I18n = { lang: Lang; setLang(lang: Lang): void; t: Translate; has(key: string): key is StringKey };
+type I18n = {
+  lang: Lang;
+  setLang(lang: Lang): void;
+  t: Translate;
+  has(key: string): key is StringKey;
+  /** The node's UTC offset (minutes) every time is shown in: labels re-render when it arrives. */
+  zone: number;
+};
 
 const I18nContext = createContext<I18n | undefined>(undefined);
 
@@ -28,6 +36,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     document.documentElement.lang = next === "zh" ? "zh-CN" : "en";
     setLangState(next);
   }, []);
+  const zone = useZone();
   const value = useMemo<I18n>(() => {
     const table: Record<string, string> = lang === "zh" ? zh : en;
     return {
@@ -38,8 +47,9 @@ export function I18nProvider({ children }: { children: ReactNode }) {
           params && name in params ? String(params[name]) : whole,
         ),
       has: (key): key is StringKey => key in en,
+      zone,
     };
-  }, [lang, setLang]);
+  }, [lang, setLang, zone]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 

@@ -4,8 +4,10 @@ import { App } from "./App.js";
 import { I18nProvider } from "./i18n.js";
 import { captureTokenFromUrl, SessionProvider } from "./session.js";
 import "./styles.css";
+import { loadZone } from "./time.js";
 
 captureTokenFromUrl();
+loadZone();
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

@@ -38,7 +38,11 @@ export function captureTokenFromUrl(): string | undefined {
   return token;
 }
 
-/** Who acts on alerts: their name (recorded as `by`) and the node's API token. */
+/**
+ * Who acts on alerts: their name (recorded as `by`) and the node's API token. Holding the token is
+ * being signed in (the header says so, also after a `#token=` link); the name is asked once, at the
+ * first action, without asking for the token again.
+ */
 export type Credentials = { name: string; token: string };
 
 type Session = {
@@ -101,6 +105,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         <SignInDialog
           name={name}
           token={token}
+          nameOnly={Boolean(token)}
           onCancel={() => finish(undefined)}
           onSave={(credentials) => {
             localStorage.setItem(nameKey, credentials.name);
@@ -125,6 +130,8 @@ export function useSession(): Session {
 function SignInDialog(props: {
   name: string | undefined;
   token: string | undefined;
+  /** Signed in already (a token is kept): ask only for the name. */
+  nameOnly: boolean;
   onSave(credentials: Credentials): void;
   onCancel(): void;
 }) {
@@ -140,7 +147,7 @@ function SignInDialog(props: {
       <dialog open className="dialog" aria-labelledby="sign-in-title" data-testid="sign-in-dialog">
         <form onSubmit={submit}>
           <h2 id="sign-in-title">{t("signInTitle")}</h2>
-          <p className="muted">{t("signInHelp")}</p>
+          <p className="muted">{props.nameOnly ? t("nameOnlyHelp") : t("signInHelp")}</p>
           <label>
             {t("yourName")}
             <input
@@ -151,17 +158,19 @@ function SignInDialog(props: {
               autoComplete="name"
             />
           </label>
-          <label>
-            {t("apiToken")}
-            <input
-              name="token"
-              type="password"
-              value={token}
-              onChange={(e) => setToken(e.target.value)}
-              required
-              autoComplete="current-password"
-            />
-          </label>
+          {!props.nameOnly && (
+            <label>
+              {t("apiToken")}
+              <input
+                name="token"
+                type="password"
+                value={token}
+                onChange={(e) => setToken(e.target.value)}
+                required
+                autoComplete="current-password"
+              />
+            </label>
+          )}
           <div className="row end">
             <button type="button" onClick={props.onCancel}>
               {t("cancel")}

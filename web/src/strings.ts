@@ -1,7 +1,10 @@
+import { viewEn, viewZh } from "./viewStrings.js";
+
 /** English labels of the dashboard; `zh` below has the same keys. */
 export const en = {
   appTitle: "GridLedger regulator console",
   appSubtitle: "Distributed energy regulatory platform",
+  ...viewEn,
   navOverview: "Overview",
   navAlerts: "Alerts",
   navExplorer: "Explorer",
@@ -36,7 +39,7 @@ export const en = {
   consumption: "Consumption",
   generation: "Generation",
   netExport: "Net export",
-  renewableShare: "Renewable share",
+  renewableShare: "Renewable share of generation",
   tce: "Standard coal (tce)",
   co2: "CO₂",
   completeness: "Data completeness",
@@ -210,6 +213,7 @@ export type StringKey = keyof typeof en;
 export const zh: Record<StringKey, string> = {
   appTitle: "GridLedger 监管控制台",
   appSubtitle: "分布式能源监管平台",
+  ...viewZh,
   navOverview: "总览",
   navAlerts: "预警",
   navExplorer: "区块浏览器",
@@ -244,7 +248,7 @@ export const zh: Record<StringKey, string> = {
   consumption: "用电量",
   generation: "发电量",
   netExport: "净上网电量",
-  renewableShare: "可再生能源占比",
+  renewableShare: "可再生能源发电占比",
   tce: "标准煤（吨）",
   co2: "二氧化碳",
   completeness: "数据完整率",

@@ -11,6 +11,7 @@ import {
   verifyReadingProof,
 } from "../verify/verifyProof.js";
 import { ErrorBox } from "./ErrorBox.js";
+import { readingFieldView } from "./readingFields.js";
 
 /** A proof checked in the browser, with what was fetched to check it. */
 export type ProofCheckResult = {
@@ -123,7 +124,7 @@ export function ProofDetails({
   result: ProofCheckResult;
   receivedAt?: string | undefined;
 }) {
-  const { t, lang } = useI18n();
+  const { t, lang, has } = useI18n();
   const proof = result.proof as {
     reading?: Record<string, unknown>;
     leafHash?: string;
@@ -145,12 +146,17 @@ export function ProofDetails({
       <div>
         <h3>{t("reading")}</h3>
         <dl className="fields" data-testid="reading-fields">
-          {Object.entries(proof.reading ?? {}).map(([key, value]) => (
-            <div key={key}>
-              <dt>{key}</dt>
-              <dd className="hash">{String(value)}</dd>
-            </div>
-          ))}
+          {Object.entries(proof.reading ?? {}).map(([key, value]) => {
+            const view = readingFieldView(key, value, proof.reading, lang, t, has);
+            return (
+              <div key={key} data-field={key}>
+                <dt title={key}>{view.label}</dt>
+                <dd className={view.value === String(value) ? "hash" : undefined} title={String(value)}>
+                  {view.value}
+                </dd>
+              </div>
+            );
+          })}
           {receivedAt && (
             <div>
               <dt>{t("receivedAt")}</dt>

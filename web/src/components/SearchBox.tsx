@@ -43,6 +43,18 @@ export function SearchBox() {
     return () => clearTimeout(timer);
   }, [text, search]);
 
+  // Any navigation (a suggestion, a link, the back button) closes the suggestions and the "no match" note.
+  useEffect(() => {
+    const close = () => {
+      setOpen(false);
+      setNoMatch(undefined);
+      setError(undefined);
+      setActive(-1);
+    };
+    window.addEventListener("hashchange", close);
+    return () => window.removeEventListener("hashchange", close);
+  }, []);
+
   const go = (region: Region) => {
     setOpen(false);
     setText("");
@@ -95,7 +107,12 @@ export function SearchBox() {
           setActive(-1);
         }}
         onFocus={() => setOpen(true)}
-        onBlur={() => setTimeout(() => setOpen(false), 150)}
+        onBlur={() =>
+          setTimeout(() => {
+            setOpen(false);
+            setNoMatch(undefined);
+          }, 150)
+        }
         onKeyDown={onKeyDown}
       />
       {open && matches.length > 0 && (
@@ -115,7 +132,7 @@ export function SearchBox() {
         </ul>
       )}
       {noMatch && (
-        <div className="suggestions muted" role="status">
+        <div className="suggestions muted" role="status" data-testid="search-no-match">
           {t("searchNoMatch", { q: noMatch })}
         </div>
       )}

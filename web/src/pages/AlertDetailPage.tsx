@@ -1,13 +1,12 @@
-import { useState } from "react";
 import { alertText } from "../alertText.js";
 import type { AlertDetail } from "../api.js";
 import { AlertButtons, useAlertAction, useAlertLabels } from "../components/AlertsTable.js";
 import { ErrorBox } from "../components/ErrorBox.js";
-import { checkProof, type ProofCheckResult, VerificationResult } from "../components/ProofCheck.js";
-import { formatEnergy, formatTime, shortHex } from "../format.js";
+import { EvidenceTable } from "../components/EvidenceTable.js";
+import { readingFieldView } from "../components/readingFields.js";
+import { formatTime } from "../format.js";
 import { useI18n } from "../i18n.js";
 import { href } from "../router.js";
-import type { StringKey } from "../strings.js";
 import { useApi } from "../useApi.js";
 import { hexToBytes, normalHex } from "../verify/hex.js";
 import { decodeReadingMessage } from "../verify/readingMessage.js";
@@ -23,7 +22,7 @@ function RefusedComparison({
   evidence: unknown;
   stored: Record<string, unknown> | undefined;
 }) {
-  const { t } = useI18n();
+  const { t, lang, has } = useI18n();
   const hex = (evidence as { refusedMessage?: unknown } | null)?.refusedMessage;
   let refused: Record<string, string> | undefined;
   try {
@@ -48,11 +47,22 @@ function RefusedComparison({
             {Object.entries(refused).map(([field, value]) => {
               const before = stored?.[field] === undefined ? "—" : String(stored[field]);
               const differs = stored !== undefined && before !== value;
+              const shown = readingFieldView(field, value, refused, lang, t, has);
+              const storedShown = readingFieldView(field, stored?.[field], stored, lang, t, has);
               return (
-                <tr key={field} className={differs ? "differs" : undefined} data-differs={differs}>
-                  <td>{field}</td>
-                  <td className="hash">{before}</td>
-                  <td className="hash">{value}</td>
+                <tr
+                  key={field}
+                  className={differs ? "differs" : undefined}
+                  data-differs={differs}
+                  data-field={field}
+                >
+                  <td title={field}>{shown.label}</td>
+                  <td className="hash" title={before}>
+                    {storedShown.value}
+                  </td>
+                  <td className="hash" title={value}>
+                    {shown.value}
+                  </td>
                 </tr>
               );
             })}
@@ -69,7 +79,6 @@ export function AlertDetailPage({ id }: { id: string }) {
   const labels = useAlertLabels();
   const detail = useApi<AlertDetail>(`/v1/alerts/${encodeURIComponent(id)}`);
   const { act, error, busy } = useAlertAction(detail.reload);
-  const [checks, setChecks] = useState<Record<string, ProofCheckResult>>({});
   const alert = detail.data?.alert;
 
   return (
@@ -146,49 +155,7 @@ export function AlertDetailPage({ id }: { id: string }) {
             )}
           </dl>
           <h2>{t("evidenceReadings")}</h2>
-          {detail.data?.readings.length === 0 && <p className="muted">{t("noData")}</p>}
-          <div className="table-wrap">
-            <table data-testid="evidence-readings">
-              <tbody>
-                {detail.data?.readings.map((r) => {
-                  const key = `${r.deviceId}:${r.seq}`;
-                  const check = checks[key];
-                  return (
-                    <tr key={key}>
-                      <td>
-                        <code title={r.deviceId}>{shortHex(r.deviceId)}</code> #{r.seq}
-                      </td>
-                      <td>
-                        {r.reading
-                          ? `${formatTime(Number(r.reading.intervalStart), lang)} · ${formatEnergy(String(r.reading.importDelta), lang)} / ${formatEnergy(String(r.reading.exportDelta), lang)}`
-                          : "—"}
-                      </td>
-                      <td>{t(`proofStatus_${r.proofStatus}` as StringKey)}</td>
-                      <td>
-                        {r.proof && !check && (
-                          <button
-                            type="button"
-                            onClick={async () => {
-                              const result = await checkProof(r.proof!);
-                              setChecks((old) => ({ ...old, [key]: result }));
-                            }}
-                          >
-                            {t("lookUp")}
-                          </button>
-                        )}
-                        {check && <VerificationResult result={check} />}
-                      </td>
-                      <td>
-                        <a href={href("/explorer", { device: r.deviceId.replace(/^0x/, ""), seq: r.seq })}>
-                          {t("verifyInExplorer")}
-                        </a>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <EvidenceTable readings={detail.data?.readings ?? []} evidence={alert.evidence} />
           <RefusedComparison
             evidence={alert.evidence}
             stored={
@@ -199,8 +166,6 @@ export function AlertDetailPage({ id }: { id: string }) {
               )?.reading ?? undefined
             }
           />
-          <h2>{t("evidence")}</h2>
-          <pre className="evidence">{JSON.stringify(alert.evidence, null, 2)}</pre>
         </>
       )}
     </section>

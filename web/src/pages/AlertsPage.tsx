@@ -4,6 +4,7 @@ import { AlertsTable, useAlertLabels } from "../components/AlertsTable.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { useI18n } from "../i18n.js";
 import { navigate } from "../router.js";
+import { dateInputToUnix, zoneLabel } from "../time.js";
 import { useApi } from "../useApi.js";
 
 const pageSize = 50;
@@ -25,16 +26,9 @@ const knownKinds = [
 const filterNames = ["region", "kind", "status", "severity", "from", "to"] as const;
 type Filters = Record<(typeof filterNames)[number], string>;
 
-/** Local midnight of a `YYYY-MM-DD` date as Unix seconds (`to` dates include their whole day). */
-function dateToUnix(date: string, endOfDay: boolean): number | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined;
-  const start = new Date(`${date}T00:00:00`).getTime() / 1000;
-  return endOfDay ? start + 86_400 : start;
-}
-
 /** Alerts with filters (region, type, status, severity, time) in the address, so a filtered view can be shared. */
 export function AlertsPage({ params }: { params: URLSearchParams }) {
-  const { t } = useI18n();
+  const { t, lang, zone } = useI18n();
   const labels = useAlertLabels();
   const filters = Object.fromEntries(filterNames.map((name) => [name, params.get(name) ?? ""])) as Filters;
   const offset = Number(params.get("offset") ?? 0) || 0;
@@ -46,8 +40,9 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
       kind: filters.kind,
       status: filters.status,
       severity: filters.severity,
-      from: dateToUnix(filters.from, false),
-      to: dateToUnix(filters.to, true),
+      // Days of the date pickers start at midnight in the node's zone, not the browser's.
+      from: dateInputToUnix(filters.from, false, zone),
+      to: dateInputToUnix(filters.to, true, zone),
       limit: pageSize,
       offset: offset || undefined,
     })}`,
@@ -114,10 +109,12 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
         </label>
         <label>
           {t("filterFrom")}
+          {zoneLabel(lang, zone)}
           <input type="date" name="from" {...field("from")} />
         </label>
         <label>
           {t("filterTo")}
+          {zoneLabel(lang, zone)}
           <input type="date" name="to" {...field("to")} />
         </label>
         <div className="row">

@@ -1,32 +1,38 @@
 import { useState } from "react";
 import { ApiError, api, type Batch, type OnchainAnchor, query, type Region } from "../api.js";
 import { ErrorBox } from "../components/ErrorBox.js";
-import { formatEnergy, formatTime, shortHex } from "../format.js";
+import { formatQuantity, formatTime, shortHex } from "../format.js";
 import { useI18n } from "../i18n.js";
+import type { StringKey } from "../strings.js";
+import { dateInputToUnix, zoneLabel } from "../time.js";
 import { useApi } from "../useApi.js";
 
 const pageSize = 20;
 const commodityNames: Record<number, string> = { 1: "electricity", 2: "gas", 3: "heat", 4: "water" };
 
-const unixOf = (date: string, endOfDay: boolean) =>
-  /^\d{4}-\d{2}-\d{2}$/.test(date)
-    ? new Date(`${date}T00:00:00`).getTime() / 1000 + (endOfDay ? 86_400 : 0)
-    : undefined;
-
 /** Batches anchored per region and interval, each with a button that reads its root back from the chain. */
 export function AnchorsPanel() {
-  const { t, lang } = useI18n();
+  const { t, lang, zone, has } = useI18n();
   const [region, setRegion] = useState("");
-  // The node lists batches oldest first: start at today so the newest intervals are at hand.
-  const [from, setFrom] = useState(() => new Date().toLocaleDateString("sv"));
+  // No date by default and newest first: the latest anchored intervals are always on the first page
+  // (a "today" default hid yesterday's intervals, which the demo anchors during its first minutes).
+  const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
   const [offset, setOffset] = useState(0);
   const regions = useApi<{ regions: Region[] }>("/v1/regions");
   const batches = useApi<{ batches: Batch[] }>(
-    `/v1/anchors${query({ region, from: unixOf(from, false), to: unixOf(to, true), limit: pageSize, offset })}`,
+    `/v1/anchors${query({
+      region,
+      from: dateInputToUnix(from, false, zone),
+      to: dateInputToUnix(to, true, zone),
+      limit: pageSize,
+      offset,
+      order: "desc",
+    })}`,
     { refreshMs: 10_000 },
   );
   const [onchain, setOnchain] = useState<Record<string, OnchainAnchor | ApiError>>({});
+  const label = (key: string, fallback: string) => (has(key) ? t(key as StringKey) : fallback);
   const keyOf = (b: Batch) => `${b.regionId}:${b.commodity}:${b.intervalStart}:${b.part}`;
   const readOnChain = async (b: Batch) => {
     try {
@@ -44,6 +50,7 @@ export function AnchorsPanel() {
   return (
     <section className="panel">
       <h2>{t("anchorsTitle")}</h2>
+      <p className="muted">{t("anchorsNewestFirst")}</p>
       <div className="filters">
         <label>
           {t("filterRegion")}
@@ -65,6 +72,7 @@ export function AnchorsPanel() {
         </label>
         <label>
           {t("filterFrom")}
+          {zoneLabel(lang, zone)}
           <input
             type="date"
             data-testid="anchors-from"
@@ -77,6 +85,7 @@ export function AnchorsPanel() {
         </label>
         <label>
           {t("filterTo")}
+          {zoneLabel(lang, zone)}
           <input
             type="date"
             value={to}
@@ -113,16 +122,16 @@ export function AnchorsPanel() {
                 return (
                   <tr key={keyOf(b)}>
                     <td>{b.region ?? shortHex(b.regionId)}</td>
-                    <td>{formatTime(b.intervalStart, lang)}</td>
-                    <td>{commodityNames[b.commodity] ?? b.commodity}</td>
+                    <td data-testid="anchor-interval">{formatTime(b.intervalStart, lang)}</td>
+                    <td>{label(`commodity_${commodityNames[b.commodity]}`, String(b.commodity))}</td>
                     <td>{b.part}</td>
                     <td>{b.leafCount}</td>
-                    <td>{b.commodity === 1 ? formatEnergy(b.importTotal, lang) : b.importTotal}</td>
-                    <td>{b.commodity === 1 ? formatEnergy(b.exportTotal, lang) : b.exportTotal}</td>
+                    <td data-testid="anchor-import">{formatQuantity(b.importTotal, b.commodity, lang)}</td>
+                    <td>{formatQuantity(b.exportTotal, b.commodity, lang)}</td>
                     <td>
                       <code title={b.root}>{shortHex(b.root)}</code>
                     </td>
-                    <td>{b.status}</td>
+                    <td>{label(`batchStatus_${b.status}`, b.status)}</td>
                     <td>
                       <code title={b.txHash ?? undefined}>{shortHex(b.txHash)}</code>
                       {b.blockNumber !== null && ` #${b.blockNumber}`}

@@ -1,6 +1,6 @@
 import type { ChainBlocks } from "../api.js";
 import { ErrorBox } from "../components/ErrorBox.js";
-import { formatTime, shortHex } from "../format.js";
+import { formatNumber, formatTime, shortHex } from "../format.js";
 import { useI18n } from "../i18n.js";
 import { useApi } from "../useApi.js";
 
@@ -24,6 +24,7 @@ export function BlocksPanel() {
               <tr>
                 <th>{t("colBlock")}</th>
                 <th>{t("colTime")}</th>
+                <th>{t("colGasUsed")}</th>
                 <th>{t("colTx")}</th>
                 <th>{t("colFrom")}</th>
                 <th>{t("colContract")}</th>
@@ -41,6 +42,9 @@ export function BlocksPanel() {
                         </td>
                         <td rowSpan={Math.max(1, block.transactions.length)}>
                           {formatTime(block.timestamp, lang)}
+                        </td>
+                        <td rowSpan={Math.max(1, block.transactions.length)} data-testid="block-gas">
+                          {formatNumber(Number(block.gasUsed), lang, 0)}
                         </td>
                       </>
                     )}

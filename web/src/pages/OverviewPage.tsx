@@ -1,18 +1,14 @@
+import { useEffect } from "react";
 import type { MeteringStats, Overview, OverviewRegion } from "../api.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { Figure } from "../components/Figure.js";
-import { formatCo2, formatEnergy, formatNumber, formatShare, formatTce } from "../format.js";
+import { formatCo2, formatEnergy, formatNumber, formatQuantity, formatShare, formatTce } from "../format.js";
 import { useI18n } from "../i18n.js";
 import { href } from "../router.js";
+import { formatClock, offsetText, setZone } from "../time.js";
 import { useApi } from "../useApi.js";
 
 const refreshMs = 10_000;
-
-function offsetText(minutes: number): string {
-  const sign = minutes < 0 ? "−" : "+";
-  const abs = Math.abs(minutes);
-  return `${sign}${Math.floor(abs / 60)}${abs % 60 ? `:${String(abs % 60).padStart(2, "0")}` : ""}`;
-}
 
 /** Every region as a tile with today's figures, refreshed every 10 s, above the node's own counters. */
 export function OverviewPage() {
@@ -20,6 +16,10 @@ export function OverviewPage() {
   const overview = useApi<Overview>("/v1/stats/overview", { refreshMs });
   const stats = useApi<MeteringStats>("/v1/metering/stats", { refreshMs });
   const chain = useApi<{ blockNumber: number }>("/v1/chain", { refreshMs });
+  const offset = overview.data?.utcOffsetMinutes;
+  useEffect(() => {
+    if (offset !== undefined) setZone(offset);
+  }, [offset]);
 
   return (
     <section>
@@ -32,7 +32,7 @@ export function OverviewPage() {
               offset: offsetText(overview.data.utcOffsetMinutes),
             })}
           {" · "}
-          {overview.updatedAt && t("updatedAt", { time: overview.updatedAt.toLocaleTimeString() })} (
+          {overview.updatedAt && t("updatedAt", { time: formatClock(overview.updatedAt, lang) })} (
           {t("autoRefresh")})
         </div>
       </div>
@@ -81,7 +81,17 @@ function RegionTile({ region }: { region: OverviewRegion }) {
           testId="consumption"
         />
         <Figure label={t("generation")} value={formatEnergy(region.generationWh, lang)} testId="generation" />
-        <Figure label={t("renewableShare")} value={formatShare(region.renewableShare, lang)} />
+        <Figure
+          label={t("renewableShare")}
+          value={formatShare(region.renewableShare, lang)}
+          hint={t("renewableShareHint")}
+          testId="renewable-share"
+        />
+        <Figure
+          label={t("gasConsumption")}
+          value={formatQuantity(region.gasLitres, "gas", lang)}
+          testId="gas"
+        />
         <Figure label={t("tce")} value={formatTce(region.tce, lang)} />
         <Figure label={t("co2")} value={formatCo2(region.co2Kg, lang)} />
         <Figure label={t("completeness")} value={formatShare(region.completeness, lang)} />

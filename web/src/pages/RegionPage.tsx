@@ -1,11 +1,12 @@
 import { useEffect, useState } from "react";
-import { type Alert, type Overview, query, type Region, type Series } from "../api.js";
+import { type Alert, query, type Region, type Series } from "../api.js";
 import { AlertsTable } from "../components/AlertsTable.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { Figure } from "../components/Figure.js";
 import { formatCo2, formatEnergy, formatNumber, formatPower, formatShare, formatTce } from "../format.js";
 import { useI18n } from "../i18n.js";
 import { href } from "../router.js";
+import { dayStartAt } from "../time.js";
 import { useApi } from "../useApi.js";
 import { RegionCharts } from "./RegionCharts.js";
 
@@ -14,16 +15,21 @@ type RangeName = keyof typeof ranges;
 const defaultGranularity: Record<RangeName, string> = { today: "hour", "7d": "hour", "30d": "day" };
 const day = 86_400;
 
-/** [from, to) of the last `days` days ending with today, days starting at midnight at `offsetMinutes` from UTC. */
+/**
+ * [from, to) of the last `days` days ending now, days starting at midnight at `offsetMinutes` from
+ * UTC: `to` is the end of the current hour, so hours that have not happened yet are not drawn as 0.
+ */
 function rangeOf(days: number, offsetMinutes: number, now = Date.now() / 1000) {
-  const offset = offsetMinutes * 60;
-  const todayStart = Math.floor((now + offset) / day) * day - offset;
-  return { from: todayStart - (days - 1) * day, to: todayStart + day };
+  const todayStart = dayStartAt(now, offsetMinutes);
+  return {
+    from: todayStart - (days - 1) * day,
+    to: Math.min(todayStart + day, Math.floor(now / 3600) * 3600 + 3600),
+  };
 }
 
 /** A region: its figures and charts over today, 7 or 30 days, CSV downloads and its alerts. */
 export function RegionPage({ code, params }: { code: string; params: URLSearchParams }) {
-  const { t, lang } = useI18n();
+  const { t, lang, zone } = useI18n();
   const rangeParam = params.get("range");
   const range: RangeName = rangeParam === "7d" || rangeParam === "30d" ? rangeParam : "today";
   const granularity = params.get("granularity") ?? defaultGranularity[range];
@@ -34,8 +40,7 @@ export function RegionPage({ code, params }: { code: string; params: URLSearchPa
   const regions = useApi<{ regions: Region[] }>(`/v1/regions${query({ search: code })}`);
   const region = regions.data?.regions.find((r) => r.code.toLowerCase() === code.toLowerCase());
   // Days start at the node's configured UTC offset (China Standard Time by default).
-  const overview = useApi<Overview>("/v1/stats/overview");
-  const offsetMinutes = overview.data?.utcOffsetMinutes ?? -new Date().getTimezoneOffset();
+  const offsetMinutes = zone;
   const [now, setNow] = useState(() => Date.now() / 1000);
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now() / 1000), 60_000);
@@ -116,7 +121,11 @@ export function RegionPage({ code, params }: { code: string; params: URLSearchPa
             testId="total-generation"
           />
           <Figure label={t("netExport")} value={formatEnergy(totals.netExport, lang)} />
-          <Figure label={t("renewableShare")} value={formatShare(totals.renewableShare, lang)} />
+          <Figure
+            label={t("renewableShare")}
+            value={formatShare(totals.renewableShare, lang)}
+            hint={t("renewableShareHint")}
+          />
           <Figure label={t("tce")} value={formatTce(totals.tce, lang)} testId="total-tce" />
           <Figure label={t("co2")} value={formatCo2(totals.co2Kg, lang)} testId="total-co2" />
           <Figure
@@ -129,7 +138,7 @@ export function RegionPage({ code, params }: { code: string; params: URLSearchPa
         </div>
       )}
       {series.data ? (
-        <RegionCharts series={series.data} />
+        <RegionCharts series={series.data} now={now} />
       ) : (
         !series.error && <p className="muted">{t("loading")}</p>
       )}
