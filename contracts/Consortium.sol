@@ -10,6 +10,7 @@ import {
     PROPOSAL_REMOVE_MEMBER,
     PROPOSAL_REVOKE_ROLE,
     PROPOSAL_SET_PARAMETER,
+    PROPOSAL_UPDATE_REGION,
     ROLE_REGION_OPERATOR,
     STATE_ACTIVE,
     STATE_DEFEATED,
@@ -164,6 +165,26 @@ contract Consortium is IConsortium {
         _checkRegion(code, operator, intervalSeconds);
         return _propose(
             PROPOSAL_APPROVE_REGION, abi.encode(code, nameZh, nameEn, operator, intervalSeconds), description
+        );
+    }
+
+    /// @inheritdoc IConsortium
+    function proposeUpdateRegion(
+        string calldata code,
+        string calldata nameZh,
+        string calldata nameEn,
+        address operator,
+        string calldata description
+    ) external onlySeatHolder returns (uint256 proposalId) {
+        IRegistry.Region memory current = _checkRegionUpdate(code, operator);
+        if (
+            keccak256(bytes(nameZh)) == keccak256(bytes(current.nameZh))
+                && keccak256(bytes(nameEn)) == keccak256(bytes(current.nameEn)) && operator == current.operator
+        ) revert ConsortiumRegionUnchanged(code);
+        return _propose(
+            PROPOSAL_UPDATE_REGION,
+            abi.encode(code, nameZh, nameEn, operator, current.nameZh, current.nameEn, current.operator),
+            description
         );
     }
 
@@ -335,6 +356,11 @@ contract Consortium is IConsortium {
                 abi.decode(payload, (string, string, string, address, uint32));
             _checkRegion(code, operator, interval);
             IRegistry(_registry).approveRegion(code, nameZh, nameEn, operator, interval);
+        } else if (kind == PROPOSAL_UPDATE_REGION) {
+            (string memory code, string memory nameZh, string memory nameEn, address operator) =
+                abi.decode(payload, (string, string, string, address));
+            _checkRegionUpdate(code, operator);
+            IRegistry(_registry).updateRegion(code, nameZh, nameEn, operator);
         } else {
             (bytes32 name, uint256 value) = abi.decode(payload, (bytes32, uint256));
             _checkParameter(name, value);
@@ -419,6 +445,19 @@ contract Consortium is IConsortium {
         if (!RegionRules.isValidCode(code)) revert ConsortiumInvalidRegionCode(code);
         if (!RegionRules.isValidInterval(intervalSeconds)) revert ConsortiumInvalidRegionInterval(intervalSeconds);
         if (!hasRole(operator, ROLE_REGION_OPERATOR)) revert ConsortiumInvalidRegionOperator(operator);
+        if (IRegistry(_registry).hasRegion(keccak256(bytes(code)))) revert ConsortiumRegionExists(code);
+    }
+
+    function _checkRegionUpdate(string memory code, address operator)
+        private
+        view
+        returns (IRegistry.Region memory current)
+    {
+        if (_registry == address(0)) revert ConsortiumRegistryNotBound();
+        bytes32 regionId = keccak256(bytes(code));
+        if (!IRegistry(_registry).hasRegion(regionId)) revert ConsortiumUnknownRegion(code);
+        if (!hasRole(operator, ROLE_REGION_OPERATOR)) revert ConsortiumInvalidRegionOperator(operator);
+        return IRegistry(_registry).region(regionId);
     }
 
     function _checkParameter(bytes32 name, uint256 value) private view {
