@@ -18,7 +18,7 @@ import {
     STATE_EXPIRED
 } from "./interfaces/IConsortium.sol";
 import {IRegistry} from "./interfaces/IRegistry.sol";
-import {RegionRules} from "./libraries/RegionRules.sol";
+import {RegionProposals} from "./libraries/RegionProposals.sol";
 
 /// @title GridLedger consortium
 /// @notice Member organisations, their roles and seats, named parameters, and the seat holders' governance
@@ -176,16 +176,9 @@ contract Consortium is IConsortium {
         address operator,
         string calldata description
     ) external onlySeatHolder returns (uint256 proposalId) {
-        IRegistry.Region memory current = _checkRegionUpdate(code, operator);
-        if (
-            keccak256(bytes(nameZh)) == keccak256(bytes(current.nameZh))
-                && keccak256(bytes(nameEn)) == keccak256(bytes(current.nameEn)) && operator == current.operator
-        ) revert ConsortiumRegionUnchanged(code);
-        return _propose(
-            PROPOSAL_UPDATE_REGION,
-            abi.encode(code, nameZh, nameEn, operator, current.nameZh, current.nameEn, current.operator),
-            description
-        );
+        IRegistry.Region memory from = _checkRegionUpdate(code, operator);
+        bytes memory payload = RegionProposals.updatePayload(code, nameZh, nameEn, operator, from);
+        return _propose(PROPOSAL_UPDATE_REGION, payload, description);
     }
 
     /// @inheritdoc IConsortium
@@ -441,23 +434,14 @@ contract Consortium is IConsortium {
     }
 
     function _checkRegion(string memory code, address operator, uint32 intervalSeconds) private view {
-        if (_registry == address(0)) revert ConsortiumRegistryNotBound();
-        if (!RegionRules.isValidCode(code)) revert ConsortiumInvalidRegionCode(code);
-        if (!RegionRules.isValidInterval(intervalSeconds)) revert ConsortiumInvalidRegionInterval(intervalSeconds);
+        RegionProposals.checkNew(_registry, code, intervalSeconds);
         if (!hasRole(operator, ROLE_REGION_OPERATOR)) revert ConsortiumInvalidRegionOperator(operator);
-        if (IRegistry(_registry).hasRegion(keccak256(bytes(code)))) revert ConsortiumRegionExists(code);
     }
 
-    function _checkRegionUpdate(string memory code, address operator)
-        private
-        view
-        returns (IRegistry.Region memory current)
-    {
-        if (_registry == address(0)) revert ConsortiumRegistryNotBound();
-        bytes32 regionId = keccak256(bytes(code));
-        if (!IRegistry(_registry).hasRegion(regionId)) revert ConsortiumUnknownRegion(code);
+    function _checkRegionUpdate(string memory code, address operator) private view returns (IRegistry.Region memory) {
+        IRegistry.Region memory from = RegionProposals.current(_registry, code);
         if (!hasRole(operator, ROLE_REGION_OPERATOR)) revert ConsortiumInvalidRegionOperator(operator);
-        return IRegistry(_registry).region(regionId);
+        return from;
     }
 
     function _checkParameter(bytes32 name, uint256 value) private view {
