@@ -1,6 +1,7 @@
 import { type Address, decodeAbiParameters, type Hex, parseEventLogs, type TransactionReceipt } from "viem";
 import { consortiumAbi, registryAbi } from "../chain/artifacts/index.js";
 import type { ChainClient } from "../chain/chainClient.js";
+import { decodeChainError } from "../chain/decodeRevert.js";
 import { BaseError } from "../core/errors.js";
 import {
   type ProposalCall,
@@ -124,13 +125,22 @@ export function createRegistryClient(options: { client: ChainClient; contracts: 
     };
   }
 
-  /** A region's names and operator as the chain holds them now; undefined when it is not approved. */
+  /**
+   * A region's names and operator as the chain holds them now; undefined when it is not approved.
+   * Reads `region()`, which Registries deployed before `hasRegion()` existed also have.
+   */
   async function regionState(code: string): Promise<RegionState | undefined> {
-    const regionId = regionIdOf(code);
-    const read = { address: contracts.Registry, abi: registryAbi } as const;
-    if (!(await client.publicClient.readContract({ ...read, functionName: "hasRegion", args: [regionId] })))
-      return undefined;
-    return client.publicClient.readContract({ ...read, functionName: "region", args: [regionId] });
+    try {
+      return await client.publicClient.readContract({
+        address: contracts.Registry,
+        abi: registryAbi,
+        functionName: "region",
+        args: [regionIdOf(code)],
+      });
+    } catch (error) {
+      if (decodeChainError(error).code === "REGISTRY_UNKNOWN_REGION") return undefined;
+      throw error;
+    }
   }
 
   return {

@@ -1,4 +1,4 @@
-import type { Address, Chain, Log, PublicClient, Transport } from "viem";
+import { type Address, type Chain, type Log, type PublicClient, parseAbiItem, type Transport } from "viem";
 import { type AlertInput, insertAlerts } from "../analytics/alertStore.js";
 import { consortiumAbi, registryAbi } from "../chain/artifacts/index.js";
 import { sanitiseText } from "../core/text.js";
@@ -7,7 +7,14 @@ import { deviceStatuses } from "./deviceTypes.js";
 
 /** Blocks asked for in one `eth_getLogs` call; public endpoints commonly cap a range near this. */
 const blockRange = 2_000n;
-const indexedAbi = [...consortiumAbi, ...registryAbi];
+/**
+ * `DeviceRegistered` as Registries deployed before device approval emit it (no `status`: every device
+ * was active at once), so a node on an older deployment still indexes its devices.
+ */
+const legacyDeviceRegistered = parseAbiItem(
+  "event DeviceRegistered(bytes32 indexed deviceId, address indexed owner, bytes32 indexed regionId, uint8 scheme, uint8 kind, uint8 source, uint64 capacityW, address community, bytes publicKey)",
+);
+const indexedAbi = [...consortiumAbi, ...registryAbi, legacyDeviceRegistered];
 const syncName = "registry";
 
 type DecodedLog = Log<bigint, number, false, undefined, true, typeof indexedAbi>;
@@ -247,7 +254,7 @@ async function insertDevices(tx: Queryable, logs: DecodedLog[]): Promise<void> {
     cols.capacity.push(String(a.capacityW));
     cols.community.push(/^0x0{40}$/.test(community) ? null : community);
     cols.block.push(log.blockNumber.toString());
-    cols.status.push(Number(a.status));
+    cols.status.push(a.status === undefined ? deviceStatuses.active : Number(a.status));
   }
   await tx.query(
     `insert into devices (device_id, scheme, public_key, owner, region_id, kind, source, capacity_w, status, community, registered_block)
