@@ -63,13 +63,14 @@ export function proposalDescription(value: unknown): string {
  * Checks the text fields of a proposal (names, codes, roles) for control characters and lone surrogates
  * without sending anything: what the CLI runs before it calls the node (`TEXT_INVALID`).
  */
-export function checkProposalText(input: Record<string, unknown>): void {
+export function checkProposalText(input: object): void {
+  const fields = input as Record<string, unknown>;
   for (const field of ["code", "name", "nameZh", "nameEn", "role", "address", "operator"]) {
-    const value = input[field];
+    const value = fields[field];
     if (typeof value === "string") assertCleanText(value, field);
   }
-  if (typeof input.roles === "string") assertCleanText(input.roles, "roles");
-  if (input.description !== undefined) proposalDescription(input.description);
+  if (typeof fields.roles === "string") assertCleanText(fields.roles, "roles");
+  if (fields.description !== undefined) proposalDescription(fields.description);
 }
 
 /** Named parameters are `bytes32` strings on chain, so a name has at most 32 bytes. */

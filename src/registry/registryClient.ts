@@ -4,6 +4,7 @@ import type { ChainClient } from "../chain/chainClient.js";
 import { decodeChainError } from "../chain/decodeRevert.js";
 import { BaseError } from "../core/errors.js";
 import {
+  checkProposalText,
   type ProposalCall,
   type ProposalInput,
   proposalCall,
@@ -153,6 +154,7 @@ export function createRegistryClient(options: { client: ChainClient; contracts: 
      * an `update-region` starts from the region as the chain holds it.
      */
     async propose(input: ProposalInput, description = ""): Promise<ProposalOutcome> {
+      checkProposalText(input);
       const text = proposalDescription(description);
       const sender = client.sender.account.address;
       let call: ProposalCall;

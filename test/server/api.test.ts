@@ -211,6 +211,7 @@ describe("the node's HTTP API", () => {
         { kind: "admit-member", address: `0x${"ab".repeat(20)}`, name: "X\u001b[2J", roles: [] },
       ],
       ["/v1/proposals", { kind: "set-parameter", name: "fee\u0000", value: 1 }],
+      ["/v1/proposals", { kind: "remove-member", address: "0x\u0000" }],
       ["/v1/proposals", { kind: "update-region", code: "CN-GD", nameEn: "Canton\rGuangdong" }],
       ["/v1/devices", { devices: [{ region: "CN-GD\u0000", kind: "consumption", publicKey: key }] }],
       [
