@@ -18,6 +18,9 @@ import {
     STATE_EXPIRED
 } from "./interfaces/IConsortium.sol";
 import {IRegistry} from "./interfaces/IRegistry.sol";
+import {
+    ParameterRules, QUORUM_DENOMINATOR, QUORUM_NUMERATOR, VOTING_PERIOD
+} from "./libraries/ParameterRules.sol";
 import {RegionProposals} from "./libraries/RegionProposals.sol";
 
 /// @title GridLedger consortium
@@ -28,14 +31,6 @@ import {RegionProposals} from "./libraries/RegionProposals.sol";
 /// The active-member list is kept by hand rather than with OpenZeppelin's EnumerableSet, whose library
 /// source uses `mcopy` and so would tie every build to Cancun or later (see GRIDLEDGER_EVM_VERSION).
 contract Consortium is IConsortium {
-    bytes32 private constant QUORUM_NUMERATOR = "quorum.numerator";
-    bytes32 private constant QUORUM_DENOMINATOR = "quorum.denominator";
-    bytes32 private constant VOTING_PERIOD = "voting.period";
-    uint256 private constant MIN_VOTING_PERIOD = 1 hours;
-    uint256 private constant MAX_VOTING_PERIOD = 365 days;
-    /// @dev Keeps votes * denominator far from overflow.
-    uint256 private constant MAX_QUORUM_DENOMINATOR = type(uint128).max;
-
     struct Member {
         string name;
         uint16 roles;
@@ -445,23 +440,7 @@ contract Consortium is IConsortium {
     }
 
     function _checkParameter(bytes32 name, uint256 value) private view {
-        if (name == QUORUM_NUMERATOR) {
-            _checkQuorum(value, _parameters[QUORUM_DENOMINATOR]);
-        } else if (name == QUORUM_DENOMINATOR) {
-            _checkQuorum(_parameters[QUORUM_NUMERATOR], value);
-        } else if (name == VOTING_PERIOD) {
-            if (value < MIN_VOTING_PERIOD || value > MAX_VOTING_PERIOD) revert ConsortiumInvalidVotingPeriod(value);
-        } else if (name == bytes32(0) || bytes7(name) == "quorum." || bytes7(name) == "voting.") {
-            revert ConsortiumReservedParameter(name);
-        }
-    }
-
-    function _checkQuorum(uint256 numerator, uint256 denominator) private pure {
-        // numerator * 2 >= denominator, written so it cannot overflow.
-        if (
-            numerator == 0 || numerator >= denominator || numerator < denominator - numerator
-                || denominator > MAX_QUORUM_DENOMINATOR
-        ) revert ConsortiumInvalidQuorum(numerator, denominator);
+        ParameterRules.check(name, value, _parameters[QUORUM_NUMERATOR], _parameters[QUORUM_DENOMINATOR]);
     }
 
     function _proposalRecord(uint256 id) private view returns (ProposalRecord storage) {
