@@ -10,6 +10,7 @@ import {
     PROPOSAL_REMOVE_MEMBER,
     PROPOSAL_REVOKE_ROLE,
     PROPOSAL_SET_PARAMETER,
+    PROPOSAL_UPDATE_REGION,
     ROLE_REGION_OPERATOR,
     STATE_ACTIVE,
     STATE_DEFEATED,
@@ -17,7 +18,10 @@ import {
     STATE_EXPIRED
 } from "./interfaces/IConsortium.sol";
 import {IRegistry} from "./interfaces/IRegistry.sol";
-import {RegionRules} from "./libraries/RegionRules.sol";
+import {
+    ParameterRules, QUORUM_DENOMINATOR, QUORUM_NUMERATOR, VOTING_PERIOD
+} from "./libraries/ParameterRules.sol";
+import {RegionProposals} from "./libraries/RegionProposals.sol";
 
 /// @title GridLedger consortium
 /// @notice Member organisations, their roles and seats, named parameters, and the seat holders' governance
@@ -27,14 +31,6 @@ import {RegionRules} from "./libraries/RegionRules.sol";
 /// The active-member list is kept by hand rather than with OpenZeppelin's EnumerableSet, whose library
 /// source uses `mcopy` and so would tie every build to Cancun or later (see GRIDLEDGER_EVM_VERSION).
 contract Consortium is IConsortium {
-    bytes32 private constant QUORUM_NUMERATOR = "quorum.numerator";
-    bytes32 private constant QUORUM_DENOMINATOR = "quorum.denominator";
-    bytes32 private constant VOTING_PERIOD = "voting.period";
-    uint256 private constant MIN_VOTING_PERIOD = 1 hours;
-    uint256 private constant MAX_VOTING_PERIOD = 365 days;
-    /// @dev Keeps votes * denominator far from overflow.
-    uint256 private constant MAX_QUORUM_DENOMINATOR = type(uint128).max;
-
     struct Member {
         string name;
         uint16 roles;
@@ -165,6 +161,19 @@ contract Consortium is IConsortium {
         return _propose(
             PROPOSAL_APPROVE_REGION, abi.encode(code, nameZh, nameEn, operator, intervalSeconds), description
         );
+    }
+
+    /// @inheritdoc IConsortium
+    function proposeUpdateRegion(
+        string calldata code,
+        string calldata nameZh,
+        string calldata nameEn,
+        address operator,
+        string calldata description
+    ) external onlySeatHolder returns (uint256 proposalId) {
+        IRegistry.Region memory from = _checkRegionUpdate(code, operator);
+        bytes memory payload = RegionProposals.updatePayload(code, nameZh, nameEn, operator, from);
+        return _propose(PROPOSAL_UPDATE_REGION, payload, description);
     }
 
     /// @inheritdoc IConsortium
@@ -335,6 +344,11 @@ contract Consortium is IConsortium {
                 abi.decode(payload, (string, string, string, address, uint32));
             _checkRegion(code, operator, interval);
             IRegistry(_registry).approveRegion(code, nameZh, nameEn, operator, interval);
+        } else if (kind == PROPOSAL_UPDATE_REGION) {
+            (string memory code, string memory nameZh, string memory nameEn, address operator) =
+                abi.decode(payload, (string, string, string, address));
+            _checkRegionUpdate(code, operator);
+            IRegistry(_registry).updateRegion(code, nameZh, nameEn, operator);
         } else {
             (bytes32 name, uint256 value) = abi.decode(payload, (bytes32, uint256));
             _checkParameter(name, value);
@@ -415,30 +429,18 @@ contract Consortium is IConsortium {
     }
 
     function _checkRegion(string memory code, address operator, uint32 intervalSeconds) private view {
-        if (_registry == address(0)) revert ConsortiumRegistryNotBound();
-        if (!RegionRules.isValidCode(code)) revert ConsortiumInvalidRegionCode(code);
-        if (!RegionRules.isValidInterval(intervalSeconds)) revert ConsortiumInvalidRegionInterval(intervalSeconds);
+        RegionProposals.checkNew(_registry, code, intervalSeconds);
         if (!hasRole(operator, ROLE_REGION_OPERATOR)) revert ConsortiumInvalidRegionOperator(operator);
     }
 
-    function _checkParameter(bytes32 name, uint256 value) private view {
-        if (name == QUORUM_NUMERATOR) {
-            _checkQuorum(value, _parameters[QUORUM_DENOMINATOR]);
-        } else if (name == QUORUM_DENOMINATOR) {
-            _checkQuorum(_parameters[QUORUM_NUMERATOR], value);
-        } else if (name == VOTING_PERIOD) {
-            if (value < MIN_VOTING_PERIOD || value > MAX_VOTING_PERIOD) revert ConsortiumInvalidVotingPeriod(value);
-        } else if (name == bytes32(0) || bytes7(name) == "quorum." || bytes7(name) == "voting.") {
-            revert ConsortiumReservedParameter(name);
-        }
+    function _checkRegionUpdate(string memory code, address operator) private view returns (IRegistry.Region memory) {
+        IRegistry.Region memory from = RegionProposals.current(_registry, code);
+        if (!hasRole(operator, ROLE_REGION_OPERATOR)) revert ConsortiumInvalidRegionOperator(operator);
+        return from;
     }
 
-    function _checkQuorum(uint256 numerator, uint256 denominator) private pure {
-        // numerator * 2 >= denominator, written so it cannot overflow.
-        if (
-            numerator == 0 || numerator >= denominator || numerator < denominator - numerator
-                || denominator > MAX_QUORUM_DENOMINATOR
-        ) revert ConsortiumInvalidQuorum(numerator, denominator);
+    function _checkParameter(bytes32 name, uint256 value) private view {
+        ParameterRules.check(name, value, _parameters[QUORUM_NUMERATOR], _parameters[QUORUM_DENOMINATOR]);
     }
 
     function _proposalRecord(uint256 id) private view returns (ProposalRecord storage) {

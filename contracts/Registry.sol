@@ -13,7 +13,9 @@ import {
     SOURCE_MAX,
     SOURCE_NONE,
     STATUS_ACTIVE,
-    STATUS_RETIRED
+    STATUS_PENDING,
+    STATUS_RETIRED,
+    STATUS_SUSPENDED
 } from "./interfaces/IRegistry.sol";
 import {RegionRules} from "./libraries/RegionRules.sol";
 
@@ -59,6 +61,7 @@ contract Registry is IRegistry {
     bytes32[] private _regionIds;
     mapping(bytes32 deviceId => DeviceRecord) private _devices;
     bytes32[] private _deviceIds;
+    mapping(bytes32 deviceId => address) private _suspendedBy;
 
     /// @notice Deploys a registry governed by `consortium_`.
     /// @param consortium_ The Consortium contract.
@@ -80,17 +83,30 @@ contract Registry is IRegistry {
         if (!RegionRules.isValidInterval(intervalSeconds)) revert RegistryInvalidRegionInterval(intervalSeconds);
         bytes32 regionId = keccak256(bytes(code));
         RegionRecord storage r = _regions[regionId];
-        if (r.index == 0) {
-            _regionIds.push(regionId);
-            r.index = uint32(_regionIds.length);
-            r.code = code;
-        }
+        if (r.index != 0) revert RegistryRegionExists(regionId, code);
+        _regionIds.push(regionId);
+        r.index = uint32(_regionIds.length);
+        r.code = code;
         r.nameZh = nameZh;
         r.nameEn = nameEn;
         r.operator = operator;
         r.intervalSeconds = intervalSeconds;
         r.approvedAt = uint64(block.timestamp);
         emit RegionApproved(regionId, code, nameZh, nameEn, operator, intervalSeconds);
+    }
+
+    /// @inheritdoc IRegistry
+    function updateRegion(string calldata code, string calldata nameZh, string calldata nameEn, address operator)
+        external
+    {
+        if (msg.sender != address(_consortium)) revert RegistryNotConsortium(msg.sender);
+        bytes32 regionId = keccak256(bytes(code));
+        RegionRecord storage r = _regions[regionId];
+        if (r.index == 0) revert RegistryUnknownRegion(regionId);
+        r.nameZh = nameZh;
+        r.nameEn = nameEn;
+        r.operator = operator;
+        emit RegionUpdated(regionId, code, nameZh, nameEn, operator);
     }
 
     /// @inheritdoc IRegistry
@@ -104,21 +120,48 @@ contract Registry is IRegistry {
     }
 
     /// @inheritdoc IRegistry
+    function approveDevices(bytes32[] calldata deviceIds_) external {
+        uint256 n = deviceIds_.length;
+        if (n == 0) revert RegistryEmptyBatch();
+        bool operates = _consortium.hasRole(msg.sender, ROLE_REGION_OPERATOR);
+        for (uint256 i; i < n; ++i) {
+            bytes32 deviceId = deviceIds_[i];
+            DeviceRecord storage d = _devices[deviceId];
+            uint8 current = d.status;
+            if (current == 0) revert RegistryUnknownDevice(deviceId);
+            bytes32 regionId = _regionIds[d.regionIndex - 1];
+            if (!operates || msg.sender != _regions[regionId].operator) {
+                revert RegistryNotRegionOperator(msg.sender, regionId);
+            }
+            if (current != STATUS_PENDING) revert RegistryDeviceNotPending(deviceId, current);
+            d.status = STATUS_ACTIVE;
+            emit DeviceStatusChanged(deviceId, STATUS_ACTIVE, msg.sender);
+        }
+    }
+
+    /// @inheritdoc IRegistry
     function setDeviceStatus(bytes32 deviceId, uint8 status) external {
         DeviceRecord storage d = _devices[deviceId];
         uint8 current = d.status;
         if (current == 0) revert RegistryUnknownDevice(deviceId);
         address owner = d.owner;
         bytes32 regionId = _regionIds[d.regionIndex - 1];
-        if (
-            msg.sender != owner
-                && !(msg.sender == _regions[regionId].operator
-                    && _consortium.hasRole(msg.sender, ROLE_REGION_OPERATOR))
-        ) revert RegistryNotAuthorised(msg.sender, owner, regionId);
+        bool operates = msg.sender == _regions[regionId].operator
+            && _consortium.hasRole(msg.sender, ROLE_REGION_OPERATOR);
+        if (msg.sender != owner && !operates) revert RegistryNotAuthorised(msg.sender, owner, regionId);
         if (status < STATUS_ACTIVE || status > STATUS_RETIRED) revert RegistryInvalidDeviceStatus(status);
         if (current == STATUS_RETIRED) revert RegistryDeviceRetired(deviceId);
-        if (current == status) return;
+        if (current == STATUS_PENDING && status != STATUS_RETIRED) revert RegistryDevicePending(deviceId);
+        if (current == STATUS_SUSPENDED && status != STATUS_RETIRED) {
+            address suspender = _suspendedBy[deviceId];
+            // The owner may lift (or renew) only a suspension it set itself; an operator's stays the operator's.
+            if (suspender != owner && !operates) revert RegistrySuspendedByOperator(deviceId, suspender, msg.sender);
+            if (status == STATUS_SUSPENDED && (suspender != owner || msg.sender == owner)) return;
+        } else if (current == status) {
+            return;
+        }
         d.status = status;
+        _suspendedBy[deviceId] = status == STATUS_SUSPENDED ? msg.sender : address(0);
         emit DeviceStatusChanged(deviceId, status, msg.sender);
     }
 
@@ -139,6 +182,16 @@ contract Registry is IRegistry {
             intervalSeconds: r.intervalSeconds,
             approvedAt: r.approvedAt
         });
+    }
+
+    /// @inheritdoc IRegistry
+    function hasRegion(bytes32 regionId) external view returns (bool) {
+        return _regions[regionId].index != 0;
+    }
+
+    /// @inheritdoc IRegistry
+    function suspendedBy(bytes32 deviceId) external view returns (address) {
+        return _suspendedBy[deviceId];
     }
 
     /// @inheritdoc IRegistry
@@ -197,9 +250,8 @@ contract Registry is IRegistry {
         uint32 regionIndex = r.index;
         if (regionIndex == 0) revert RegistryUnknownRegion(input.regionId);
         address owner = input.owner;
-        if (msg.sender != owner && !(msg.sender == r.operator && _callerOperates(cache))) {
-            revert RegistryNotAuthorised(msg.sender, owner, input.regionId);
-        }
+        bool byOperator = msg.sender == r.operator && _callerOperates(cache);
+        if (msg.sender != owner && !byOperator) revert RegistryNotAuthorised(msg.sender, owner, input.regionId);
         if (owner == address(0) || owner != cache.owner) {
             if (!_consortium.isMember(owner)) revert RegistryNotMember(owner);
             cache.owner = owner;
@@ -220,16 +272,17 @@ contract Registry is IRegistry {
         d.keyPrefix = keyPrefix;
         d.kind = input.kind;
         d.source = input.source;
-        d.status = STATUS_ACTIVE;
+        uint8 status = byOperator ? STATUS_ACTIVE : STATUS_PENDING;
+        d.status = status;
         d.registeredAt = uint40(block.timestamp);
         d.community = community;
         d.capacityW = input.capacityW;
         d.regionIndex = regionIndex;
         _deviceIds.push(deviceId);
-        _emitRegistered(deviceId, input);
+        _emitRegistered(deviceId, input, status);
     }
 
-    function _emitRegistered(bytes32 deviceId, DeviceInput calldata input) private {
+    function _emitRegistered(bytes32 deviceId, DeviceInput calldata input, uint8 status) private {
         emit DeviceRegistered(
             deviceId,
             input.owner,
@@ -239,7 +292,8 @@ contract Registry is IRegistry {
             input.source,
             input.capacityW,
             input.community,
-            input.publicKey
+            input.publicKey,
+            status
         );
     }
 

@@ -19,6 +19,10 @@ uint8 constant PROPOSAL_GRANT_ROLE = 2; // abi.encode(address org, uint16 role)
 uint8 constant PROPOSAL_REVOKE_ROLE = 3; // abi.encode(address org, uint16 role)
 uint8 constant PROPOSAL_APPROVE_REGION = 4; // abi.encode(string code, string nameZh, string nameEn, address operator, uint32 intervalSeconds)
 uint8 constant PROPOSAL_SET_PARAMETER = 5; // abi.encode(bytes32 name, uint256 value)
+/// @dev The new names and operator, then the ones they replace (as they were when proposed):
+/// abi.encode(string code, string nameZh, string nameEn, address operator, string fromNameZh, string fromNameEn,
+/// address fromOperator)
+uint8 constant PROPOSAL_UPDATE_REGION = 6;
 
 /// @dev Proposal states (`Proposal.state`), computed at the time of the call.
 uint8 constant STATE_ACTIVE = 0;
@@ -220,6 +224,18 @@ interface IConsortium {
     /// @param intervalSeconds The refused interval.
     error ConsortiumInvalidRegionInterval(uint32 intervalSeconds);
 
+    /// @notice A region with this code is approved already; propose an update instead.
+    /// @param code The code.
+    error ConsortiumRegionExists(string code);
+
+    /// @notice No region with this code is approved.
+    /// @param code The code.
+    error ConsortiumUnknownRegion(string code);
+
+    /// @notice The update would change nothing.
+    /// @param code The region's code.
+    error ConsortiumRegionUnchanged(string code);
+
     /// @notice Binds the registry this consortium approves regions in. Once, by the founder.
     /// @param registry A Registry whose `consortium()` is this contract.
     function bindRegistry(address registry) external;
@@ -265,7 +281,7 @@ interface IConsortium {
         external
         returns (uint256 proposalId);
 
-    /// @notice Proposes to approve (or update) a region in the registry.
+    /// @notice Proposes to approve a new region in the registry (an approved code is refused).
     /// @param code Region code, 2-16 characters of A-Z, 0-9 and '-'.
     /// @param nameZh Chinese name.
     /// @param nameEn English name.
@@ -279,6 +295,22 @@ interface IConsortium {
         string calldata nameEn,
         address operator,
         uint32 intervalSeconds,
+        string calldata description
+    ) external returns (uint256 proposalId);
+
+    /// @notice Proposes to change an approved region's names and operator (its interval never changes). The
+    /// proposal records the current values too, so that it reads as a change from them.
+    /// @param code Region code.
+    /// @param nameZh New Chinese name.
+    /// @param nameEn New English name.
+    /// @param operator New operator: active member with the REGION_OPERATOR role.
+    /// @param description Why.
+    /// @return proposalId The new proposal's id.
+    function proposeUpdateRegion(
+        string calldata code,
+        string calldata nameZh,
+        string calldata nameEn,
+        address operator,
         string calldata description
     ) external returns (uint256 proposalId);
 

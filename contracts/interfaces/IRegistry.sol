@@ -17,10 +17,12 @@ uint8 constant KIND_FEEDER = 6;
 uint8 constant SOURCE_NONE = 0;
 uint8 constant SOURCE_MAX = 8;
 
-/// @dev Device statuses (`status`). Retired is final.
+/// @dev Device statuses (`status`). Retired is final. A device registered by anyone but its region's operator
+/// is pending until that operator approves it.
 uint8 constant STATUS_ACTIVE = 1;
 uint8 constant STATUS_SUSPENDED = 2;
 uint8 constant STATUS_RETIRED = 3;
+uint8 constant STATUS_PENDING = 4;
 
 /// @title GridLedger registry: regions approved by the consortium and the devices (meters, inverters,
 /// chargers) whose signed readings the platform accepts.
@@ -61,7 +63,7 @@ interface IRegistry {
         uint64 registeredAt;
     }
 
-    /// @notice The consortium approved (or updated) a region.
+    /// @notice The consortium approved a region.
     /// @param regionId keccak256 of the code.
     /// @param code Region code.
     /// @param nameZh Chinese name.
@@ -77,6 +79,14 @@ interface IRegistry {
         uint32 intervalSeconds
     );
 
+    /// @notice The consortium changed a region's names or operator (never its interval).
+    /// @param regionId keccak256 of the code.
+    /// @param code Region code.
+    /// @param nameZh Chinese name.
+    /// @param nameEn English name.
+    /// @param operator The region's operator.
+    event RegionUpdated(bytes32 indexed regionId, string code, string nameZh, string nameEn, address indexed operator);
+
     /// @notice A device was registered.
     /// @param deviceId sha256 of the public key.
     /// @param owner The owning member.
@@ -87,6 +97,7 @@ interface IRegistry {
     /// @param capacityW Rated capacity in watts.
     /// @param community Its community (zero for none).
     /// @param publicKey The raw public key.
+    /// @param status STATUS_ACTIVE when the region's operator registered it, else STATUS_PENDING.
     event DeviceRegistered(
         bytes32 indexed deviceId,
         address indexed owner,
@@ -96,7 +107,8 @@ interface IRegistry {
         uint8 source,
         uint64 capacityW,
         address community,
-        bytes publicKey
+        bytes publicKey,
+        uint8 status
     );
 
     /// @notice A device's status changed.
@@ -177,8 +189,33 @@ interface IRegistry {
     /// @notice A batch needs at least one device.
     error RegistryEmptyBatch();
 
-    /// @notice Approves a region, or updates the names, operator and interval of an approved one.
-    /// Only the consortium contract (through a passed proposal).
+    /// @notice A region with this code is approved already; change it with an update instead.
+    /// @param regionId keccak256 of the code.
+    /// @param code The code.
+    error RegistryRegionExists(bytes32 regionId, string code);
+
+    /// @notice The device's region operator suspended it; only that region's operator may lift or take over
+    /// the suspension.
+    /// @param deviceId The device.
+    /// @param suspendedBy Who suspended it.
+    /// @param caller The refused caller.
+    error RegistrySuspendedByOperator(bytes32 deviceId, address suspendedBy, address caller);
+
+    /// @notice Only the operator of the device's region (holding the REGION_OPERATOR role) may do this.
+    /// @param caller The refused caller.
+    /// @param regionId The device's region.
+    error RegistryNotRegionOperator(address caller, bytes32 regionId);
+
+    /// @notice The device is not pending approval.
+    /// @param deviceId The device.
+    /// @param status Its status.
+    error RegistryDeviceNotPending(bytes32 deviceId, uint8 status);
+
+    /// @notice The device awaits its region operator's approval; it can only be approved or retired.
+    /// @param deviceId The device.
+    error RegistryDevicePending(bytes32 deviceId);
+
+    /// @notice Approves a new region. Only the consortium contract (through a passed proposal).
     /// @param code Region code.
     /// @param nameZh Chinese name.
     /// @param nameEn English name.
@@ -192,14 +229,30 @@ interface IRegistry {
         uint32 intervalSeconds
     ) external;
 
+    /// @notice Changes the names and operator of an approved region; its interval never changes, so the
+    /// intervals of its anchors stay valid. Only the consortium contract (through a passed proposal).
+    /// @param code Region code.
+    /// @param nameZh Chinese name.
+    /// @param nameEn English name.
+    /// @param operator The region's operator.
+    function updateRegion(string calldata code, string calldata nameZh, string calldata nameEn, address operator)
+        external;
+
     /// @notice Registers devices, all or none. The caller is each device's owner (an active member) or the
-    /// operator of its region registering for an active member.
+    /// operator of its region registering for an active member. Devices registered by the region's operator
+    /// are active at once; the others are pending until the operator approves them (`approveDevices`).
     /// @param devices The devices.
     function registerDevices(DeviceInput[] calldata devices) external;
 
-    /// @notice Suspends, reactivates or retires a device. Its owner or its region's operator.
+    /// @notice Activates pending devices, all or none. Only the operator of each device's region.
+    /// @param deviceIds The devices.
+    function approveDevices(bytes32[] calldata deviceIds) external;
+
+    /// @notice Suspends, reactivates or retires a device. Its owner or its region's operator; a suspension by
+    /// the region's operator is lifted (or taken over) only by that region's operator. A pending device can
+    /// only be retired.
     /// @param deviceId The device.
-    /// @param status The new status (STATUS_*). Retired is final.
+    /// @param status The new status (STATUS_ACTIVE, STATUS_SUSPENDED or STATUS_RETIRED). Retired is final.
     function setDeviceStatus(bytes32 deviceId, uint8 status) external;
 
     /// @notice The consortium this registry answers to.
@@ -210,6 +263,16 @@ interface IRegistry {
     /// @param regionId keccak256 of the code.
     /// @return The region.
     function region(bytes32 regionId) external view returns (Region memory);
+
+    /// @notice Whether a region with this id is approved.
+    /// @param regionId keccak256 of the code.
+    /// @return True when approved.
+    function hasRegion(bytes32 regionId) external view returns (bool);
+
+    /// @notice Who set a suspended device's current suspension (zero when it is not suspended).
+    /// @param deviceId The device.
+    /// @return The suspender.
+    function suspendedBy(bytes32 deviceId) external view returns (address);
 
     /// @notice The number of approved regions.
     /// @return The count.

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { checkProposalText } from "../registry/proposals.js";
 import type { ProposalView } from "../registry/registryClient.js";
 import { clientOf } from "./context.js";
 import { formatDuration, output, printRecord, printTable } from "./output.js";
@@ -23,23 +24,23 @@ export function registerGovernanceCommands(program: Command): void {
   gov
     .command("propose <kind>")
     .description(
-      "propose admit-member, remove-member, grant-role, revoke-role, approve-region or set-parameter",
+      "propose admit-member, remove-member, grant-role, revoke-role, approve-region, update-region or set-parameter",
     )
     .option("--address <address>", "organisation (admit-member, remove-member, grant-role, revoke-role)")
     .option("--name <name>", "organisation name (admit-member) or parameter name (set-parameter)")
     .option("--roles <roles>", "comma-separated roles (admit-member)", "")
     .option("--seat", "give the new member a consortium seat (admit-member)")
     .option("--role <role>", "one role (grant-role, revoke-role)")
-    .option("--code <code>", "region code (approve-region)")
-    .option("--name-zh <name>", "Chinese region name (approve-region)")
-    .option("--name-en <name>", "English region name (approve-region)")
-    .option("--operator <address>", "region operator (approve-region; default this node's)")
+    .option("--code <code>", "region code (approve-region, update-region)")
+    .option("--name-zh <name>", "Chinese region name (approve-region, update-region)")
+    .option("--name-en <name>", "English region name (approve-region, update-region)")
+    .option("--operator <address>", "region operator (approve-region: default this node's; update-region)")
     .option("--interval <seconds>", "metering interval (approve-region)", "900")
     .option("--value <n>", "parameter value (set-parameter)")
     .option("--description <text>", "what and why")
     .action(async (kind: string, o, command: Command) => {
       const { api, out } = clientOf(command);
-      const result = await api.send<Outcome>("POST", "/v1/proposals", {
+      const body = {
         kind,
         description: o.description,
         address: o.address,
@@ -51,9 +52,11 @@ export function registerGovernanceCommands(program: Command): void {
         nameZh: o.nameZh,
         nameEn: o.nameEn,
         operator: o.operator,
-        intervalSeconds: Number(o.interval),
+        intervalSeconds: kind === "update-region" ? undefined : Number(o.interval),
         value: o.value,
-      });
+      };
+      checkProposalText(body);
+      const result = await api.send<Outcome>("POST", "/v1/proposals", body);
       output(out, result, () => printOutcome(result, `${kind} took effect`));
     });
   gov
@@ -86,7 +89,7 @@ export function registerGovernanceCommands(program: Command): void {
       output(out, proposals, () =>
         printTable(
           proposals.map((p) => ({ ...p, deadline: new Date(p.deadline * 1000).toISOString() })),
-          ["id", "kind", "state", "forVotes", "againstVotes", "deadline", "description"],
+          ["id", "kind", "state", "forVotes", "againstVotes", "deadline", "description", "change"],
           "(no proposals)",
         ),
       );

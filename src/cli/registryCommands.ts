@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { BaseError } from "../core/errors.js";
-import type { DeviceRequest } from "../registry/deviceInput.js";
+import { checkDeviceText, type DeviceRequest } from "../registry/deviceInput.js";
 import { deviceKinds, energySources, signatureSchemes } from "../registry/deviceTypes.js";
+import { checkProposalText } from "../registry/proposals.js";
 import type { DeviceView, OrganisationView, RegionView } from "../registry/registryStore.js";
 import { clientOf } from "./context.js";
 import { type Outcome, printOutcome } from "./governanceCommands.js";
@@ -82,15 +83,33 @@ export function registerRegistryCommands(program: Command): void {
     .option("--description <text>", "proposal description")
     .action(async (o, command: Command) => {
       const { api, out } = clientOf(command);
-      const result = await api.send<Outcome>("POST", "/v1/regions", {
+      const body = {
         code: o.code,
         nameZh: o.nameZh,
         nameEn: o.nameEn,
         operator: o.operator,
         intervalSeconds: Number(o.interval),
         description: o.description,
-      });
+      };
+      checkProposalText(body);
+      const result = await api.send<Outcome>("POST", "/v1/regions", body);
       output(out, result, () => printOutcome(result, `region ${String(o.code).toUpperCase()} approved`));
+    });
+  region
+    .command("update <code>")
+    .description(
+      "propose changing a region's names or operator (its metering interval never changes); with a single seat it takes effect at once",
+    )
+    .option("--name-zh <name>", "new Chinese name")
+    .option("--name-en <name>", "new English name")
+    .option("--operator <address>", "new operator organisation (holding the region-operator role)")
+    .option("--description <text>", "proposal description")
+    .action(async (code: string, o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const body = { nameZh: o.nameZh, nameEn: o.nameEn, operator: o.operator, description: o.description };
+      checkProposalText({ code, ...body });
+      const result = await api.send<Outcome>("PATCH", `/v1/regions/${encodeURIComponent(code)}`, body);
+      output(out, result, () => printOutcome(result, `region ${code.toUpperCase()} updated`));
     });
   region
     .command("list")
@@ -185,6 +204,14 @@ export function registerRegistryCommands(program: Command): void {
           },
         ];
       }
+      for (const [index, d] of devices.entries()) {
+        try {
+          checkDeviceText(d);
+        } catch (error) {
+          if (!(error instanceof BaseError) || devices.length === 1) throw error;
+          throw new BaseError(error.code, `device ${index}: ${error.message}`, { details: error.details });
+        }
+      }
       const result = await api.send<{ deviceIds: string[]; txHashes: string[] }>("POST", "/v1/devices", {
         devices,
       });
@@ -198,6 +225,7 @@ export function registerRegistryCommands(program: Command): void {
     .option("--region <code>", "only this region")
     .option("--owner <address>", "only this owner")
     .option("--community <address>", "only this community")
+    .option("--status <status>", "only this status: active, suspended, retired or pending")
     .option("--limit <n>", "at most this many", "100")
     .option("--offset <n>", "skip this many", "0")
     .action(async (o, command: Command) => {
@@ -206,6 +234,7 @@ export function registerRegistryCommands(program: Command): void {
         region: o.region,
         owner: o.owner,
         community: o.community,
+        status: o.status,
         limit: o.limit,
         offset: o.offset,
       });
@@ -226,6 +255,22 @@ export function registerRegistryCommands(program: Command): void {
       const { api, out } = clientOf(command);
       const found = await api.get<DeviceView>(`/v1/devices/${encodeURIComponent(id)}`);
       output(out, found, () => printRecord(found));
+    });
+  device
+    .command("approve <deviceIds...>")
+    .description("approve pending devices of a region this node operates (they become active)")
+    .action(async (ids: string[], _o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const result = await api.send<{ deviceIds: string[]; txHash: string }>(
+        "POST",
+        "/v1/devices/approvals",
+        {
+          deviceIds: ids,
+        },
+      );
+      output(out, result, () =>
+        console.log(`approved ${result.deviceIds.length} device(s) (tx ${result.txHash})`),
+      );
     });
   device
     .command("status <deviceId> <status>")

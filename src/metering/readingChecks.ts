@@ -60,6 +60,12 @@ export function checkAgainstDevice(
       message: `device ${reading.deviceId} belongs to region ${device.regionCode}, which another node operates`,
     };
   }
+  if (device.status === deviceStatuses.pending) {
+    return {
+      code: "READING_DEVICE_PENDING",
+      message: `device ${reading.deviceId} awaits its region operator's approval`,
+    };
+  }
   if (device.status !== deviceStatuses.active) {
     const status = device.status === deviceStatuses.suspended ? "suspended" : "retired";
     return { code: "READING_DEVICE_INACTIVE", message: `device ${reading.deviceId} is ${status}` };

@@ -1,6 +1,7 @@
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { type Address, zeroAddress } from "viem";
 import { BaseError } from "../core/errors.js";
+import { assertCleanText } from "../core/text.js";
 import { parseAddress } from "./address.js";
 import {
   type DeviceKind,
@@ -31,6 +32,20 @@ export type DeviceRequest = {
   community?: string | undefined;
 };
 
+/**
+ * Refuses a device request whose text fields hold control characters or lone surrogates
+ * (`TEXT_INVALID`); a PEM public key may span lines. Run by the API and, before sending, the CLI.
+ */
+export function checkDeviceText(request: DeviceRequest): void {
+  for (const field of ["region", "kind", "scheme", "source", "owner", "community"] as const) {
+    const value = request[field];
+    if (typeof value === "string") assertCleanText(value, field);
+  }
+  if (typeof request.capacityW === "string") assertCleanText(request.capacityW, "capacityW");
+  if (typeof request.publicKey === "string")
+    assertCleanText(request.publicKey, "publicKey", { multiline: true });
+}
+
 function optionalAddress(value: string | undefined, field: string, fallback: Address): Address {
   return value === undefined || value === "" ? fallback : parseAddress(value, field);
 }
@@ -43,6 +58,7 @@ export function parseDeviceRequest(
   request: DeviceRequest,
   context: { operator: Address; regionIdOf: (code: string) => `0x${string}` },
 ): { deviceId: `0x${string}`; input: DeviceInput } {
+  checkDeviceText(request);
   const scheme = (request.scheme ?? "ed25519").toLowerCase() as SignatureScheme;
   const schemeValue = encodeScheme(scheme);
   const kind = encodeDeviceKind(request.kind);

@@ -23,8 +23,11 @@ export const energySources = {
   biomass: 7,
   other: 8,
 } as const;
-/** Device statuses; values match `status` in contracts/Registry.sol. */
-export const deviceStatuses = { active: 1, suspended: 2, retired: 3 } as const;
+/**
+ * Device statuses; values match `status` in contracts/Registry.sol. `pending` awaits the region
+ * operator's approval (a device registered by anyone else); it is not a status one can set.
+ */
+export const deviceStatuses = { active: 1, suspended: 2, retired: 3, pending: 4 } as const;
 
 export type SignatureScheme = keyof typeof signatureSchemes;
 export type DeviceKind = keyof typeof deviceKinds;

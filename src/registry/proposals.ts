@@ -1,5 +1,6 @@
 import { type Address, stringToHex } from "viem";
 import { BaseError } from "../core/errors.js";
+import { assertCleanText } from "../core/text.js";
 import { parseAddress } from "./address.js";
 import { normaliseRegionCode } from "./regionCode.js";
 import { encodeRole, encodeRoles } from "./roles.js";
@@ -12,6 +13,7 @@ export const proposalKinds = {
   "revoke-role": 3,
   "approve-region": 4,
   "set-parameter": 5,
+  "update-region": 6,
 } as const;
 
 export type ProposalKindName = keyof typeof proposalKinds;
@@ -32,7 +34,11 @@ export type ProposalInput =
       operator?: string;
       intervalSeconds?: number;
     }
-  | { kind: "set-parameter"; name: string; value: string | number };
+  | { kind: "set-parameter"; name: string; value: string | number }
+  | { kind: "update-region"; code: string; nameZh?: string; nameEn?: string; operator?: string };
+
+/** A region's names and operator as they are now: what an `update-region` proposal starts from. */
+export type RegionState = { nameZh: string; nameEn: string; operator: Address };
 
 /** The contract call a proposal turns into: `Consortium.<functionName>(...args, description)`. */
 export type ProposalCall = { functionName: string; args: readonly unknown[] };
@@ -41,7 +47,30 @@ function text(value: unknown, field: string): string {
   if (typeof value !== "string" || value.trim() === "") {
     throw new BaseError("REGISTRY_MISSING_FIELD", `${field} is required`, { details: { field } });
   }
-  return value.trim();
+  return assertCleanText(value.trim(), field);
+}
+
+/** A proposal's description: free text, lines allowed, no other control characters (`TEXT_INVALID`). */
+export function proposalDescription(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value !== "string") {
+    throw new BaseError("REQUEST_INVALID", "description must be text", { details: { field: "description" } });
+  }
+  return assertCleanText(value, "description", { multiline: true });
+}
+
+/**
+ * Checks the text fields of a proposal (names, codes, roles) for control characters and lone surrogates
+ * without sending anything: what the CLI runs before it calls the node (`TEXT_INVALID`).
+ */
+export function checkProposalText(input: object): void {
+  const fields = input as Record<string, unknown>;
+  for (const field of ["code", "name", "nameZh", "nameEn", "role", "address", "operator"]) {
+    const value = fields[field];
+    if (typeof value === "string") assertCleanText(value, field);
+  }
+  if (typeof fields.roles === "string") assertCleanText(fields.roles, "roles");
+  if (fields.description !== undefined) proposalDescription(fields.description);
 }
 
 /** Named parameters are `bytes32` strings on chain, so a name has at most 32 bytes. */
@@ -56,9 +85,14 @@ export function parameterName(name: string): `0x${string}` {
 
 /**
  * Validates a proposal and maps it to its Consortium contract call. `operator` defaults to
- * `defaultOperator` (the node's own organisation) and the interval to 900 s.
+ * `defaultOperator` (the node's own organisation) and the interval to 900 s. An `update-region` keeps
+ * each name or operator it does not give from `current` (the region as it is now).
  */
-export function proposalCall(input: ProposalInput, defaultOperator: Address): ProposalCall {
+export function proposalCall(
+  input: ProposalInput,
+  defaultOperator: Address,
+  current?: RegionState,
+): ProposalCall {
   switch (input.kind) {
     case "admit-member":
       return {
@@ -97,6 +131,30 @@ export function proposalCall(input: ProposalInput, defaultOperator: Address): Pr
           interval,
         ],
       };
+    }
+    case "update-region": {
+      const code = normaliseRegionCode(text(input.code, "code"));
+      if (!current) {
+        throw new BaseError("REGISTRY_UNKNOWN_REGION", `region "${code}" is not registered`, {
+          details: { region: code },
+        });
+      }
+      const nameZh = input.nameZh === undefined ? current.nameZh : text(input.nameZh, "nameZh");
+      const nameEn = input.nameEn === undefined ? current.nameEn : text(input.nameEn, "nameEn");
+      const operator =
+        input.operator === undefined ? current.operator : parseAddress(input.operator, "operator");
+      if (
+        nameZh === current.nameZh &&
+        nameEn === current.nameEn &&
+        operator.toLowerCase() === current.operator.toLowerCase()
+      ) {
+        throw new BaseError(
+          "REGISTRY_REGION_UNCHANGED",
+          `the update of region ${code} changes nothing; give --name-zh, --name-en or --operator with a new value`,
+          { details: { region: code } },
+        );
+      }
+      return { functionName: "proposeUpdateRegion", args: [code, nameZh, nameEn, operator] };
     }
     case "set-parameter": {
       let value: bigint;

@@ -1,10 +1,12 @@
 import { keccak256, stringToBytes } from "viem";
 import { BaseError } from "../core/errors.js";
+import { assertCleanText } from "../core/text.js";
 
 const codePattern = /^[A-Z0-9-]{2,16}$/;
 
 /** Validates a region code (2–16 characters of A–Z, 0–9 and `-`, e.g. `CN-GD`) and returns it upper-cased. */
 export function normaliseRegionCode(code: string): string {
+  assertCleanText(code, "region code");
   const upper = code.trim().toUpperCase();
   if (!codePattern.test(upper)) {
     throw new BaseError(

@@ -1,8 +1,19 @@
-import { type Address, type Hex, parseEventLogs, type TransactionReceipt } from "viem";
+import { type Address, decodeAbiParameters, type Hex, parseEventLogs, type TransactionReceipt } from "viem";
 import { consortiumAbi, registryAbi } from "../chain/artifacts/index.js";
 import type { ChainClient } from "../chain/chainClient.js";
+import { decodeChainError } from "../chain/decodeRevert.js";
 import { BaseError } from "../core/errors.js";
-import { type ProposalInput, proposalCall, proposalKinds, proposalStates } from "./proposals.js";
+import {
+  checkProposalText,
+  type ProposalCall,
+  type ProposalInput,
+  proposalCall,
+  proposalDescription,
+  proposalKinds,
+  proposalStates,
+  type RegionState,
+} from "./proposals.js";
+import { normaliseRegionCode, regionIdOf } from "./regionCode.js";
 
 /** Addresses of the GridLedger contracts on the chain. */
 export type GridContracts = { Consortium: Address; Registry: Address; MeterAnchor: Address };
@@ -36,7 +47,36 @@ export type ProposalView = {
   againstVotes: number;
   state: string;
   description: string;
+  /** What an `update-region` proposal changes, e.g. `nameEn: Guangdong → Canton`; null for other kinds. */
+  change: string | null;
 };
+
+/** The payload of an update-region proposal (see PROPOSAL_UPDATE_REGION in IConsortium.sol). */
+const updateRegionPayload = [
+  { type: "string", name: "code" },
+  { type: "string", name: "nameZh" },
+  { type: "string", name: "nameEn" },
+  { type: "address", name: "operator" },
+  { type: "string", name: "fromNameZh" },
+  { type: "string", name: "fromNameEn" },
+  { type: "address", name: "fromOperator" },
+] as const;
+
+/** "field: from → to" for each field an update-region payload changes, joined with "; ". */
+export function describeRegionUpdate(payload: Hex): string {
+  const [code, nameZh, nameEn, operator, fromZh, fromEn, fromOperator] = decodeAbiParameters(
+    updateRegionPayload,
+    payload,
+  );
+  const changes = [
+    ["nameZh", fromZh, nameZh],
+    ["nameEn", fromEn, nameEn],
+    ["operator", fromOperator, operator],
+  ]
+    .filter(([, from, to]) => from !== to)
+    .map(([field, from, to]) => `${field}: ${from} → ${to}`);
+  return `${code} ${changes.join("; ")}`;
+}
 
 const kindNames = Object.fromEntries(Object.entries(proposalKinds).map(([k, v]) => [v, k])) as Record<
   number,
@@ -82,20 +122,60 @@ export function createRegistryClient(options: { client: ChainClient; contracts: 
       againstVotes: Number(p.againstVotes),
       state: proposalStates[Number(p.state)] ?? `unknown(${p.state})`,
       description: p.description,
+      change: p.kind === proposalKinds["update-region"] ? describeRegionUpdate(p.payload) : null,
     };
+  }
+
+  /**
+   * A region's names and operator as the chain holds them now; undefined when it is not approved.
+   * Reads `region()`, which Registries deployed before `hasRegion()` existed also have.
+   */
+  async function regionState(code: string): Promise<RegionState | undefined> {
+    try {
+      return await client.publicClient.readContract({
+        address: contracts.Registry,
+        abi: registryAbi,
+        functionName: "region",
+        args: [regionIdOf(code)],
+      });
+    } catch (error) {
+      if (decodeChainError(error).code === "REGISTRY_UNKNOWN_REGION") return undefined;
+      throw error;
+    }
   }
 
   return {
     contracts,
     operator: client.sender.account.address,
 
-    /** Proposes (and, as the proposer, votes for) a change; with enough seats it takes effect at once. */
+    /**
+     * Proposes (and, as the proposer, votes for) a change; with enough seats it takes effect at once.
+     * Refuses before sending an `approve-region` of a code the chain holds (`REGISTRY_REGION_EXISTS`);
+     * an `update-region` starts from the region as the chain holds it.
+     */
     async propose(input: ProposalInput, description = ""): Promise<ProposalOutcome> {
-      const call = proposalCall(input, client.sender.account.address);
+      checkProposalText(input);
+      const text = proposalDescription(description);
+      const sender = client.sender.account.address;
+      let call: ProposalCall;
+      if (input.kind === "update-region") {
+        const code = normaliseRegionCode(typeof input.code === "string" ? input.code : "");
+        call = proposalCall({ ...input, code }, sender, await regionState(code));
+      } else {
+        call = proposalCall(input, sender);
+        if (input.kind === "approve-region" && (await regionState(String(call.args[0])))) {
+          const code = String(call.args[0]);
+          throw new BaseError(
+            "REGISTRY_REGION_EXISTS",
+            `region ${code} is approved already; change its names or operator with "gridledger region update"`,
+            { details: { region: code } },
+          );
+        }
+      }
       const receipt = await client.sender.write({
         ...consortiumWrites,
         functionName: call.functionName,
-        args: [...call.args, description],
+        args: [...call.args, text],
       });
       return outcome(receipt);
     },
@@ -160,6 +240,18 @@ export function createRegistryClient(options: { client: ChainClient; contracts: 
         txHashes.push(receipt.transactionHash);
       }
       return { txHashes };
+    },
+
+    /** Activates pending devices of regions this node operates (one transaction). */
+    async approveDevices(deviceIds: Hex[]): Promise<{ txHash: Hex }> {
+      if (deviceIds.length === 0) throw new BaseError("REGISTRY_EMPTY_BATCH", "no devices to approve");
+      const receipt = await client.sender.write({
+        address: contracts.Registry,
+        abi: registryAbi,
+        functionName: "approveDevices",
+        args: [deviceIds],
+      });
+      return { txHash: receipt.transactionHash };
     },
 
     async setDeviceStatus(deviceId: Hex, status: number): Promise<{ txHash: Hex }> {

@@ -1,4 +1,5 @@
 import { getAddress } from "viem";
+import { assertCleanText, escapeLike } from "../core/text.js";
 import type { Queryable } from "../db/database.js";
 import { decodeDeviceKind, decodeDeviceStatus, decodeEnergySource, decodeScheme } from "./deviceTypes.js";
 import { decodeRoles } from "./roles.js";
@@ -35,6 +36,8 @@ export type DeviceView = {
   capacityW: string;
   status: string;
   community: string | null;
+  /** Who set the current suspension (the owner, or the region's operator); null unless suspended. */
+  suspendedBy: string | null;
 };
 
 type OrganisationRow = { address: string; name: string; roles: number; seat: boolean; active: boolean };
@@ -58,6 +61,7 @@ type DeviceRow = {
   capacity_w: string;
   status: number;
   community: string | null;
+  suspended_by: string | null;
 };
 
 const organisationView = (r: OrganisationRow): OrganisationView => ({
@@ -89,6 +93,7 @@ const deviceView = (r: DeviceRow): DeviceView => ({
   capacityW: String(r.capacity_w),
   status: decodeDeviceStatus(r.status),
   community: r.community && getAddress(r.community),
+  suspendedBy: r.suspended_by && getAddress(r.suspended_by),
 });
 
 /** Filters for listing devices. */
@@ -96,6 +101,8 @@ export type DeviceFilter = {
   regionId?: string | undefined;
   owner?: string | undefined;
   community?: string | undefined;
+  /** On-chain status value (see deviceStatuses). */
+  status?: number | undefined;
   limit?: number | undefined;
   offset?: number | undefined;
 };
@@ -112,6 +119,7 @@ export function createRegistryStore(db: Queryable) {
     },
 
     async getOrganisation(address: string): Promise<OrganisationView | undefined> {
+      assertCleanText(address, "address");
       const { rows } = await db.query<OrganisationRow>(
         "select address, name, roles, seat, active from organisations where address = $1",
         [address.toLowerCase()],
@@ -119,13 +127,17 @@ export function createRegistryStore(db: Queryable) {
       return rows[0] && organisationView(rows[0]);
     },
 
-    /** Regions whose code or Chinese or English name contains `search` (case-insensitive); all without it. */
+    /**
+     * Regions whose code or Chinese or English name contains `search` (case-insensitive, `%` and `_`
+     * match themselves); all without it. Refuses a search with control characters (`TEXT_INVALID`).
+     */
     async listRegions(search?: string): Promise<RegionView[]> {
-      const q = search?.trim();
+      const q = search === undefined ? undefined : assertCleanText(search, "search").trim();
       const { rows } = q
         ? await db.query<RegionRow>(
-            `select * from regions where lower(code) like $1 or lower(name_en) like $1 or name_zh like $2 order by code`,
-            [`%${q.toLowerCase()}%`, `%${q}%`],
+            `select * from regions where lower(code) like $1 escape '\\' or lower(name_en) like $1 escape '\\'
+               or name_zh like $2 escape '\\' order by code`,
+            [`%${escapeLike(q.toLowerCase())}%`, `%${escapeLike(q)}%`],
           )
         : await db.query<RegionRow>("select * from regions order by code");
       return rows.map(regionView);
@@ -133,6 +145,7 @@ export function createRegistryStore(db: Queryable) {
 
     /** A region by its code (any case) or its 0x regionId. */
     async getRegion(codeOrId: string): Promise<RegionView | undefined> {
+      assertCleanText(codeOrId, "region");
       const { rows } = await db.query<RegionRow>("select * from regions where code = $1 or region_id = $2", [
         codeOrId.toUpperCase(),
         codeOrId.toLowerCase(),
@@ -149,8 +162,12 @@ export function createRegistryStore(db: Queryable) {
         ["d.community", filter.community],
       ] as const) {
         if (value === undefined) continue;
-        params.push(value.toLowerCase());
+        params.push(assertCleanText(value, column.slice(2)).toLowerCase());
         where.push(`${column} = $${params.length}`);
+      }
+      if (filter.status !== undefined) {
+        params.push(filter.status);
+        where.push(`d.status = $${params.length}`);
       }
       const clause = where.length ? `where ${where.join(" and ")}` : "";
       const count = await db.query<{ n: string }>(

@@ -1,14 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import type { Hex } from "viem";
 import { BaseError } from "../core/errors.js";
-import { type DeviceRequest, parseDeviceRequest } from "../registry/deviceInput.js";
-import { encodeDeviceStatus } from "../registry/deviceTypes.js";
+import { checkDeviceText, type DeviceRequest, parseDeviceRequest } from "../registry/deviceInput.js";
+import { deviceStatuses, encodeDeviceStatus } from "../registry/deviceTypes.js";
 import type { ProposalInput } from "../registry/proposals.js";
 import { normaliseRegionCode } from "../registry/regionCode.js";
 import type { ServerContext } from "./createServer.js";
 import { device, deviceRequest, organisation, outcome, region, str } from "./registrySchemas.js";
 
-/** A deviceId from a path: 32 bytes of hex, with or without 0x, any case; lower-cased with 0x. */
 /** Parses a device id given in a path (with or without `0x`, any case); `REQUEST_INVALID` otherwise. */
 export function deviceIdParam(raw: string): Hex {
   const id = (raw.startsWith("0x") ? raw : `0x${raw}`).toLowerCase() as Hex;
@@ -112,6 +111,35 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
     },
   );
 
+  app.patch(
+    "/v1/regions/:region",
+    {
+      schema: {
+        summary:
+          "Propose changing a region's names or operator (never its interval); shown in proposals as a change from → to",
+        tags: ["registry"],
+        body: {
+          type: "object",
+          properties: { nameZh: str, nameEn: str, operator: str, description: str },
+        },
+        response: { 200: outcome },
+      },
+    },
+    async (request) => {
+      const code = (request.params as { region: string }).region;
+      const body = request.body as {
+        nameZh?: string;
+        nameEn?: string;
+        operator?: string;
+        description?: string;
+      };
+      return registry.propose(
+        { kind: "update-region", code, nameZh: body.nameZh, nameEn: body.nameEn, operator: body.operator },
+        body.description ?? `update region ${code}`,
+      );
+    },
+  );
+
   app.get(
     "/v1/organisations",
     {
@@ -159,6 +187,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
             region: str,
             owner: str,
             community: str,
+            status: { type: "string", enum: Object.keys(deviceStatuses) },
             limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
             offset: { type: "integer", minimum: 0, default: 0 },
           },
@@ -176,11 +205,13 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
         region?: string;
         owner?: string;
         community?: string;
+        status?: keyof typeof deviceStatuses;
         limit?: number;
         offset?: number;
       };
       const regionId = q.region === undefined ? undefined : (await regionIdLookup([q.region]))(q.region);
-      return store.listDevices({ ...q, regionId });
+      const status = q.status === undefined ? undefined : deviceStatuses[q.status];
+      return store.listDevices({ ...q, regionId, status });
     },
   );
 
@@ -214,6 +245,18 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
     },
     async (request) => {
       const requests = (request.body as { devices: DeviceRequest[] }).devices;
+      for (const [index, d] of requests.entries()) {
+        try {
+          checkDeviceText(d);
+        } catch (error) {
+          if (error instanceof BaseError && requests.length > 1) {
+            throw new BaseError(error.code, `device ${index}: ${error.message}`, {
+              details: { index, ...error.details },
+            });
+          }
+          throw error;
+        }
+      }
       const regionIdOf = await regionIdLookup(requests.map((d) => d.region));
       const parsed = requests.map((d, index) => {
         try {
@@ -238,6 +281,33 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
       }
       const { txHashes } = await registry.registerDevices(parsed.map((p) => p.input));
       return { deviceIds: parsed.map((p) => p.deviceId), txHashes };
+    },
+  );
+
+  app.post(
+    "/v1/devices/approvals",
+    {
+      schema: {
+        summary:
+          "Approve pending devices of regions this node operates (they become active); all or none, in one transaction",
+        tags: ["registry"],
+        body: {
+          type: "object",
+          required: ["deviceIds"],
+          properties: { deviceIds: { type: "array", minItems: 1, maxItems: 1000, items: str } },
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: { deviceIds: { type: "array", items: str }, txHash: str },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const ids = (request.body as { deviceIds: string[] }).deviceIds.map(deviceIdParam);
+      const result = await registry.approveDevices(ids);
+      return { deviceIds: ids, ...result };
     },
   );
 

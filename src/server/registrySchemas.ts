@@ -40,6 +40,7 @@ export const device = {
     capacityW: str,
     status: str,
     community: { type: "string", nullable: true },
+    suspendedBy: { type: "string", nullable: true },
   },
 } as const;
 export const proposal = {
@@ -54,6 +55,7 @@ export const proposal = {
     againstVotes: { type: "integer" },
     state: str,
     description: str,
+    change: { type: "string", nullable: true },
   },
 } as const;
 export const outcome = {

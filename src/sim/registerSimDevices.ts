@@ -85,6 +85,46 @@ export async function admitSimCommunities(
   return admitted;
 }
 
+/**
+ * Approves the scenario's devices that are pending in its regions (registered by a member other than
+ * the region's operator). The node approves them when it operates the region (the demo); otherwise
+ * they wait for their operator and the simulator says so. Answers how many it approved.
+ */
+export async function approveSimDevices(
+  api: NodeApi,
+  regionCodes: readonly string[],
+  deviceIds: ReadonlySet<string>,
+  log: (message: string) => void = () => {},
+): Promise<number> {
+  let approved = 0;
+  for (const code of regionCodes) {
+    const pending: string[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const page = await api.get<{ total: number; devices: { deviceId: string }[] }>("/v1/devices", {
+        region: code,
+        status: "pending",
+        limit: 1000,
+        offset,
+      });
+      pending.push(...page.devices.map((d) => d.deviceId).filter((id) => deviceIds.has(id)));
+      if (offset + page.devices.length >= page.total || page.devices.length === 0) break;
+    }
+    for (let i = 0; i < pending.length; i += 1000) {
+      try {
+        await api.send("POST", "/v1/devices/approvals", { deviceIds: pending.slice(i, i + 1000) });
+        approved += Math.min(1000, pending.length - i);
+      } catch (error) {
+        if (!isBaseError(error, "REGISTRY_NOT_REGION_OPERATOR")) throw error;
+        log(
+          `simulator: ${pending.length - i} devices of ${code} await the approval of the region's operator`,
+        );
+        break;
+      }
+    }
+  }
+  return approved;
+}
+
 async function isRegistered(api: NodeApi, meter: SimMeter): Promise<boolean> {
   try {
     await api.get(`/v1/devices/${meter.key.deviceId}`);
@@ -165,6 +205,10 @@ export async function registerSimDevices(
       }
     }
     await save();
+  }
+  if (todo.length > 0) {
+    const ids = new Set(todo.map(({ meter }) => meter.key.deviceId.toLowerCase()));
+    await approveSimDevices(api, codes, ids, log);
   }
   const last = todo.at(-1);
   // The device routes bring the node's registry index up to the chain first: once the last device

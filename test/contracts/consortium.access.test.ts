@@ -27,6 +27,10 @@ const proposeCalls: [string, (c: ConsortiumHandle, d: Deployment) => Promise<Has
     (c, d) => c.write.proposeApproveRegion(["CN-GD", "广东", "Guangdong", d.addresses[OPERATOR]!, 900, ""]),
   ],
   [
+    "proposeUpdateRegion",
+    (c, d) => c.write.proposeUpdateRegion(["CN-GD", "广东省", "Guangdong", d.addresses[OPERATOR]!, ""]),
+  ],
+  [
     "proposeSetParameter",
     (c) => c.write.proposeSetParameter([stringToHex("market.fee", { size: 32 }), 5n, ""]),
   ],
@@ -123,12 +127,30 @@ describe("Consortium access control", () => {
     );
   });
 
+  it("refuses Registry.updateRegion from anyone but the consortium contract", async () => {
+    const d = chain();
+    await withMembers(d);
+    await d.mined(
+      d
+        .consortium(0)
+        .write.proposeApproveRegion(["CN-GD", "广东", "Guangdong", d.addresses[OPERATOR]!, 900, ""]),
+    );
+    for (const caller of [0, OPERATOR, STRANGER]) {
+      await expectRevert(
+        d.registry(caller).write.updateRegion(["CN-GD", "x", "x", d.addresses[caller]!]),
+        "RegistryNotConsortium",
+        [d.addresses[caller]],
+      );
+    }
+  });
+
   it("exposes no way to change members, roles or parameters except proposals", () => {
     const writes = [...consortiumAbi, ...registryAbi]
       .filter((item) => item.type === "function" && !["view", "pure"].includes(item.stateMutability))
       .map((item) => ("name" in item ? item.name : ""));
     expect(writes.sort()).toEqual(
       [
+        "approveDevices",
         "approveRegion",
         "bindRegistry",
         "bindService",
@@ -139,8 +161,10 @@ describe("Consortium access control", () => {
         "proposeRemoveMember",
         "proposeRevokeRole",
         "proposeSetParameter",
+        "proposeUpdateRegion",
         "registerDevices",
         "setDeviceStatus",
+        "updateRegion",
         "vote",
       ].sort(),
     );

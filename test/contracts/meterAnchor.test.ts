@@ -159,7 +159,7 @@ describe("MeterAnchor", () => {
     await d.mined(
       d
         .consortium(0)
-        .write.proposeApproveRegion(["CN-GD", "广东", "Guangdong", d.addresses[OTHER_OPERATOR]!, 900, ""]),
+        .write.proposeUpdateRegion(["CN-GD", "广东", "Guangdong", d.addresses[OTHER_OPERATOR]!, ""]),
     );
     await expectRevert(anchor(d, OPERATOR, [batch(1)]), "MeterAnchorNotRegionOperator", [
       GD,

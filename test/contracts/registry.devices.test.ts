@@ -33,7 +33,7 @@ const Kind = {
   feeder: 6,
 } as const;
 const Source = { none: 0, solar: 1, wind: 2, other: 8 } as const;
-const Status = { active: 1, suspended: 2, retired: 3 } as const;
+const Status = { active: 1, suspended: 2, retired: 3, pending: 4 } as const;
 const regionId = (code: string) => keccak256(stringToBytes(code));
 const GD = regionId("CN-GD");
 const ZJ = regionId("CN-ZJ");
@@ -103,6 +103,7 @@ describe("Registry devices", () => {
       capacityW: 12_345n,
       community: d.addresses[COMMUNITY],
       publicKey: key,
+      status: Status.pending,
     });
     const block = await d.publicClient.getBlock({ blockNumber: receipt.blockNumber });
     expect(await d.registry().read.device([deviceId])).toEqual({
@@ -111,7 +112,7 @@ describe("Registry devices", () => {
       kind: Kind.bidirectional,
       source: Source.solar,
       capacityW: 12_345n,
-      status: Status.active,
+      status: Status.pending,
       owner: device.owner,
       regionId: GD,
       community: d.addresses[COMMUNITY],
@@ -280,7 +281,7 @@ describe("Registry devices", () => {
   it("changes status by owner or region operator, and retired is final", async () => {
     const d = chain();
     await withRegions(d);
-    await d.mined(register(d, OWNER, [input(d, 1)]));
+    await d.mined(register(d, OPERATOR, [input(d, 1)]));
     const id = sha256(ed25519Key(1));
     const status = async () => (await d.registry().read.device([id])).status;
 
@@ -338,7 +339,8 @@ describe("Registry devices", () => {
   it("keeps devices of different regions apart", async () => {
     const d = chain();
     await withRegions(d);
-    await d.mined(register(d, OWNER, [input(d, 1), input(d, 2, { regionId: ZJ })]));
+    await d.mined(register(d, OPERATOR, [input(d, 1)]));
+    await d.mined(register(d, OTHER_OPERATOR, [input(d, 2, { regionId: ZJ })]));
     expect((await d.registry().read.device([sha256(ed25519Key(2))])).regionId).toBe(ZJ);
     await d.mined(
       d.registry(OTHER_OPERATOR).write.setDeviceStatus([sha256(ed25519Key(2)), Status.suspended]),

@@ -1,4 +1,11 @@
-import { type Address, keccak256, parseEventLogs, stringToBytes } from "viem";
+import {
+  type Address,
+  decodeAbiParameters,
+  keccak256,
+  parseAbiParameters,
+  parseEventLogs,
+  stringToBytes,
+} from "viem";
 import { describe, expect, it } from "vitest";
 import {
   consortiumAbi,
@@ -55,7 +62,38 @@ describe("Registry regions", () => {
     expect(await d.registry().read.regionIds()).toEqual([regionId("CN-GD")]);
   });
 
-  it("updates names, operator and interval when a code is approved again", async () => {
+  it("refuses approving a code that is approved already, so a second proposal cannot rename a region", async () => {
+    const d = chain();
+    await withOperator(d);
+    const c = d.consortium(0);
+    const op = d.addresses[OPERATOR]!;
+    await d.mined(c.write.proposeApproveRegion(["CN-GD", "广东省", "Guangdong", op, 900, ""]));
+    await expectRevert(
+      c.write.proposeApproveRegion(["CN-GD", "x", "x", op, 300, ""]),
+      "ConsortiumRegionExists",
+      ["CN-GD"],
+    );
+    expect(await d.registry().read.region([regionId("CN-GD")])).toMatchObject({
+      nameZh: "广东省",
+      nameEn: "Guangdong",
+      intervalSeconds: 900,
+    });
+  });
+
+  it("refuses a second approval of a code that was proposed twice before either passed", async () => {
+    const d = chain();
+    await withOperator(d);
+    await admitMembers(d, [{ account: 3, name: "Grid Co", roles: Role.gridOperator, seat: true }]);
+    const op = d.addresses[OPERATOR]!;
+    await d.mined(d.consortium(0).write.proposeApproveRegion(["CN-GD", "广东省", "Guangdong", op, 900, ""]));
+    await d.mined(d.consortium(3).write.proposeApproveRegion(["CN-GD", "x", "x", op, 300, ""]));
+    const second = await d.consortium().read.proposalCount();
+    await d.mined(d.consortium(3).write.vote([second - 1n, true]));
+    await expectRevert(d.consortium(0).write.vote([second, true]), "ConsortiumRegionExists", ["CN-GD"]);
+    expect((await d.registry().read.region([regionId("CN-GD")])).nameZh).toBe("广东省");
+  });
+
+  it("changes names and operator with an update proposal that records from and to, never the interval", async () => {
     const d = chain();
     await withOperator(d);
     await admitMembers(d, [
@@ -65,17 +103,64 @@ describe("Registry regions", () => {
     await d.mined(
       c.write.proposeApproveRegion(["CN-GD", "广东", "Guangdong", d.addresses[OPERATOR]!, 900, ""]),
     );
-    await d.mined(
-      c.write.proposeApproveRegion(["CN-GD", "广东省", "Guangdong Province", d.addresses[3]!, 300, ""]),
+    const receipt = await d.mined(
+      c.write.proposeUpdateRegion(["CN-GD", "广东省", "Guangdong Province", d.addresses[3]!, "rename"]),
     );
+    const [updated] = parseEventLogs({ abi: registryAbi, logs: receipt.logs, eventName: "RegionUpdated" });
+    expect(updated?.args).toEqual({
+      regionId: regionId("CN-GD"),
+      code: "CN-GD",
+      nameZh: "广东省",
+      nameEn: "Guangdong Province",
+      operator: d.addresses[3],
+    });
     expect(await d.registry().read.region([regionId("CN-GD")])).toMatchObject({
       code: "CN-GD",
       nameZh: "广东省",
       nameEn: "Guangdong Province",
       operator: d.addresses[3],
-      intervalSeconds: 300,
+      intervalSeconds: 900,
     });
+    const proposal = await d.consortium().read.proposal([await d.consortium().read.proposalCount()]);
+    expect(proposal.kind).toBe(6);
+    expect(
+      decodeAbiParameters(
+        parseAbiParameters("string, string, string, address, string, string, address"),
+        proposal.payload,
+      ),
+    ).toEqual([
+      "CN-GD",
+      "广东省",
+      "Guangdong Province",
+      d.addresses[3],
+      "广东",
+      "Guangdong",
+      d.addresses[OPERATOR],
+    ]);
     expect(await d.registry().read.regionCount()).toBe(1n);
+  });
+
+  it("refuses an update of an unknown region, to a non-operator, or one that changes nothing", async () => {
+    const d = chain();
+    await withOperator(d);
+    const c = d.consortium(0);
+    const op = d.addresses[OPERATOR]!;
+    await d.mined(c.write.proposeApproveRegion(["CN-GD", "广东", "Guangdong", op, 900, ""]));
+    await expectRevert(
+      c.write.proposeUpdateRegion(["CN-ZJ", "浙江", "Zhejiang", op, ""]),
+      "ConsortiumUnknownRegion",
+      ["CN-ZJ"],
+    );
+    await expectRevert(
+      c.write.proposeUpdateRegion(["CN-GD", "广东", "Guangdong", d.addresses[2]!, ""]),
+      "ConsortiumInvalidRegionOperator",
+      [d.addresses[2]],
+    );
+    await expectRevert(
+      c.write.proposeUpdateRegion(["CN-GD", "广东", "Guangdong", op, ""]),
+      "ConsortiumRegionUnchanged",
+      ["CN-GD"],
+    );
   });
 
   it("refuses a region proposal with a bad code, interval or operator", async () => {
@@ -146,6 +231,15 @@ describe("Registry regions", () => {
     await expectRevert(approve("cn", 900), "RegistryInvalidRegionCode", ["cn"]);
     await expectRevert(approve("CN-GD", 7), "RegistryInvalidRegionInterval", [7]);
     await d.mined(approve("CN-GD", 900));
+    await expectRevert(approve("CN-GD", 300), "RegistryRegionExists", [regionId("CN-GD"), "CN-GD"]);
+    const update = (code: string) =>
+      d.wallets[5]!.writeContract({
+        address: receipt.contractAddress!,
+        abi: registryAbi,
+        functionName: "updateRegion",
+        args: [code, "区", "Region", d.addresses[1]!],
+      });
+    await expectRevert(update("CN-ZJ"), "RegistryUnknownRegion", [regionId("CN-ZJ")]);
     await expectRevert(
       d.wallets[0]!.deployContract({
         abi: registryAbi,

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import { getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveNodeConfig } from "../../src/core/config.js";
 import { type NodeContext, openNode } from "../../src/node/openNode.js";
@@ -18,6 +19,15 @@ describe("the node's HTTP API", () => {
   const post = async (url: string, payload: unknown) => {
     const res = await app.inject({
       method: "POST",
+      url,
+      payload: payload as object,
+      headers: { authorization: `Bearer ${node.apiToken}` },
+    });
+    return { status: res.statusCode, body: res.json() };
+  };
+  const patch = async (url: string, payload: unknown) => {
+    const res = await app.inject({
+      method: "PATCH",
       url,
       payload: payload as object,
       headers: { authorization: `Bearer ${node.apiToken}` },
@@ -186,6 +196,115 @@ describe("the node's HTTP API", () => {
     expect(await get("/v1/proposals/999")).toMatchObject({
       status: 404,
       body: { error: { code: "CONSORTIUM_UNKNOWN_PROPOSAL" } },
+    });
+  });
+
+  it("refuses NUL, control characters and lone surrogates in text fields and searches with TEXT_INVALID", async () => {
+    const refused = { status: 400, body: { error: { code: "TEXT_INVALID" } } };
+    const key = ed25519Hex();
+    const writes: [string, unknown][] = [
+      ["/v1/regions", { code: "CN-ZZ", nameZh: "a\u0000b", nameEn: "Z" }],
+      ["/v1/regions", { code: "CN-ZZ", nameZh: "z", nameEn: "bad \ud800 half" }],
+      ["/v1/regions", { code: "CN-ZZ", nameZh: "z", nameEn: "Z", description: "ok\nbut\u0007" }],
+      [
+        "/v1/proposals",
+        { kind: "admit-member", address: `0x${"ab".repeat(20)}`, name: "X\u001b[2J", roles: [] },
+      ],
+      ["/v1/proposals", { kind: "set-parameter", name: "fee\u0000", value: 1 }],
+      ["/v1/proposals", { kind: "remove-member", address: "0x\u0000" }],
+      ["/v1/proposals", { kind: "update-region", code: "CN-GD", nameEn: "Canton\rGuangdong" }],
+      ["/v1/devices", { devices: [{ region: "CN-GD\u0000", kind: "consumption", publicKey: key }] }],
+      [
+        "/v1/devices",
+        { devices: [{ region: "CN-GD", kind: "consumption", publicKey: key, owner: "\u0000" }] },
+      ],
+    ];
+    for (const [url, body] of writes) expect(await post(url, body), url).toMatchObject(refused);
+    expect(await patch("/v1/regions/CN-GD", { nameZh: "\udc00" })).toMatchObject(refused);
+    for (const url of [
+      "/v1/regions?search=%00",
+      "/v1/regions?search=a%01",
+      "/v1/regions/CN%00GD",
+      "/v1/organisations/0x%00",
+      "/v1/devices?owner=%00",
+      "/v1/devices?region=CN-GD%00",
+    ]) {
+      expect(await get(url), url).toMatchObject(refused);
+    }
+    const { body } = await get("/v1/regions");
+    expect(body.regions.map((r: { code: string }) => r.code)).toEqual(["CN-GD"]);
+    expect((await get(`/v1/devices/0x${"00".repeat(32)}`)).status).toBe(404);
+  });
+
+  it("matches % and _ in a region search as themselves", async () => {
+    for (const search of ["%", "_", "\\"]) {
+      expect((await get(`/v1/regions?search=${encodeURIComponent(search)}`)).body.regions).toEqual([]);
+    }
+  });
+
+  it("refuses adding a region whose code exists, and changes it with an update shown as from → to", async () => {
+    expect(await post("/v1/regions", { code: "cn-gd", nameZh: "x", nameEn: "x" })).toMatchObject({
+      status: 409,
+      body: { error: { code: "REGISTRY_REGION_EXISTS", details: { region: "CN-GD" } } },
+    });
+    expect((await get("/v1/regions/CN-GD")).body).toMatchObject({ nameZh: "广东省", nameEn: "Guangdong" });
+    const updated = await patch("/v1/regions/cn-gd", { nameEn: "Guangdong Province" });
+    expect(updated).toMatchObject({ status: 200, body: { executed: true } });
+    expect((await get("/v1/regions/CN-GD")).body).toMatchObject({
+      nameZh: "广东省",
+      nameEn: "Guangdong Province",
+      intervalSeconds: 900,
+    });
+    const shown = await get(`/v1/proposals/${updated.body.proposalId}`);
+    expect(shown.body).toMatchObject({
+      kind: "update-region",
+      state: "executed",
+      change: "CN-GD nameEn: Guangdong → Guangdong Province",
+    });
+    expect(await patch("/v1/regions/CN-GD", { nameEn: "Guangdong Province" })).toMatchObject({
+      status: 400,
+      body: { error: { code: "REGISTRY_REGION_UNCHANGED" } },
+    });
+    expect(await patch("/v1/regions/CN-XX", { nameEn: "X" })).toMatchObject({
+      status: 404,
+      body: { error: { code: "REGISTRY_UNKNOWN_REGION" } },
+    });
+  });
+
+  it("keeps a device pending in a region another member operates until that region's operator approves it", async () => {
+    const other = "0x00000000000000000000000000000000000000bb";
+    await post("/v1/proposals", {
+      kind: "admit-member",
+      address: other,
+      name: "Zhejiang DC",
+      roles: ["region-operator"],
+    });
+    expect(
+      await post("/v1/regions", { code: "CN-ZJ", nameZh: "浙江省", nameEn: "Zhejiang", operator: other }),
+    ).toMatchObject({ status: 200, body: { executed: true } });
+    const registered = await post("/v1/devices", {
+      devices: [{ region: "CN-ZJ", kind: "consumption", publicKey: ed25519Hex() }],
+    });
+    const id = registered.body.deviceIds[0];
+    expect((await get(`/v1/devices/${id}`)).body.status).toBe("pending");
+    const pending = await get("/v1/devices?status=pending");
+    expect(pending.body.devices.map((d: { deviceId: string }) => d.deviceId)).toEqual([id]);
+    expect(await post("/v1/devices/approvals", { deviceIds: [id] })).toMatchObject({
+      status: 403,
+      body: { error: { code: "REGISTRY_NOT_REGION_OPERATOR", details: { caller: node.registry.operator } } },
+    });
+    const handed = await patch("/v1/regions/CN-ZJ", { operator: node.registry.operator });
+    expect((await get(`/v1/proposals/${handed.body.proposalId}`)).body.change).toBe(
+      `CN-ZJ operator: ${getAddress(other)} → ${node.registry.operator}`,
+    );
+    expect(await post("/v1/devices/approvals", { deviceIds: [id] })).toMatchObject({
+      status: 200,
+      body: { deviceIds: [id] },
+    });
+    expect((await get(`/v1/devices/${id}`)).body.status).toBe("active");
+    expect(await post("/v1/devices/approvals", { deviceIds: [id] })).toMatchObject({
+      status: 409,
+      body: { error: { code: "REGISTRY_DEVICE_NOT_PENDING", details: { deviceId: id, status: 1 } } },
     });
   });
 });

@@ -91,6 +91,9 @@ describe("the demo simulator feeding a running node", () => {
       const { total } = await getJson<{ total: number }>(`/v1/devices?region=${region}&limit=1000`);
       expect(total).toBe(devicesSmall / 3);
     }
+    // The node operates the demo's regions: every device it registered is active, none pending.
+    expect((await getJson<{ total: number }>("/v1/devices?status=active")).total).toBe(devicesSmall);
+    expect((await getJson<{ total: number }>("/v1/devices?status=pending")).total).toBe(0);
     // A community's meters (its feeder, its electricity and gas meters) carry its address on chain.
     const community = await getJson<{ devices: { kind: string; source: string }[] }>(
       `/v1/devices?community=${communityAddressOf("CN-GD/c01")}`,

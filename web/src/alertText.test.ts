@@ -308,6 +308,26 @@ const cases: Record<string, Case> = {
     times: [hour],
     needs: ["commodity", "intervalStart", "chainRoot"],
   },
+  chain_text_sanitised: {
+    alert: alert(
+      "chain_text_sanitised",
+      null,
+      'The nameZh of RegionApproved (Registry, block 42) held text the node cannot store as it is (a control character, NUL or invalid UTF-8); it is stored as "a\ufffdb" with U+FFFD in place of each.',
+      {
+        contract: "Registry",
+        event: "RegionApproved",
+        field: "nameZh",
+        blockNumber: "42",
+        txHash: id(0x42),
+        logIndex: 0,
+        stored: "a\ufffdb",
+      },
+    ),
+    zh: ["Registry 合约第 42 号区块", "RegionApproved", "字段 nameZh", "a\ufffdb"],
+    en: ["nameZh field of a RegionApproved event", "Registry contract, block 42", '"a\ufffdb"'],
+    times: [],
+    needs: ["field", "event", "contract", "blockNumber", "stored"],
+  },
 };
 
 const without = (source: AlertTextSource, field: string): AlertTextSource =>

@@ -352,6 +352,20 @@ const describers: Record<string, Describe> = {
       : `The chain holds another Merkle root (${root}) for the ${commodity} batch of ${region}, interval ` +
           `from ${time}, part ${part}, than the batch this node stored.`;
   },
+
+  chain_text_sanitised(f, _x, lang) {
+    const field = f.text("field");
+    const event = f.text("event");
+    const contract = f.text("contract");
+    const block = f.integer("blockNumber");
+    const stored = f.text("stored");
+    return lang === "zh"
+      ? `链上 ${contract} 合约第 ${block} 号区块的 ${event} 事件中，字段 ${field} 含有数据库无法保存的字符` +
+          `（控制字符、NUL 或无效 UTF-8），已替换为 U+FFFD 后保存为“${stored}”。`
+      : `The ${field} field of a ${event} event (${contract} contract, block ${block}) held characters the ` +
+          `database cannot store (a control character, NUL or invalid UTF-8); it was stored as "${stored}" ` +
+          "with U+FFFD in their place.";
+  },
 };
 
 /**

@@ -205,6 +205,7 @@ export const en = {
   kind_bad_signatures: "Bad signatures (tampering)",
   kind_anchor_late: "Late or missing anchor",
   kind_anchor_conflict: "Anchor conflict (chain holds another root)",
+  kind_chain_text_sanitised: "Unstorable text on chain (replaced)",
 } as const;
 
 export type StringKey = keyof typeof en;
@@ -410,4 +411,5 @@ export const zh: Record<StringKey, string> = {
   kind_bad_signatures: "签名无效（疑似篡改）",
   kind_anchor_late: "上链延迟或缺失",
   kind_anchor_conflict: "上链冲突（链上根不一致）",
+  kind_chain_text_sanitised: "链上文本含非法字符（已替换）",
 };

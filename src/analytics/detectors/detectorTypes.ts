@@ -28,6 +28,7 @@ export const alertKinds = [
   "anchor_late",
   "sequence_gap",
   "anchor_conflict",
+  "chain_text_sanitised",
 ] as const;
 
 export type AlertSeverity = "info" | "warning" | "critical";

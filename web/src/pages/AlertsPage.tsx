@@ -22,6 +22,7 @@ const knownKinds = [
   "bad_signatures",
   "anchor_late",
   "anchor_conflict",
+  "chain_text_sanitised",
 ];
 const filterNames = ["region", "kind", "status", "severity", "from", "to"] as const;
 type Filters = Record<(typeof filterNames)[number], string>;

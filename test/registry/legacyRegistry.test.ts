@@ -1,0 +1,87 @@
+import { join } from "node:path";
+import { getAddress, type Hex, keccak256, stringToBytes, zeroAddress } from "viem";
+import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
+import { afterEach, describe, expect, it } from "vitest";
+import { consortiumAbi, registryAbi } from "../../src/chain/artifacts/index.js";
+import { createChainClient } from "../../src/chain/chainClient.js";
+import { createEmbeddedChain } from "../../src/chain/embedded/index.js";
+import { createRegistryClient } from "../../src/registry/registryClient.js";
+import { createRegistryIndexer } from "../../src/registry/registryIndexer.js";
+import { createRegistryStore } from "../../src/registry/registryStore.js";
+import { tempDir } from "../helpers/cli.js";
+import { setupDatabase } from "../helpers/database.js";
+import {
+  consortiumBeforeApprovalBytecode,
+  registryBeforeApprovalBytecode,
+} from "./fixtures/beforeDeviceApproval.js";
+
+describe("a node on contracts deployed before device approval", () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+
+  it("still indexes their devices as active, and refuses adding an existing region before sending", async () => {
+    const dir = await tempDir();
+    closers.push(dir.cleanup);
+    const privateKey = generatePrivateKey();
+    const operator = privateKeyToAddress(privateKey);
+    const chain = await createEmbeddedChain({
+      dataDir: join(dir.dir, "chain"),
+      chainId: 1337,
+      genesisAccounts: [{ address: operator, balance: 10n ** 21n }],
+    });
+    closers.push(() => chain.close());
+    const client = createChainClient({
+      endpoint: { kind: "embedded", request: chain.request },
+      chainId: 1337,
+      privateKey,
+    });
+    const deploy = async (abi: typeof consortiumAbi | typeof registryAbi, bytecode: Hex, args: unknown[]) =>
+      getAddress(
+        // biome-ignore lint/suspicious/noExplicitAny: the old constructors match the current ABIs' types
+        (await client.sender.deploy({ abi, bytecode, args } as any)).contractAddress!,
+      );
+    const Consortium = await deploy(consortiumAbi, consortiumBeforeApprovalBytecode, ["Op", 4]);
+    const Registry = await deploy(registryAbi, registryBeforeApprovalBytecode, [Consortium]);
+    await client.sender.write({
+      address: Consortium,
+      abi: consortiumAbi,
+      functionName: "bindRegistry",
+      args: [Registry],
+    });
+    const contracts = { Consortium, Registry, MeterAnchor: zeroAddress };
+    const registry = createRegistryClient({ client, contracts });
+    await registry.propose({ kind: "approve-region", code: "CN-GD", nameZh: "广东省", nameEn: "Guangdong" });
+    const publicKey = keccak256(stringToBytes("legacy device"));
+    await registry.registerDevices([
+      {
+        scheme: 1,
+        publicKey,
+        owner: operator,
+        regionId: keccak256(stringToBytes("CN-GD")),
+        kind: 1,
+        source: 0,
+        capacityW: 0n,
+        community: zeroAddress,
+      },
+    ]);
+
+    const database = await setupDatabase("pglite");
+    closers.push(database.cleanup);
+    const indexer = createRegistryIndexer({
+      db: database.db,
+      publicClient: client.publicClient,
+      contracts,
+      fromBlock: 0n,
+    });
+    await indexer.sync();
+    const store = createRegistryStore(database.db);
+    const { devices } = await store.listDevices();
+    expect(devices).toEqual([expect.objectContaining({ region: "CN-GD", status: "active" })]);
+
+    await expect(
+      registry.propose({ kind: "approve-region", code: "CN-GD", nameZh: "x", nameEn: "x" }),
+    ).rejects.toMatchObject({ code: "REGISTRY_REGION_EXISTS" });
+  });
+});
