@@ -30,6 +30,7 @@ describe("a node on contracts deployed before device approval", () => {
       dataDir: join(dir.dir, "chain"),
       chainId: 1337,
       genesisAccounts: [{ address: operator, balance: 10n ** 21n }],
+      senders: "any",
     });
     closers.push(() => chain.close());
     const client = createChainClient({
