@@ -14,6 +14,12 @@ export const defaults = {
   /** Analysis workers inside the node. */
   workers: 1,
   nodeUrl: "http://127.0.0.1:8080",
+  /** HTTP writes and expensive reads per minute per client address (0: no limit). */
+  rateLimit: 1200,
+  /** POST /v1/readings per minute per client address (0: no limit). */
+  readingsRateLimit: 12_000,
+  /** Seconds a client has to send a whole HTTP request (0: no limit). */
+  requestTimeoutSeconds: 30,
 } as const;
 
 /** Defaults of `gridledger init`: the first seat holder of a new consortium. */
@@ -46,6 +52,18 @@ export type NodeConfig = {
   analyticsConfig: string | undefined;
   /** Analysis workers run inside the node (0: leave the jobs to `gridledger worker` processes). */
   workers: number;
+  /** Rate limits and the request timeout of the HTTP API. */
+  httpLimits: HttpLimits;
+};
+
+/** Limits of the HTTP API against slow, greedy or hostile clients (docs/http-api.md, "Limits"). */
+export type HttpLimits = {
+  /** Writes (every method but GET and HEAD) and expensive reads per minute per client address; 0: off. */
+  rateLimit: number;
+  /** POST /v1/readings per minute per client address; 0: off. */
+  readingsRateLimit: number;
+  /** Seconds a client has to send a whole request, headers and body; 0: off. */
+  requestTimeoutSeconds: number;
 };
 
 /** Flags of `init`/`start` as commander hands them over (strings, or undefined when not given). */
@@ -62,6 +80,9 @@ export type NodeFlags = {
   anchorGrace?: string | undefined;
   analyticsConfig?: string | undefined;
   workers?: string | undefined;
+  rateLimit?: string | undefined;
+  readingsRateLimit?: string | undefined;
+  requestTimeout?: string | undefined;
 };
 
 /** Parses a TCP port, naming the flag when the value is not one. */
@@ -105,6 +126,62 @@ export function resolveAnchorGrace(flag: string | undefined, env: NodeJS.Process
     );
   }
   return seconds;
+}
+
+function wholeNumber(
+  flag: string | undefined,
+  envValue: string | undefined,
+  fallback: number,
+  name: string,
+  code: string,
+  unit: string,
+  max: number,
+): number {
+  const text = flag ?? (envValue || undefined);
+  const value = text === undefined ? fallback : Number(text);
+  if (!Number.isSafeInteger(value) || value < 0 || value > max) {
+    throw new BaseError(code, `${name} must be 0 to ${max} ${unit} (0 turns it off), got "${text}"`, {
+      details: { value: text },
+    });
+  }
+  return value;
+}
+
+/**
+ * `--rate-limit` / `GRIDLEDGER_RATE_LIMIT`, `--readings-rate-limit` / `GRIDLEDGER_READINGS_RATE_LIMIT`
+ * (requests per minute per client address) and `--request-timeout` / `GRIDLEDGER_REQUEST_TIMEOUT`
+ * (seconds); 0 turns each off.
+ */
+export function resolveHttpLimits(flags: NodeFlags, env: NodeJS.ProcessEnv = process.env): HttpLimits {
+  return {
+    rateLimit: wholeNumber(
+      flags.rateLimit,
+      env.GRIDLEDGER_RATE_LIMIT,
+      defaults.rateLimit,
+      "--rate-limit",
+      "CONFIG_INVALID_RATE_LIMIT",
+      "requests per minute",
+      1_000_000,
+    ),
+    readingsRateLimit: wholeNumber(
+      flags.readingsRateLimit,
+      env.GRIDLEDGER_READINGS_RATE_LIMIT,
+      defaults.readingsRateLimit,
+      "--readings-rate-limit",
+      "CONFIG_INVALID_RATE_LIMIT",
+      "requests per minute",
+      1_000_000,
+    ),
+    requestTimeoutSeconds: wholeNumber(
+      flags.requestTimeout,
+      env.GRIDLEDGER_REQUEST_TIMEOUT,
+      defaults.requestTimeoutSeconds,
+      "--request-timeout",
+      "CONFIG_INVALID_REQUEST_TIMEOUT",
+      "seconds",
+      3600,
+    ),
+  };
 }
 
 /** Resolves the node configuration: flag, then `GRIDLEDGER_*` / `DATABASE_URL` env var, then default. */
@@ -162,5 +239,6 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     anchorGraceSeconds,
     analyticsConfig: analyticsConfig === undefined ? undefined : resolve(analyticsConfig),
     workers,
+    httpLimits: resolveHttpLimits(flags, env),
   };
 }

@@ -1,4 +1,5 @@
 import { getAddress } from "viem";
+import { escapeLike } from "../core/text.js";
 import type { Queryable } from "../db/database.js";
 import { decodeDeviceKind, decodeDeviceStatus, decodeEnergySource, decodeScheme } from "./deviceTypes.js";
 import { decodeRoles } from "./roles.js";
@@ -119,13 +120,17 @@ export function createRegistryStore(db: Queryable) {
       return rows[0] && organisationView(rows[0]);
     },
 
-    /** Regions whose code or Chinese or English name contains `search` (case-insensitive); all without it. */
+    /**
+     * Regions whose code or Chinese or English name contains `search` (case-insensitive; `%` and `_`
+     * match only themselves); all without it.
+     */
     async listRegions(search?: string): Promise<RegionView[]> {
       const q = search?.trim();
       const { rows } = q
         ? await db.query<RegionRow>(
-            `select * from regions where lower(code) like $1 or lower(name_en) like $1 or name_zh like $2 order by code`,
-            [`%${q.toLowerCase()}%`, `%${q}%`],
+            `select * from regions where lower(code) like $1 escape '\\' or lower(name_en) like $1 escape '\\'
+                or name_zh like $2 escape '\\' order by code`,
+            [`%${escapeLike(q.toLowerCase())}%`, `%${escapeLike(q)}%`],
           )
         : await db.query<RegionRow>("select * from regions order by code");
       return rows.map(regionView);
