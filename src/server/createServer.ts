@@ -62,6 +62,8 @@ export async function createServer(
     // Idle keep-alive connections close after 10 s; a handler may take as long as it needs (an audit).
     keepAliveTimeout: 10_000,
     clientErrorHandler: handleClientError,
+    // A URL fastify cannot decode (`/%ZZ`) is refused before routing: same error shape as the rest.
+    frameworkErrors: handleError,
     // Expired requests are looked for every quarter of the timeout (Node's default: every 30 s).
     http:
       timeoutMs > 0 ? { connectionsCheckingInterval: Math.min(30_000, Math.max(250, timeoutMs / 4)) } : null,

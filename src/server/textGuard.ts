@@ -40,11 +40,32 @@ export function checkRequestText(request: FastifyRequest): void {
 }
 
 /**
+ * Refuses a query or path parameter that schema validation turned into an infinite number: ajv
+ * coerces the text `Infinity` to a number and then lets it past `minimum`/`maximum`.
+ */
+export function checkFiniteParameters(request: FastifyRequest): void {
+  for (const [where, values] of [
+    ["querystring", request.query],
+    ["params", request.params],
+  ] as const) {
+    for (const [name, value] of Object.entries((values ?? {}) as Record<string, unknown>)) {
+      if (typeof value === "number" && !Number.isFinite(value)) {
+        throw new BaseError("REQUEST_INVALID", `request ${where}/${name} must be a finite number`, {
+          details: { in: where, parameter: name },
+        });
+      }
+    }
+  }
+}
+
+/**
  * Refuses, with 400 `TEXT_INVALID` naming the parameter, any request whose query string values, path
  * parameters or JSON body strings hold NUL, another control character or a lone UTF-16 surrogate
  * (body strings may hold tab, line feed and carriage return). Runs before schema validation, so no
- * such text reaches a handler, the database (which cannot store NUL) or the chain.
+ * such text reaches a handler, the database (which cannot store NUL) or the chain. After validation,
+ * refuses infinite numbers in the query and path (see {@link checkFiniteParameters}).
  */
 export function addTextGuard(app: FastifyInstance): void {
   app.addHook("preValidation", async (request) => checkRequestText(request));
+  app.addHook("preHandler", async (request) => checkFiniteParameters(request));
 }
