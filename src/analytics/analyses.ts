@@ -1,4 +1,5 @@
 import { BaseError } from "../core/errors.js";
+import { escapeLike } from "../core/text.js";
 import type { Database, Queryable } from "../db/database.js";
 import { commodities } from "../metering/readingFormat.js";
 import type { AnalyticsConfig } from "./analyticsConfig.js";
@@ -164,9 +165,13 @@ export function createAnalysisStore(db: Database, config: AnalyticsConfig, now: 
       const { rows } = await db.query<Record<string, unknown>>(
         `select * from analyses
           where ($1::bigint is null or range_to > $1) and ($2::bigint is null or range_from < $2)
-            and ($3::text is null or lower(name) like '%' || lower($3) || '%')
+            and ($3::text is null or lower(name) like '%' || lower($3) || '%' escape '\\')
           order by updated_at desc, id desc`,
-        [filter.from ?? null, filter.to ?? null, filter.search?.trim() || null],
+        [
+          filter.from ?? null,
+          filter.to ?? null,
+          filter.search?.trim() ? escapeLike(filter.search.trim()) : null,
+        ],
       );
       return rows.map((row) => fromRow(row, false));
     },

@@ -1,4 +1,5 @@
 import { BaseError } from "../core/errors.js";
+import { escapeLike } from "../core/text.js";
 import type { Queryable } from "../db/database.js";
 import { commodityName } from "../metering/readingFormat.js";
 import type { AnalyticsConfig } from "./analyticsConfig.js";
@@ -75,7 +76,7 @@ const regionOf = (row: RegionRow): StatsRegion => ({
 
 /**
  * A region by code, regionId or name in Chinese or English (partial, case-insensitive: `广东`,
- * `guang` and `cn-gd` find CN-GD). `STATS_UNKNOWN_REGION` when nothing matches,
+ * `guang` and `cn-gd` find CN-GD; `%` and `_` match only themselves). `STATS_UNKNOWN_REGION` when nothing matches,
  * `STATS_AMBIGUOUS_REGION` (with the candidates) when several do and none exactly.
  */
 export async function resolveRegion(db: Queryable, text: string): Promise<StatsRegion> {
@@ -83,9 +84,10 @@ export async function resolveRegion(db: Queryable, text: string): Promise<StatsR
   if (q === "") throw new BaseError("STATS_UNKNOWN_REGION", "a region (code or name) is required");
   const { rows } = await db.query<RegionRow>(
     `select region_id, code, name_zh, name_en, interval_seconds from regions
-      where lower(code) like $1 or lower(name_en) like $1 or name_zh like $2 or region_id = lower($3)
+      where lower(code) like $1 escape '\\' or lower(name_en) like $1 escape '\\' or name_zh like $2 escape '\\'
+         or region_id = lower($3)
       order by code`,
-    [`%${q.toLowerCase()}%`, `%${q}%`, q],
+    [`%${escapeLike(q.toLowerCase())}%`, `%${escapeLike(q)}%`, q],
   );
   const exact = rows.filter(
     (r) =>

@@ -13,15 +13,24 @@ import type { SignatureScheme } from "../registry/deviceTypes.js";
 import { clientOf } from "./context.js";
 import { output, printRecord, printTable } from "./output.js";
 
-/** Unix seconds from `--from`/`--to`: an integer, or a date/time that `Date` parses (ISO 8601). */
+/** Latest time `--from`/`--to` may name: 9999-12-31T23:59:59Z. */
+const maxUnixSeconds = 253_402_300_799;
+
+/**
+ * Unix seconds from `--from`/`--to`: an integer, or a date/time that `Date` parses (ISO 8601), from
+ * 1970 to the year 9999; `CLI_INVALID_TIME` otherwise.
+ */
 export function parseTime(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  if (/^-?\d+$/.test(value)) return Number(value);
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) {
-    throw new BaseError("CLI_INVALID_TIME", `${flag} must be Unix seconds or an ISO date, got "${value}"`);
+  const seconds = /^-?\d+$/.test(value) ? Number(value) : Math.floor(Date.parse(value) / 1000);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > maxUnixSeconds) {
+    throw new BaseError(
+      "CLI_INVALID_TIME",
+      `${flag} must be Unix seconds or an ISO date from 1970 to 9999, got "${value}"`,
+      { details: { flag, value } },
+    );
   }
-  return Math.floor(ms / 1000);
+  return seconds;
 }
 
 /** `device keygen`, `anchor`, `proof`, `verify`, `verify-proof`. */

@@ -116,6 +116,18 @@ export function registerNodeCommands(program: Command): void {
         `analysis workers inside the node; 0 leaves the jobs to "gridledger worker" processes (env GRIDLEDGER_WORKERS; default ${defaults.workers})`,
       )
       .option(
+        "--rate-limit <n>",
+        `HTTP writes and expensive reads (statistics, audit, proofs) per minute per client address; 0: no limit (env GRIDLEDGER_RATE_LIMIT; default ${defaults.rateLimit})`,
+      )
+      .option(
+        "--readings-rate-limit <n>",
+        `POST /v1/readings requests per minute per client address; 0: no limit (env GRIDLEDGER_READINGS_RATE_LIMIT; default ${defaults.readingsRateLimit})`,
+      )
+      .option(
+        "--request-timeout <seconds>",
+        `seconds a client has to send a whole HTTP request; 0: no limit (env GRIDLEDGER_REQUEST_TIMEOUT; default ${defaults.requestTimeoutSeconds})`,
+      )
+      .option(
         "--demo",
         `approve the demo provinces CN-GD, CN-ZJ and CN-GS where they are not registered yet, and run the meter simulator in them (the last 24 h at ${demoSpeed}× until it catches up, then live); implies --dev-chain`,
       ),

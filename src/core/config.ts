@@ -14,6 +14,12 @@ export const defaults = {
   /** Analysis workers inside the node. */
   workers: 1,
   nodeUrl: "http://127.0.0.1:8080",
+  /** HTTP writes and expensive reads per minute per client address (0: no limit). */
+  rateLimit: 1200,
+  /** POST /v1/readings per minute per client address (0: no limit). */
+  readingsRateLimit: 12_000,
+  /** Seconds a client has to send a whole HTTP request (0: no limit). */
+  requestTimeoutSeconds: 30,
 } as const;
 
 /** Defaults of `gridledger init`: the first seat holder of a new consortium. */
@@ -61,6 +67,18 @@ export type NodeConfig = {
   rpcHost: string;
   /** Browser origins allowed to call the embedded chain's JSON-RPC (`*` for any); empty: none. */
   rpcCors: string[];
+  /** Rate limits and the request timeout of the HTTP API. */
+  httpLimits: HttpLimits;
+};
+
+/** Limits of the HTTP API against slow, greedy or hostile clients (docs/http-api.md, "Limits"). */
+export type HttpLimits = {
+  /** Writes (every method but GET and HEAD) and expensive reads per minute per client address; 0: off. */
+  rateLimit: number;
+  /** POST /v1/readings per minute per client address; 0: off. */
+  readingsRateLimit: number;
+  /** Seconds a client has to send a whole request, headers and body; 0: off. */
+  requestTimeoutSeconds: number;
 };
 
 /** Flags of `init`/`start` as commander hands them over (strings, or undefined when not given). */
@@ -80,6 +98,9 @@ export type NodeFlags = {
   devChain?: boolean | undefined;
   rpcHost?: string | undefined;
   rpcCors?: string | undefined;
+  rateLimit?: string | undefined;
+  readingsRateLimit?: string | undefined;
+  requestTimeout?: string | undefined;
 };
 
 /** Parses a TCP port, naming the flag when the value is not one. */
@@ -169,6 +190,62 @@ export function resolveRpcCors(flag: string | undefined, env: NodeJS.ProcessEnv 
   return origins;
 }
 
+function wholeNumber(
+  flag: string | undefined,
+  envValue: string | undefined,
+  fallback: number,
+  name: string,
+  code: string,
+  unit: string,
+  max: number,
+): number {
+  const text = flag ?? (envValue || undefined);
+  const value = text === undefined ? fallback : Number(text);
+  if (!Number.isSafeInteger(value) || value < 0 || value > max) {
+    throw new BaseError(code, `${name} must be 0 to ${max} ${unit} (0 turns it off), got "${text}"`, {
+      details: { value: text },
+    });
+  }
+  return value;
+}
+
+/**
+ * `--rate-limit` / `GRIDLEDGER_RATE_LIMIT`, `--readings-rate-limit` / `GRIDLEDGER_READINGS_RATE_LIMIT`
+ * (requests per minute per client address) and `--request-timeout` / `GRIDLEDGER_REQUEST_TIMEOUT`
+ * (seconds); 0 turns each off.
+ */
+export function resolveHttpLimits(flags: NodeFlags, env: NodeJS.ProcessEnv = process.env): HttpLimits {
+  return {
+    rateLimit: wholeNumber(
+      flags.rateLimit,
+      env.GRIDLEDGER_RATE_LIMIT,
+      defaults.rateLimit,
+      "--rate-limit",
+      "CONFIG_INVALID_RATE_LIMIT",
+      "requests per minute",
+      1_000_000,
+    ),
+    readingsRateLimit: wholeNumber(
+      flags.readingsRateLimit,
+      env.GRIDLEDGER_READINGS_RATE_LIMIT,
+      defaults.readingsRateLimit,
+      "--readings-rate-limit",
+      "CONFIG_INVALID_RATE_LIMIT",
+      "requests per minute",
+      1_000_000,
+    ),
+    requestTimeoutSeconds: wholeNumber(
+      flags.requestTimeout,
+      env.GRIDLEDGER_REQUEST_TIMEOUT,
+      defaults.requestTimeoutSeconds,
+      "--request-timeout",
+      "CONFIG_INVALID_REQUEST_TIMEOUT",
+      "seconds",
+      3600,
+    ),
+  };
+}
+
 /** Resolves the node configuration: flag, then `GRIDLEDGER_*` / `DATABASE_URL` env var, then default. */
 export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = process.env): NodeConfig {
   const chainIdText = flags.chainId ?? env.GRIDLEDGER_CHAIN_ID;
@@ -232,5 +309,6 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     devChain: resolveDevChain(flags.devChain, env),
     rpcHost: flags.rpcHost ?? (env.GRIDLEDGER_RPC_HOST || defaults.host),
     rpcCors: resolveRpcCors(flags.rpcCors, env),
+    httpLimits: resolveHttpLimits(flags, env),
   };
 }

@@ -70,7 +70,7 @@ export async function startNode(
     let mqttUrl = config.mqttUrl ?? "";
     const app = await createServer(
       { ...context, metering, analytics, rpcUrl: () => rpcUrl, mqttUrl: () => mqttUrl },
-      options,
+      { ...options, limits: config.httpLimits },
     );
     const warn = (what: string) => (error: unknown) => app.log.warn({ err: error }, `${what} failed`);
     if (config.mqttUrl === undefined) {

@@ -36,7 +36,9 @@ export type DeviceStatus = keyof typeof deviceStatuses;
 
 function encoder<T extends Record<string, number>>(table: T, what: string, code: string) {
   return (name: string): T[keyof T] => {
-    const value = table[name.trim().toLowerCase() as keyof T];
+    const key = name.trim().toLowerCase();
+    // Own entries only: "constructor" or "__proto__" must not find what every object inherits.
+    const value = Object.hasOwn(table, key) ? table[key as keyof T] : undefined;
     if (value === undefined) {
       throw new BaseError(
         code,

@@ -1,4 +1,4 @@
-import { createPublicKey } from "node:crypto";
+import { createPublicKey, type JsonWebKey } from "node:crypto";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
@@ -51,7 +51,13 @@ function rawFromPem(scheme: SignatureScheme, pem: string): Uint8Array {
     // SubjectPublicKeyInfo for Ed25519 is a fixed 12-byte prefix followed by the 32-byte key (RFC 8410).
     return new Uint8Array(key.export({ format: "der", type: "spki" }).subarray(-32));
   }
-  const jwk = key.export({ format: "jwk" });
+  let jwk: JsonWebKey;
+  try {
+    jwk = key.export({ format: "jwk" });
+  } catch {
+    // DSA and DH keys have no JWK form; they are not secp256k1 either way.
+    throw invalid(`PEM key is ${type}, not secp256k1`, { keyType: type });
+  }
   if (type !== "ec" || jwk.crv !== "secp256k1" || !jwk.x || !jwk.y) {
     throw invalid(`PEM key is ${type === "ec" ? `ec ${jwk.crv}` : type}, not secp256k1`, { keyType: type });
   }

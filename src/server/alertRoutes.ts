@@ -4,6 +4,7 @@ import { maxEvidenceReadings } from "../analytics/detectors/detectorTypes.js";
 import { BaseError, isBaseError } from "../core/errors.js";
 import type { Queryable } from "../db/database.js";
 import type { Metering } from "../metering/metering.js";
+import { decimalId, maxUnixSeconds, pageLimit, pageOffset, text, timeText } from "./paramSchemas.js";
 
 const str = { type: "string" } as const;
 const nullableStr = { type: "string", nullable: true } as const;
@@ -47,12 +48,12 @@ const actionBody = {
   type: "object",
   nullable: true,
   properties: {
-    by: { ...str, description: "who acts (1–100 characters)" },
-    note: { ...str, description: "optional note, up to 2000 characters" },
+    by: { ...text(1000), description: "who acts (1–100 characters)" },
+    note: { ...text(10_000), description: "optional note, up to 2000 characters" },
   },
 } as const;
 
-const idParams = { type: "object", properties: { id: str } } as const;
+const idParams = { type: "object", properties: { id: decimalId(18) } } as const;
 
 type ListQuery = {
   region?: string;
@@ -81,16 +82,17 @@ const listOf = (text: string | undefined) =>
     .map((item) => item.trim())
     .filter(Boolean);
 
+/** Unix seconds or ISO 8601, from 1970 to the year 9999; `REQUEST_INVALID` naming the parameter otherwise. */
 function parseTime(text: string | undefined, name: string): Date | undefined {
   if (text === undefined || text.trim() === "") return undefined;
   const trimmed = text.trim();
   const ms = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed);
-  if (!Number.isFinite(ms)) {
+  if (!Number.isFinite(ms) || ms < 0 || ms > maxUnixSeconds * 1000) {
     throw new BaseError(
       "REQUEST_INVALID",
-      `${name} must be Unix seconds or an ISO 8601 time, got "${text}"`,
+      `${name} must be Unix seconds or an ISO 8601 time from 1970 to 9999, got "${text}"`,
       {
-        details: { [name]: text },
+        details: { [name]: text, parameter: name },
       },
     );
   }
@@ -163,15 +165,15 @@ export function registerAlertRoutes(
         querystring: {
           type: "object",
           properties: {
-            region: { ...str, description: "region code, regionId or name (partial)" },
-            kind: { ...str, description: "alert kinds, comma-separated" },
-            status: { ...str, description: "open, acknowledged, resolved (comma-separated)" },
-            severity: { ...str, description: "info, warning, critical (comma-separated)" },
-            device: { ...str, description: "deviceId" },
-            from: { ...str, description: "created at or after (Unix seconds or ISO 8601)" },
-            to: { ...str, description: "created before (Unix seconds or ISO 8601)" },
-            limit: { type: "integer", minimum: 1, maximum: 1000, default: 50 },
-            offset: { type: "integer", minimum: 0, default: 0 },
+            region: text(200, "region code, regionId or name (partial)"),
+            kind: text(1000, "alert kinds, comma-separated"),
+            status: text(200, "open, acknowledged, resolved (comma-separated)"),
+            severity: text(200, "info, warning, critical (comma-separated)"),
+            device: text(66, "deviceId"),
+            from: timeText("created at or after (Unix seconds or ISO 8601)"),
+            to: timeText("created before (Unix seconds or ISO 8601)"),
+            limit: pageLimit(50),
+            offset: pageOffset,
           },
         },
         response: {
@@ -201,6 +203,8 @@ export function registerAlertRoutes(
   app.get(
     "/v1/alerts/:id",
     {
+      // Reads up to 20 readings and their Merkle proofs.
+      config: { cost: "expensive" },
       schema: {
         summary:
           "One alert with its evidence: the readings involved, each with its Merkle proof once anchored",

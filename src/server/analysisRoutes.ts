@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { AnalysisInput, AnalysisStore } from "../analytics/analyses.js";
 import { commodities } from "../metering/readingFormat.js";
+import { decimalId, text, timeText, unixSeconds } from "./paramSchemas.js";
 import { parseTime } from "./statsRoutes.js";
 
 const str = { type: "string" } as const;
@@ -9,7 +10,7 @@ const querySchema = {
   required: ["kind", "regions"],
   properties: {
     kind: { type: "string", enum: ["series", "compare"] },
-    regions: { type: "array", items: str, minItems: 1, maxItems: 50 },
+    regions: { type: "array", items: text(200), minItems: 1, maxItems: 50 },
   },
 } as const;
 const parametersSchema = {
@@ -18,8 +19,8 @@ const parametersSchema = {
   properties: {
     commodity: { type: "string", enum: Object.keys(commodities), default: "electricity" },
     granularity: { type: "string", enum: ["hour", "day", "month"], default: "day" },
-    from: { type: "integer", description: "Unix seconds" },
-    to: { type: "integer", description: "Unix seconds (exclusive)" },
+    from: { ...unixSeconds, description: "Unix seconds" },
+    to: { ...unixSeconds, description: "Unix seconds (exclusive)" },
   },
 } as const;
 const analysisSchema = {
@@ -36,7 +37,7 @@ const analysisSchema = {
     updatedAt: str,
   },
 } as const;
-const idParams = { type: "object", properties: { id: str } } as const;
+const idParams = { type: "object", properties: { id: decimalId(18) } } as const;
 
 /** Saved analyses: `/v1/analyses` (create, list with a time-range filter, read, update, delete, refresh). */
 export function registerAnalysisRoutes(app: FastifyInstance, analyses: AnalysisStore): void {
@@ -50,7 +51,12 @@ export function registerAnalysisRoutes(app: FastifyInstance, analyses: AnalysisS
         body: {
           type: "object",
           required: ["name", "query", "parameters"],
-          properties: { name: str, description: str, query: querySchema, parameters: parametersSchema },
+          properties: {
+            name: text(1000),
+            description: text(10_000),
+            query: querySchema,
+            parameters: parametersSchema,
+          },
         },
         response: { 201: analysisSchema },
       },
@@ -67,9 +73,9 @@ export function registerAnalysisRoutes(app: FastifyInstance, analyses: AnalysisS
         querystring: {
           type: "object",
           properties: {
-            from: { type: "string", description: "Unix seconds or ISO 8601" },
-            to: { type: "string", description: "Unix seconds or ISO 8601" },
-            search: { type: "string", description: "part of the name" },
+            from: timeText("Unix seconds or ISO 8601"),
+            to: timeText("Unix seconds or ISO 8601"),
+            search: text(200, "part of the name"),
           },
         },
         response: {
@@ -113,8 +119,8 @@ export function registerAnalysisRoutes(app: FastifyInstance, analyses: AnalysisS
         body: {
           type: "object",
           properties: {
-            name: str,
-            description: str,
+            name: text(1000),
+            description: text(10_000),
             query: querySchema,
             parameters: { ...parametersSchema, required: [] },
           },

@@ -4,6 +4,7 @@ import { consortiumAbi, meterAnchorAbi, registryAbi } from "../chain/artifacts/i
 import { BaseError } from "../core/errors.js";
 import type { GridContracts } from "../registry/registryClient.js";
 import type { ServerContext } from "./createServer.js";
+import { text, unixSeconds } from "./paramSchemas.js";
 
 const chainStatusSchema = {
   type: "object",
@@ -142,6 +143,8 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
   app.get(
     "/v1/chain/blocks",
     {
+      // Up to 100 blocks with their transactions and receipts: as costly as a statistics query.
+      config: { cost: "expensive" },
       schema: {
         summary:
           "The latest blocks (newest first) with their transactions, naming the contract and the function called",
@@ -150,7 +153,12 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
           type: "object",
           properties: {
             limit: { type: "integer", minimum: 1, maximum: 100, default: 10 },
-            before: { type: "integer", minimum: 1, description: "only blocks below this number (paging)" },
+            before: {
+              type: "integer",
+              minimum: 1,
+              maximum: Number.MAX_SAFE_INTEGER,
+              description: "only blocks below this number (paging)",
+            },
           },
         },
         response: {
@@ -211,9 +219,9 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
           type: "object",
           required: ["region", "intervalStart"],
           properties: {
-            region: { type: "string", description: "region code, e.g. CN-GD" },
+            region: text(66, "region code, e.g. CN-GD"),
             commodity: { type: "integer", minimum: 1, maximum: 255, default: 1 },
-            intervalStart: { type: "integer", description: "Unix seconds" },
+            intervalStart: { ...unixSeconds, description: "Unix seconds" },
             part: { type: "integer", minimum: 0, maximum: 65535, default: 0 },
           },
         },

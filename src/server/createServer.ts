@@ -2,6 +2,7 @@ import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { createAnalysisStore } from "../analytics/analyses.js";
 import { type AnalyticsConfig, analyticsConfigOf } from "../analytics/analyticsConfig.js";
+import { defaults, type HttpLimits } from "../core/config.js";
 import { BaseError } from "../core/errors.js";
 import type { Metering } from "../metering/metering.js";
 import type { NodeContext } from "../node/openNode.js";
@@ -9,12 +10,15 @@ import { registerAlertRoutes } from "./alertRoutes.js";
 import { registerAnalysisRoutes } from "./analysisRoutes.js";
 import { registerChainRoutes } from "./chainRoutes.js";
 import { registerGovernanceRoutes } from "./governanceRoutes.js";
-import { handleError } from "./httpErrors.js";
+import { handleClientError, handleError, handleNotFound } from "./httpErrors.js";
 import { registerJobRoutes } from "./jobRoutes.js";
+import { addJsonBodyParser, bodyLimits } from "./jsonBody.js";
 import { registerMeteringRoutes } from "./meteringRoutes.js";
+import { addRateLimits } from "./rateLimits.js";
 import { registerRegistryRoutes } from "./registryRoutes.js";
 import { requireToken } from "./requireToken.js";
 import { registerStatsRoutes } from "./statsRoutes.js";
+import { addTextGuard } from "./textGuard.js";
 import { registerWebRoutes } from "./webRoutes.js";
 
 /** What the HTTP API needs from the node; `rpcUrl` is where the chain's JSON-RPC is reachable. */
@@ -33,12 +37,41 @@ export type ServerContext = Pick<
   analytics?: AnalyticsConfig | undefined;
 };
 
-/** Builds the node's HTTP API (fastify) with its OpenAPI document at `/openapi.json`. */
+/** Defaults of the HTTP limits (`--rate-limit`, `--readings-rate-limit`, `--request-timeout`). */
+export const defaultHttpLimits: HttpLimits = {
+  rateLimit: defaults.rateLimit,
+  readingsRateLimit: defaults.readingsRateLimit,
+  requestTimeoutSeconds: defaults.requestTimeoutSeconds,
+};
+
+/**
+ * Builds the node's HTTP API (fastify) with its OpenAPI document at `/openapi.json`. Before any route
+ * runs: body size limits per route (`bodyLimits`), a JSON depth limit, a request timeout, rate limits,
+ * and a guard against control characters in any text (docs/http-api.md, "Limits").
+ */
 export async function createServer(
   context: ServerContext,
-  options: { logger?: FastifyServerOptions["logger"] } = {},
+  options: { logger?: FastifyServerOptions["logger"]; limits?: HttpLimits | undefined } = {},
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024 * 1024 });
+  const limits = options.limits ?? defaultHttpLimits;
+  const timeoutMs = limits.requestTimeoutSeconds * 1000;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: bodyLimits.default,
+    requestTimeout: timeoutMs,
+    // Idle keep-alive connections close after 10 s; a handler may take as long as it needs (an audit).
+    keepAliveTimeout: 10_000,
+    clientErrorHandler: handleClientError,
+    // A URL fastify cannot decode (`/%ZZ`) is refused before routing: same error shape as the rest.
+    frameworkErrors: handleError,
+    // Expired requests are looked for every quarter of the timeout (Node's default: every 30 s).
+    http:
+      timeoutMs > 0 ? { connectionsCheckingInterval: Math.min(30_000, Math.max(250, timeoutMs / 4)) } : null,
+  });
+  if (timeoutMs > 0) app.server.headersTimeout = Math.min(timeoutMs, 60_000);
+  addJsonBodyParser(app);
+  await addRateLimits(app, limits);
+  addTextGuard(app);
   await app.register(swagger, {
     openapi: {
       openapi: "3.0.3",
@@ -51,6 +84,7 @@ export async function createServer(
     },
   });
   app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
   const { apiToken } = context;
   if (apiToken !== undefined) app.addHook("onRequest", requireToken(apiToken));
   else {

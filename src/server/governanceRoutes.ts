@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { BaseError } from "../core/errors.js";
 import type { ProposalInput } from "../registry/proposals.js";
 import type { ServerContext } from "./createServer.js";
+import { decimalId } from "./paramSchemas.js";
 import { outcome, proposal, proposalRequest } from "./registrySchemas.js";
 
 function proposalId(text: string): bigint {
@@ -10,6 +11,8 @@ function proposalId(text: string): bigint {
   }
   return BigInt(text);
 }
+
+const idParams = { type: "object", properties: { id: decimalId(30) } } as const;
 
 /** Governance: seats and quorum, proposals, votes and execution. */
 export function registerGovernanceRoutes(app: FastifyInstance, context: ServerContext): void {
@@ -40,7 +43,14 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
 
   app.get(
     "/v1/proposals/:id",
-    { schema: { summary: "One proposal", tags: ["governance"], response: { 200: proposal } } },
+    {
+      schema: {
+        summary: "One proposal",
+        tags: ["governance"],
+        params: idParams,
+        response: { 200: proposal },
+      },
+    },
     async (request) => registry.readProposal(proposalId((request.params as { id: string }).id)),
   );
 
@@ -67,6 +77,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
       schema: {
         summary: "Vote on a proposal as this node's organisation",
         tags: ["governance"],
+        params: idParams,
         body: { type: "object", required: ["support"], properties: { support: { type: "boolean" } } },
         response: { 200: outcome },
       },
@@ -85,6 +96,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
       schema: {
         summary: "Execute a proposal that has reached the quorum",
         tags: ["governance"],
+        params: idParams,
         response: { 200: outcome },
       },
     },

@@ -1,10 +1,17 @@
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { BaseError as ViemBaseError } from "viem";
 import { decodeChainError } from "../chain/decodeRevert.js";
 import { BaseError } from "../core/errors.js";
+import { sqlState } from "../db/sql.js";
 
 const statusRules: [RegExp, number][] = [
   [/^API_UNAUTHORISED$/, 401],
+  [/^RATE_LIMITED$/, 429],
+  [/^REQUEST_TOO_LARGE$/, 413],
+  [/^REQUEST_UNSUPPORTED_MEDIA_TYPE$/, 415],
+  [/^REQUEST_TIMEOUT$/, 408],
   [/NOT_FOUND$|_NOT_ANCHORED$|_UNKNOWN_(REGION|DEVICE|PROPOSAL)$/, 404],
   [/_TOO_MANY$/, 413],
   [/_UNAVAILABLE$|_CLOSED$/, 503],
@@ -22,7 +29,35 @@ export function statusOf(code: string): number {
   return 400;
 }
 
-/** Fastify error handler: every refusal is `{ error: { code, message, details } }`. */
+/** fastify's own refusals (before a handler runs) under the API's names. */
+const fastifyCodes: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: "REQUEST_TOO_LARGE",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "REQUEST_UNSUPPORTED_MEDIA_TYPE",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "REQUEST_INVALID",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "REQUEST_INVALID_JSON",
+  FST_ERR_CTP_INVALID_JSON_BODY: "REQUEST_INVALID_JSON",
+  FST_ERR_BAD_URL: "REQUEST_INVALID",
+  FST_ERR_ASYNC_CONSTRAINT: "REQUEST_INVALID",
+};
+
+/** The parameter a schema refusal is about: `offset` for `querystring/offset must be <= …`. */
+function validationDetails(error: FastifyError): Record<string, unknown> {
+  const first = error.validation?.[0];
+  const missing = (first?.params as { missingProperty?: unknown } | undefined)?.missingProperty;
+  const path = first?.instancePath.replace(/^\//, "").replaceAll("/", ".") ?? "";
+  const parameter = typeof missing === "string" ? (path ? `${path}.${missing}` : missing) : path;
+  return { in: error.validationContext ?? null, parameter: parameter || null };
+}
+
+const send = (reply: FastifyReply, code: string, message: string, details: Record<string, unknown> = {}) =>
+  reply.status(statusOf(code)).send({ error: { code, message, details } });
+
+/**
+ * Fastify error handler: every refusal is `{ error: { code, message, details } }`. Errors the database
+ * raises about a value (SQLSTATE class 22, data exception: invalid byte sequence, numeric overflow,
+ * invalid datetime…) come from what a request carried: 400 `REQUEST_VALUE_INVALID`. Anything else
+ * unexpected is the node's fault: 500 `INTERNAL`, logged.
+ */
 export function handleError(thrown: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   // Chain reads (eth_call) throw viem errors; a revert among them is a named refusal like any other.
   const error = thrown instanceof ViemBaseError ? decodeChainError(thrown) : thrown;
@@ -31,17 +66,59 @@ export function handleError(thrown: FastifyError | Error, request: FastifyReques
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    return reply.status(400).send({
-      error: { code: "REQUEST_INVALID", message: `request ${fastifyError.message}`, details: {} },
+    return send(reply, "REQUEST_INVALID", `request ${fastifyError.message}`, validationDetails(fastifyError));
+  }
+  const state = sqlState(error);
+  if (state?.startsWith("22")) {
+    request.log.warn({ err: error }, "the database refused a value from a request");
+    return send(reply, "REQUEST_VALUE_INVALID", `a value in the request is out of range or not valid text`, {
+      sqlState: state,
     });
   }
   if (fastifyError.statusCode && fastifyError.statusCode < 500) {
-    return reply.status(fastifyError.statusCode).send({
-      error: { code: fastifyError.code ?? "REQUEST_INVALID", message: fastifyError.message, details: {} },
+    const code = fastifyCodes[fastifyError.code] ?? "REQUEST_INVALID";
+    return reply.status(code === "REQUEST_INVALID" ? fastifyError.statusCode : statusOf(code)).send({
+      error: {
+        code,
+        message: fastifyError.message,
+        details: fastifyError.code ? { cause: fastifyError.code } : {},
+      },
     });
   }
   request.log.error(error);
   return reply
     .status(500)
     .send({ error: { code: "INTERNAL", message: "internal error; see the node's log", details: {} } });
+}
+
+/** Requests to no route: 404 `ROUTE_NOT_FOUND` in the API's error shape. */
+export function handleNotFound(request: FastifyRequest, reply: FastifyReply) {
+  return send(
+    reply,
+    "ROUTE_NOT_FOUND",
+    `no route ${request.method} ${request.url.split("?")[0]?.slice(0, 200)}`,
+  );
+}
+
+/**
+ * Errors of the HTTP parser, before fastify sees a request (fastify's `clientErrorHandler`): a client
+ * too slow to send its request gets 408 `REQUEST_TIMEOUT`, oversized headers 431
+ * `REQUEST_HEADERS_TOO_LARGE`, anything else that is not HTTP 400 `REQUEST_MALFORMED`; then the
+ * connection is closed.
+ */
+export function handleClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, code, message] =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, "REQUEST_TIMEOUT", "the request was not received in time"]
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "REQUEST_HEADERS_TOO_LARGE", "the request headers are too large"]
+        : [400, "REQUEST_MALFORMED", "the request is not valid HTTP"];
+  const body = JSON.stringify({ error: { code, message, details: {} } });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { createJobQueue, type Job, type JobStatus, jobStatuses } from "../analytics/jobQueue.js";
 import type { Database } from "../db/database.js";
+import { pageLimit, text } from "./paramSchemas.js";
 
 const str = { type: "string" } as const;
 const nullableStr = { type: "string", nullable: true } as const;
@@ -66,8 +67,8 @@ export function registerJobRoutes(app: FastifyInstance, context: { db: Database 
           type: "object",
           properties: {
             status: { type: "string", enum: [...jobStatuses] },
-            kind: str,
-            limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+            kind: text(64),
+            limit: pageLimit(100),
           },
         },
         response: {

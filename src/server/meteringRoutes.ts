@@ -2,6 +2,8 @@ import type { FastifyInstance } from "fastify";
 import { BaseError } from "../core/errors.js";
 import { maxReadingsPerRequest } from "../metering/ingest.js";
 import type { Metering } from "../metering/metering.js";
+import { bodyLimits } from "./jsonBody.js";
+import { decimalId, hex32, pageLimit, pageOffset, text, unixSeconds } from "./paramSchemas.js";
 import { deviceIdParam } from "./registryRoutes.js";
 
 const str = { type: "string" } as const;
@@ -53,10 +55,15 @@ const proofSchema = {
 const rangeQuery = {
   type: "object",
   properties: {
-    region: { type: "string", description: "region codes, comma-separated" },
-    from: { type: "integer", description: "interval start ≥ from (Unix seconds)" },
-    to: { type: "integer", description: "interval start < to (Unix seconds)" },
+    region: text(2000, "region codes, comma-separated"),
+    from: { ...unixSeconds, description: "interval start ≥ from (Unix seconds)" },
+    to: { ...unixSeconds, description: "interval start < to (Unix seconds)" },
   },
+} as const;
+const readingParams = {
+  type: "object",
+  required: ["deviceId", "seq"],
+  properties: { deviceId: hex32, seq: decimalId(20) },
 } as const;
 
 type RangeQuery = { region?: string; from?: number; to?: number };
@@ -79,7 +86,10 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
   app.post(
     "/v1/readings",
     {
-      config: { public: true },
+      // Readings are refused one by one (a NUL in one is that reading's READING_MALFORMED), so the
+      // text guard leaves the body to the reading parser.
+      config: { public: true, cost: "ingest", textGuard: "query" },
+      bodyLimit: bodyLimits.readings,
       schema: {
         summary: `Submit signed readings (JSON form, up to ${maxReadingsPerRequest}); one result per reading, in order, once stored`,
         tags: ["metering"],
@@ -102,7 +112,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
       schema: {
         summary: "A stored reading (JSON form, as the meter signed it), when it arrived and its batch",
         tags: ["metering"],
-        params: { type: "object", properties: { deviceId: str, seq: str } },
+        params: readingParams,
         response: {
           200: {
             type: "object",
@@ -128,11 +138,12 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
   app.get(
     "/v1/readings/:deviceId/:seq/proof",
     {
+      config: { cost: "expensive" },
       schema: {
         summary:
           "Merkle inclusion proof of a reading and where its batch root is anchored (404 until anchored)",
         tags: ["metering"],
-        params: { type: "object", properties: { deviceId: str, seq: str } },
+        params: readingParams,
         response: { 200: proofSchema },
       },
     },
@@ -152,8 +163,8 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
           ...rangeQuery,
           properties: {
             ...rangeQuery.properties,
-            limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
-            offset: { type: "integer", minimum: 0, default: 0 },
+            limit: pageLimit(100),
+            offset: pageOffset,
             order: { type: "string", enum: ["asc", "desc"], default: "asc" },
           },
         },
@@ -193,7 +204,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
       schema: {
         summary: "Anchor every interval that has ended now, without waiting for the grace period",
         tags: ["metering"],
-        body: { type: "object", nullable: true, properties: { region: str } },
+        body: { type: "object", nullable: true, properties: { region: text(2000) } },
         response: {
           200: {
             type: "object",
@@ -212,6 +223,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
   app.get(
     "/v1/audit",
     {
+      config: { cost: "expensive" },
       schema: {
         summary:
           "Recompute every batch root from the stored readings, check every signature and compare with the chain",

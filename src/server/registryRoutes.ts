@@ -6,7 +6,17 @@ import { deviceStatuses, encodeDeviceStatus } from "../registry/deviceTypes.js";
 import type { ProposalInput } from "../registry/proposals.js";
 import { normaliseRegionCode } from "../registry/regionCode.js";
 import type { ServerContext } from "./createServer.js";
-import { device, deviceRequest, organisation, outcome, region, str } from "./registrySchemas.js";
+import { bodyLimits } from "./jsonBody.js";
+import { address, hex32, pageLimit, pageOffset, text } from "./paramSchemas.js";
+import {
+  device,
+  deviceRequest,
+  organisation,
+  outcome,
+  region,
+  regionRequest,
+  str,
+} from "./registrySchemas.js";
 
 /** Parses a device id given in a path (with or without `0x`, any case); `REQUEST_INVALID` otherwise. */
 export function deviceIdParam(raw: string): Hex {
@@ -60,7 +70,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
       schema: {
         summary: "Regions; `search` matches code, Chinese or English name (partial, case-insensitive)",
         tags: ["registry"],
-        querystring: { type: "object", properties: { search: str } },
+        querystring: { type: "object", properties: { search: text(100) } },
         response: { 200: { type: "object", properties: { regions: { type: "array", items: region } } } },
       },
     },
@@ -71,7 +81,14 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
 
   app.get(
     "/v1/regions/:region",
-    { schema: { summary: "A region by code or regionId", tags: ["registry"], response: { 200: region } } },
+    {
+      schema: {
+        summary: "A region by code or regionId",
+        tags: ["registry"],
+        params: { type: "object", properties: { region: text(66) } },
+        response: { 200: region },
+      },
+    },
     async (request) => {
       const key = (request.params as { region: string }).region;
       return (await store.getRegion(key)) ?? Promise.reject(notFound("region", key));
@@ -85,18 +102,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
         summary:
           "Propose approving a region and its operator (takes effect at once when the vote is the quorum)",
         tags: ["registry"],
-        body: {
-          type: "object",
-          required: ["code", "nameZh", "nameEn"],
-          properties: {
-            code: str,
-            nameZh: str,
-            nameEn: str,
-            operator: str,
-            intervalSeconds: { type: "integer" },
-            description: str,
-          },
-        },
+        body: regionRequest,
         response: { 200: outcome },
       },
     },
@@ -167,7 +173,12 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
   app.get(
     "/v1/organisations/:address",
     {
-      schema: { summary: "An organisation by address", tags: ["registry"], response: { 200: organisation } },
+      schema: {
+        summary: "An organisation by address",
+        tags: ["registry"],
+        params: { type: "object", properties: { address } },
+        response: { 200: organisation },
+      },
     },
     async (request) => {
       const key = (request.params as { address: string }).address;
@@ -184,12 +195,12 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
         querystring: {
           type: "object",
           properties: {
-            region: str,
-            owner: str,
-            community: str,
+            region: text(66),
+            owner: address,
+            community: address,
             status: { type: "string", enum: Object.keys(deviceStatuses) },
-            limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
-            offset: { type: "integer", minimum: 0, default: 0 },
+            limit: pageLimit(100),
+            offset: pageOffset,
           },
         },
         response: {
@@ -217,7 +228,14 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
 
   app.get(
     "/v1/devices/:deviceId",
-    { schema: { summary: "A device by deviceId", tags: ["registry"], response: { 200: device } } },
+    {
+      schema: {
+        summary: "A device by deviceId",
+        tags: ["registry"],
+        params: { type: "object", properties: { deviceId: hex32 } },
+        response: { 200: device },
+      },
+    },
     async (request) => {
       const key = (request.params as { deviceId: string }).deviceId;
       return (await store.getDevice(deviceIdParam(key))) ?? Promise.reject(notFound("device", key));
@@ -227,6 +245,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
   app.post(
     "/v1/devices",
     {
+      bodyLimit: bodyLimits.devices,
       schema: {
         summary: "Register devices (batched on chain); answers their deviceIds in order",
         tags: ["registry"],
@@ -317,6 +336,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
       schema: {
         summary: "Change a device's status (active, suspended, retired — retired is final)",
         tags: ["registry"],
+        params: { type: "object", properties: { deviceId: hex32 } },
         body: {
           type: "object",
           required: ["status"],

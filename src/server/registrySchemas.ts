@@ -1,5 +1,6 @@
 import { proposalKinds } from "../registry/proposals.js";
 import { roleNames } from "../registry/roles.js";
+import { text } from "./paramSchemas.js";
 
 // JSON schemas of the registry and governance endpoints: fastify validates requests against them and
 // @fastify/swagger publishes them in /openapi.json.
@@ -67,29 +68,46 @@ export const outcome = {
     blockNumber: { type: "integer" },
   },
 } as const;
+/** Longest region name, organisation name and proposal description the API takes (characters). */
+const nameLength = 200;
+const descriptionLength = 2000;
+/** An interval or parameter given as a number: an integer that fits the contracts' types. */
+const boundedInt = { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+/** An address in a body: checked by the registry (REGISTRY_INVALID_ADDRESS names the field); bounded here. */
+const address = text(100);
+
+export const regionRequest = {
+  type: "object",
+  required: ["code", "nameZh", "nameEn"],
+  properties: {
+    code: text(16),
+    nameZh: text(nameLength),
+    nameEn: text(nameLength),
+    operator: address,
+    intervalSeconds: { type: "integer", minimum: 1, maximum: 86_400 },
+    description: text(descriptionLength),
+  },
+} as const;
 export const deviceRequest = {
   type: "object",
   required: ["region", "kind", "publicKey"],
   properties: {
-    region: { type: "string", description: "region code, e.g. CN-GD" },
+    region: { type: "string", maxLength: 16, description: "region code, e.g. CN-GD" },
     kind: {
       type: "string",
       enum: ["consumption", "generation", "bidirectional", "ev-charger", "storage", "feeder"],
     },
     scheme: { type: "string", enum: ["ed25519", "secp256k1"], default: "ed25519" },
-    publicKey: { type: "string", description: "hex, or PEM SubjectPublicKeyInfo" },
+    publicKey: { type: "string", maxLength: 400, description: "hex, or PEM SubjectPublicKeyInfo" },
     source: {
       type: "string",
       enum: ["none", "solar", "wind", "hydro", "coal", "gas", "nuclear", "biomass", "other"],
     },
     capacityW: {
-      anyOf: [
-        { type: "string", pattern: "^[0-9]+$" },
-        { type: "integer", minimum: 0 },
-      ],
+      anyOf: [{ type: "string", pattern: "^[0-9]+$", maxLength: 40 }, boundedInt],
     },
-    owner: str,
-    community: str,
+    owner: address,
+    community: address,
   },
 } as const;
 export const proposalRequest = {
@@ -97,17 +115,19 @@ export const proposalRequest = {
   required: ["kind"],
   properties: {
     kind: { type: "string", enum: Object.keys(proposalKinds) },
-    description: str,
-    address: str,
-    name: str,
-    roles: { anyOf: [str, { type: "array", items: { type: "string", enum: roleNames } }] },
+    description: text(descriptionLength),
+    address,
+    name: text(nameLength),
+    roles: {
+      anyOf: [text(400), { type: "array", maxItems: 20, items: { type: "string", enum: roleNames } }],
+    },
     seat: { type: "boolean" },
     role: { type: "string", enum: roleNames },
-    code: str,
-    nameZh: str,
-    nameEn: str,
-    operator: str,
-    intervalSeconds: { type: "integer" },
-    value: { anyOf: [str, { type: "integer" }] },
+    code: text(16),
+    nameZh: text(nameLength),
+    nameEn: text(nameLength),
+    operator: address,
+    intervalSeconds: { type: "integer", minimum: 1, maximum: 86_400 },
+    value: { anyOf: [text(80), boundedInt] },
   },
 } as const;

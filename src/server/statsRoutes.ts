@@ -6,6 +6,7 @@ import { deviceSeries, regionSeries, resolveRegion, toCsv } from "../analytics/s
 import { BaseError } from "../core/errors.js";
 import type { Database } from "../db/database.js";
 import { commodities } from "../metering/readingFormat.js";
+import { hex32, maxUnixSeconds, text, timeText } from "./paramSchemas.js";
 import { deviceIdParam } from "./registryRoutes.js";
 
 const str = { type: "string" } as const;
@@ -46,11 +47,8 @@ const seriesSchema = {
 const rangeProperties = {
   commodity: { type: "string", enum: Object.keys(commodities), default: "electricity" },
   granularity: { type: "string", enum: ["hour", "day", "month"], default: "hour" },
-  from: {
-    type: "string",
-    description: "Unix seconds or ISO 8601; default: a day, 30 days or a year before `to`",
-  },
-  to: { type: "string", description: "Unix seconds or ISO 8601 (exclusive); default: now" },
+  from: timeText("Unix seconds or ISO 8601; default: a day, 30 days or a year before `to`"),
+  to: timeText("Unix seconds or ISO 8601 (exclusive); default: now"),
   format: { type: "string", enum: ["json", "csv"], default: "json" },
 } as const;
 
@@ -62,16 +60,19 @@ type RangeQuery = {
   format: "json" | "csv";
 };
 
-/** A time given as Unix seconds or an ISO 8601 date or date-time. */
+/**
+ * A time given as Unix seconds or an ISO 8601 date or date-time, from 1970 to the year 9999;
+ * `STATS_INVALID_TIME` naming the parameter otherwise.
+ */
 export function parseTime(text: string, name: string): number {
   const trimmed = text.trim();
   const seconds = /^-?\d+$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed) / 1000;
-  if (!Number.isFinite(seconds)) {
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > maxUnixSeconds) {
     throw new BaseError(
       "STATS_INVALID_TIME",
-      `${name} must be Unix seconds or an ISO 8601 time, got "${text}"`,
+      `${name} must be Unix seconds or an ISO 8601 time from 1970 to 9999, got "${text}"`,
       {
-        details: { [name]: text },
+        details: { [name]: text, parameter: name },
       },
     );
   }
@@ -109,13 +110,14 @@ export function registerStatsRoutes(
   app.get(
     "/v1/stats/overview",
     {
+      config: { cost: "expensive" },
       schema: {
         summary: "One day of every region: electricity, renewable share, tce, CO2, completeness, open alerts",
         tags: ["stats"],
         querystring: {
           type: "object",
           properties: {
-            date: { type: "string", description: "YYYY-MM-DD at the UTC offset; default today" },
+            date: text(10, "YYYY-MM-DD at the UTC offset; default today"),
           },
         },
       },
@@ -126,6 +128,7 @@ export function registerStatsRoutes(
   app.get(
     "/v1/stats/series",
     {
+      config: { cost: "expensive" },
       schema: {
         summary:
           "A region's series: consumption, generation by source, net export, peak demand, active devices, completeness, tce, CO2",
@@ -134,7 +137,7 @@ export function registerStatsRoutes(
           type: "object",
           required: ["region"],
           properties: {
-            region: { type: "string", description: "code, regionId or name (partial)" },
+            region: text(200, "code, regionId or name (partial)"),
             ...rangeProperties,
           },
         },
@@ -162,6 +165,7 @@ export function registerStatsRoutes(
   app.get(
     "/v1/stats/compare",
     {
+      config: { cost: "expensive" },
       schema: {
         summary: "Several regions side by side: the series of each over the same range",
         tags: ["stats"],
@@ -169,7 +173,7 @@ export function registerStatsRoutes(
           type: "object",
           required: ["regions"],
           properties: {
-            regions: { type: "string", description: "codes or names, comma-separated" },
+            regions: text(4000, "codes or names, comma-separated"),
             ...rangeProperties,
           },
         },
@@ -210,11 +214,12 @@ export function registerStatsRoutes(
   app.get(
     "/v1/devices/:deviceId/series",
     {
-      config: { private: true },
+      config: { private: true, cost: "expensive" },
       schema: {
         summary:
           "A device's import, export and readings per period (needs the node's API token: personal data)",
         tags: ["stats"],
+        params: { type: "object", properties: { deviceId: hex32 } },
         querystring: { type: "object", properties: rangeProperties },
       },
     },
