@@ -50,10 +50,13 @@ const text = fc.oneof(
 );
 
 describe("registry input checks, for arbitrary text", () => {
-  it("normaliseRegionCode: an ASCII code of 2–16 characters, upper-cased, or REGISTRY_INVALID_REGION_CODE", () => {
+  it("normaliseRegionCode: an ASCII code of 2–16 characters, upper-cased, or REGISTRY_INVALID_REGION_CODE (TEXT_INVALID for control characters)", () => {
     fc.assert(
       fc.property(text, (input) => {
-        const code = passOrCode(() => normaliseRegionCode(input), /^REGISTRY_INVALID_REGION_CODE$/);
+        const code = passOrCode(
+          () => normaliseRegionCode(input),
+          /^(REGISTRY_INVALID_REGION_CODE|TEXT_INVALID)$/,
+        );
         if (code === undefined) return;
         expect(code).toMatch(/^[A-Z0-9-]{2,16}$/);
         // What was given is what is stored, up to case: "ß" must not become "SS".
@@ -135,7 +138,7 @@ describe("registry input checks, for arbitrary text", () => {
         const parsed = passOrCode(
           () =>
             parseDeviceRequest(input, { operator: "0x00000000000000000000000000000000000000bb", regionIdOf }),
-          /^REGISTRY_[A-Z_]+$/,
+          /^(REGISTRY_[A-Z_]+|TEXT_INVALID)$/,
         );
         if (parsed === undefined) return;
         expect(parsed.deviceId).toMatch(/^0x[0-9a-f]{64}$/);

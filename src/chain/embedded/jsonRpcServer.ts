@@ -128,7 +128,26 @@ function send(
   res.end(payload);
 }
 
-/** Refuses the request before reading its body; the connection is closed after the answer. */
+/**
+ * Reads and discards what is left of a refused request's body (up to the body limit), so the answer
+ * is not followed by the server parsing the rest of the body as another request: a client would then
+ * see data after its `connection: close` answer.
+ */
+function drain(req: IncomingMessage): Promise<void> {
+  if (req.complete) return Promise.resolve();
+  return new Promise((done) => {
+    let seen = 0;
+    req.on("data", (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > MAX_BODY_BYTES) done();
+    });
+    req.once("end", done);
+    req.once("error", () => done());
+    req.once("close", done);
+  });
+}
+
+/** Refuses the request without looking at its body; the connection is closed after the answer. */
 function refuse(
   res: ServerResponse,
   status: number,
@@ -152,6 +171,7 @@ async function handle(
   const cors = origin === undefined ? {} : corsHeaders(allowedOrigins, origin);
   if (cors === undefined) {
     // A browser page of another origin (or a DNS-rebound name) gets neither CORS headers nor an answer.
+    await drain(req);
     return refuse(
       res,
       403,
@@ -161,12 +181,14 @@ async function handle(
   }
   if (req.method === "OPTIONS" && origin !== undefined) return send(res, 204, undefined, cors);
   if (req.method !== "POST") {
+    await drain(req);
     return refuse(res, 405, RpcErrorCode.InvalidRequest, "JSON-RPC requests must be POSTed", {
       ...cors,
       allow: "POST",
     });
   }
   if (!isJsonContentType(req.headers["content-type"])) {
+    await drain(req);
     return refuse(
       res,
       415,
