@@ -14,6 +14,10 @@ export const defaults = {
   /** Analysis workers inside the node. */
   workers: 1,
   nodeUrl: "http://127.0.0.1:8080",
+  /** Largest MQTT payload read as readings, bytes (the embedded broker closes at 4× this). */
+  mqttMaxPayload: 256 * 1024,
+  /** Most readings in one MQTT message. */
+  mqttMaxReadings: 500,
 } as const;
 
 /** Defaults of `gridledger init`: the first seat holder of a new consortium. */
@@ -46,6 +50,10 @@ export type NodeConfig = {
   analyticsConfig: string | undefined;
   /** Analysis workers run inside the node (0: leave the jobs to `gridledger worker` processes). */
   workers: number;
+  /** Largest MQTT payload read as readings, bytes. */
+  mqttMaxPayload: number;
+  /** Most readings in one MQTT message. */
+  mqttMaxReadings: number;
 };
 
 /** Flags of `init`/`start` as commander hands them over (strings, or undefined when not given). */
@@ -62,6 +70,8 @@ export type NodeFlags = {
   anchorGrace?: string | undefined;
   analyticsConfig?: string | undefined;
   workers?: string | undefined;
+  mqttMaxPayload?: string | undefined;
+  mqttMaxReadings?: string | undefined;
 };
 
 /** Parses a TCP port, naming the flag when the value is not one. */
@@ -162,5 +172,36 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     anchorGraceSeconds,
     analyticsConfig: analyticsConfig === undefined ? undefined : resolve(analyticsConfig),
     workers,
+    mqttMaxPayload: limitSetting(
+      flags.mqttMaxPayload ?? (env.GRIDLEDGER_MQTT_MAX_PAYLOAD || undefined),
+      "--mqtt-max-payload",
+      defaults.mqttMaxPayload,
+      { min: 1024, max: 16 * 1024 * 1024 },
+    ),
+    mqttMaxReadings: limitSetting(
+      flags.mqttMaxReadings ?? (env.GRIDLEDGER_MQTT_MAX_READINGS || undefined),
+      "--mqtt-max-readings",
+      defaults.mqttMaxReadings,
+      { min: 1, max: 5000 },
+    ),
   };
+}
+
+/** A whole-number limit from a flag or env var, within `min`–`max`; `CONFIG_INVALID_LIMIT` otherwise. */
+function limitSetting(
+  text: string | undefined,
+  flag: string,
+  fallback: number,
+  range: { min: number; max: number },
+): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
+    throw new BaseError(
+      "CONFIG_INVALID_LIMIT",
+      `${flag} must be a whole number from ${range.min} to ${range.max}, got "${text}"`,
+      { details: { flag, value: text } },
+    );
+  }
+  return value;
 }
