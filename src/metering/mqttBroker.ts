@@ -79,6 +79,7 @@ export async function startMqttBroker(options: {
 /** The part of mqtt-packet's parser that aedes gives every client (`client._parser`). */
 type PacketParser = {
   packet: { length: number; cmd?: string };
+  on(event: "packet", listener: (packet: { cmd?: string; clientId?: string }) => void): void;
   _parseLength(): boolean;
   _emitError(error: Error): void;
 };
@@ -96,11 +97,17 @@ function limitPacketLength(
 ): void {
   const parser = client._parser;
   const parseLength = parser._parseLength.bind(parser);
+  // The CONNECT is parsed before aedes sets the client's id (it authenticates asynchronously).
+  let clientId: string | undefined;
+  parser.on("packet", (packet) => {
+    if (packet.cmd === "connect" && typeof packet.clientId === "string")
+      clientId = packet.clientId.slice(0, 120);
+  });
   parser._parseLength = () => {
     if (!parseLength()) return false;
     if (parser.packet.length <= max) return true;
     const message = `an MQTT ${parser.packet.cmd ?? "packet"} of ${parser.packet.length} bytes is larger than the ${max} bytes allowed`;
-    onRefusal({ code: "MQTT_PAYLOAD_TOO_LARGE", message, ...(client.id ? { clientId: client.id } : {}) });
+    onRefusal({ code: "MQTT_PAYLOAD_TOO_LARGE", message, ...(clientId ? { clientId } : {}) });
     parser._emitError(Object.assign(new Error(message), { code: "MQTT_PAYLOAD_TOO_LARGE" }));
     return false;
   };
