@@ -39,11 +39,15 @@ export type BrokerAccess = {
   now?: () => number;
 };
 
+/** A device's client id: its id, or its id and a suffix (a second connection, e.g. a subscriber tool). */
+const deviceClientIdPattern = /^[0-9a-fA-F]{64}(-[A-Za-z0-9_-]{1,23})?$/;
+
 type Hooks = Required<Pick<AedesOptions, "authenticate" | "authorizePublish" | "authorizeSubscribe">>;
 
 /**
  * The aedes hooks enforcing GridLedger's MQTT rules (docs/reading-format.md §5.1):
- * - a device connects with client id = username = its id in hex and a signed login token as
+ * - a device connects with username = its id in hex, client id = the same (optionally followed by
+ *   `-<suffix>`, for a second connection) and a signed login token as
  *   password, valid ±`tokenWindowSeconds` around the node's clock and later than the last one the
  *   broker accepted for it; unknown, suspended and retired devices are refused;
  * - the node connects as `gridledger-node` with its secret, with a client id starting
@@ -92,8 +96,13 @@ export function createAccessHooks(access: BrokerAccess, onRefusal: (refusal: Mqt
     if (deviceId === undefined) {
       return refuse(clientId, "MQTT_AUTH_MALFORMED", "the username is the device id (64 hex digits)", 4);
     }
-    if (clientId.toLowerCase() !== deviceId) {
-      return refuse(clientId, "MQTT_AUTH_CLIENT_ID_MISMATCH", "the client id must be the device id", 2);
+    if (!deviceClientIdPattern.test(clientId) || clientId.slice(0, 64).toLowerCase() !== deviceId) {
+      return refuse(
+        clientId,
+        "MQTT_AUTH_CLIENT_ID_MISMATCH",
+        "the client id is the device id, optionally followed by -<up to 23 letters, digits, _ or ->",
+        2,
+      );
     }
     const token = parseDeviceToken(password.toString("utf8"));
     if (token === undefined) {
