@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { connectAsync, type IClientOptions, type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ import { deviceCredentials } from "../../src/metering/mqttAuth.js";
 import { startMqttBroker } from "../../src/metering/mqttBroker.js";
 import { acksTopic, createMqttIngest, type MqttIngest } from "../../src/metering/mqttIngest.js";
 import type { ReadingJson } from "../../src/metering/readingFormat.js";
-import { mqttAckKeyPath } from "../../src/node/mqttCredentials.js";
+import { mqttAckKeyPath, mqttNodeSecretPath } from "../../src/node/mqttCredentials.js";
 import {
   asJson,
   intervalAgo,
@@ -378,6 +378,22 @@ for (const { name, skip, external } of brokers)
       expect(body.mqttUrl).toBe(t!.node.mqttUrl);
       if (external) expect(body.mqttUrl).toBe(mosquittoUrl);
       else expect(body.mqttUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
+    });
+
+    it("serves its ack public key at GET /v1/mqtt and keeps its MQTT secrets readable by itself only", async () => {
+      const { status, body } = await t!.get("/v1/mqtt");
+      expect(status).toBe(200);
+      expect(body).toMatchObject({
+        url: t!.node.mqttUrl,
+        broker: external ? "external" : "embedded",
+        ackPublicKey: Buffer.from(ackKey).toString("hex"),
+        maxPayloadBytes: 262144,
+        maxReadingsPerMessage: 500,
+        tokenWindowSeconds: 300,
+      });
+      for (const path of [mqttAckKeyPath(t!.dataDir), mqttNodeSecretPath(t!.dataDir)]) {
+        expect(statSync(path).mode & 0o777).toBe(0o600);
+      }
     });
 
     it("acks a signed reading accepted on the device's acks topic, and the same reading again duplicate", async () => {
