@@ -19,11 +19,6 @@ import {
 } from "./simState.js";
 import { simulateInterval } from "./simulateInterval.js";
 
-/** MQTT topic a device publishes its readings to (deviceId as hex without 0x). */
-export const readingTopic = (device: string) => `gridledger/v1/readings/${device}`;
-/** MQTT topic prefix of the node's acks, one topic per device. */
-export const ackTopicPrefix = "gridledger/v1/acks/";
-
 /** What `runSimulator` needs. */
 export type SimulatorOptions = {
   /** HTTP API of the node (device registration). */

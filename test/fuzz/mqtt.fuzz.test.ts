@@ -2,19 +2,12 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { PassThrough } from "node:stream";
-import fc from "fast-check";
 import { connectAsync, type IClientOptions, type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type DeviceKey,
-  deviceKeyFromPem,
-  generateDeviceKey,
-  signReading,
-} from "../../src/metering/deviceKey.js";
+import { type DeviceKey, deviceKeyFromPem, generateDeviceKey } from "../../src/metering/deviceKey.js";
 import type { IngestResult } from "../../src/metering/ingestTypes.js";
 import { type MqttAck, verifyAck } from "../../src/metering/mqttAck.js";
 import { deviceCredentials, deviceToken } from "../../src/metering/mqttAuth.js";
-import { commodities, qualities, readingToJson } from "../../src/metering/readingFormat.js";
 import { mqttAckKeyPath } from "../../src/node/mqttCredentials.js";
 import {
   asJson,
@@ -24,6 +17,8 @@ import {
   startMeteringNode,
 } from "../helpers/metering.js";
 import { refusedWith } from "../helpers/mqtt.js";
+import { connectPacket, publishHeader } from "../helpers/mqttPackets.js";
+import { conflictIndex, payloadCorpus } from "./mqttCorpus.js";
 
 // Hostile MQTT input against a whole node with its embedded broker: malformed and deeply nested
 // JSON, NUL and control characters, lone surrogates and invalid UTF-8, wrong types, boundary numbers,
@@ -36,181 +31,6 @@ const codePattern = /^[A-Z][A-Z0-9_]+$/;
 const readingsTopic = (id: string) => `gridledger/v1/readings/${id}`;
 const acksTopic = (id: string) => `gridledger/v1/acks/${id}`;
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
-
-/** A badly signed reading of `deviceId` with `fields` replacing the good values. */
-function reading(deviceId: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    v: 1,
-    deviceId,
-    seq: "1",
-    intervalStart: 1_767_225_600,
-    duration: 900,
-    commodity: "electricity",
-    quality: "measured",
-    importRegister: "1000",
-    exportRegister: "0",
-    importDelta: "10",
-    exportDelta: "0",
-    signature: "ab".repeat(64),
-    ...fields,
-  };
-}
-
-/** The payloads a registered device publishes on its own readings topic. */
-function payloadCorpus(id: string, other: DeviceKey, own: DeviceKey): Buffer[] {
-  const text = (value: string) => Buffer.from(value, "utf8");
-  const json = (value: unknown) => text(JSON.stringify(value));
-  const handMade: Buffer[] = [
-    // Malformed JSON.
-    ...[
-      "",
-      " ",
-      "{",
-      "[",
-      "]",
-      "}",
-      '{"v":1',
-      "nul",
-      "tru",
-      "'x'",
-      "{a:1}",
-      "[1,]",
-      '{"a" 1}',
-      '"',
-      "[[[",
-      "1e",
-      "-",
-      "0x10",
-      "NaN",
-      "Infinity",
-      "undefined",
-      '{"v":1}}',
-      "//",
-      "/* */ {}",
-    ].map(text),
-    // Deep nesting (valid JSON, nothing like a reading).
-    text(`${"[".repeat(50_000)}${"]".repeat(50_000)}`),
-    text(`${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}`),
-    json(reading(id, { seq: [[[[[[[[[[["1"]]]]]]]]]]] })),
-    // NUL, control characters, lone surrogates, invalid UTF-8.
-    text("\u0000"),
-    json(reading(id, { seq: "1\u0000" })),
-    json(reading(`${id}\u0000`)),
-    json(reading(id, { commodity: "electricity\u0000" })),
-    json(reading(id, { quality: "measured\u0007" })),
-    json(reading(id, { signature: `${"ab".repeat(63)}\u0000\u0000` })),
-    text(`{"v":1,"deviceId":"${id}","seq":"\ud800"}`),
-    text(`["\udfff", "\ud83d"]`),
-    Buffer.from([0xff, 0xfe, 0xfd, 0x00, 0x80]),
-    Buffer.concat([text('{"v":1,"seq":"'), Buffer.from([0xc3, 0x28]), text('"}')]),
-    // Wrong types.
-    ...[0, 1, -1, true, false, null, "reading", {}, [null], [[]], [{}], [1, 2, 3]].map(json),
-    ...[
-      { v: "1" },
-      { v: null },
-      { v: 2 },
-      { v: 1.5 },
-      { seq: {} },
-      { seq: [] },
-      { seq: true },
-      { seq: 1.5 },
-      { intervalStart: "abc" },
-      { intervalStart: null },
-      { duration: -900 },
-      { duration: "fifteen" },
-      { signature: 123 },
-      { signature: "zz".repeat(64) },
-      { signature: "ab" },
-      { deviceId: 12345 },
-      { commodity: "plutonium" },
-      { commodity: 99 },
-      { quality: -1 },
-      { importRegister: -5 },
-      { importDelta: "1e3" },
-      { exportRegister: [] },
-    ].map((fields) => json(reading(id, fields))),
-    // Boundary numbers.
-    ...[
-      { seq: 0 },
-      { seq: -1 },
-      { seq: "18446744073709551615" },
-      { seq: "18446744073709551616" },
-      { seq: 9_007_199_254_740_992 },
-      { seq: 1e308 },
-      { seq: "-0" },
-      { intervalStart: -9e18 },
-      { intervalStart: 9e18 },
-      { intervalStart: 0 },
-      { intervalStart: -900 },
-      { duration: 0 },
-      { duration: 59 },
-      { duration: 86_401 },
-      { duration: 4_294_967_296 },
-      { importRegister: "99999999999999999999999" },
-      { importDelta: "18446744073709551616" },
-      { exportDelta: -1 },
-      { intervalStart: 1e21 },
-      { intervalStart: 1.5 },
-    ].map((fields) => json(reading(id, fields))),
-    text(JSON.stringify(reading(id)).replace('"seq":"1"', '"seq":9007199254740993')),
-    // Prototype pollution attempts.
-    text(`{"__proto__":{"polluted":true},"v":1,"deviceId":"${id}"}`),
-    text(`{"constructor":{"prototype":{"polluted":true}}}`),
-    text(`[{"__proto__":{"seq":"1"}}]`),
-    // A reading of another device on this device's topic, and one of an unknown device.
-    json(readingToJson(signReading(other, goodFields(1n)))),
-    json(readingToJson(signReading(generateDeviceKey(), goodFields(1n)))),
-    // Oversized: beyond the payload limit, more readings than allowed, and 500 tiny refusals.
-    text(`"${"x".repeat(300 * 1024)}"`),
-    json(Array(501).fill(reading(id))),
-    json(Array(500).fill(0)),
-    json(Array(500).fill(reading(id, { signature: "00" }))),
-    // A conflicting reading: seq 1 again, other values, correctly signed.
-    json(readingToJson(signReading(own, { ...goodFields(1n), importDelta: 11n, importRegister: 1011n }))),
-  ];
-  // Generated: arbitrary JSON values, strings of any code units, raw bytes, and readings with
-  // arbitrary values in their fields (fast-check, fixed seed so a failure reproduces).
-  const generated: Buffer[] = [
-    ...fc.sample(fc.jsonValue({ maxDepth: 6 }), { numRuns: 30, seed: 9 }).map(json),
-    ...fc.sample(fc.string({ unit: "binary", maxLength: 200 }), { numRuns: 15, seed: 10 }).map(text),
-    ...fc
-      .sample(fc.uint8Array({ maxLength: 300 }), { numRuns: 15, seed: 11 })
-      .map((bytes) => Buffer.from(bytes)),
-    ...fc
-      .sample(
-        fc.record({
-          field: fc.constantFrom(
-            "seq",
-            "intervalStart",
-            "duration",
-            "commodity",
-            "importRegister",
-            "signature",
-            "v",
-          ),
-          value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.string({ unit: "binary" }), fc.double()),
-        }),
-        { numRuns: 30, seed: 12 },
-      )
-      .map(({ field, value }) => json(reading(id, { [field]: value }))),
-  ];
-  return [...handMade, ...generated];
-}
-
-let firstInterval = 0n;
-function goodFields(seq: bigint) {
-  return {
-    seq,
-    intervalStart: firstInterval + (seq - 1n) * 900n,
-    duration: 900,
-    commodity: commodities.electricity,
-    quality: qualities.measured,
-    importRegister: 1000n + seq * 10n,
-    exportRegister: 0n,
-    importDelta: 10n,
-    exportDelta: 0n,
-  };
-}
 
 describe("hostile MQTT input against a node with its embedded broker", () => {
   let t: MeteringNode;
@@ -225,6 +45,7 @@ describe("hostile MQTT input against a node with its embedded broker", () => {
   const unverified: string[] = [];
   const clients: MqttClient[] = [];
   let nodeClientId: string;
+  let firstInterval = 0n;
 
   beforeAll(async () => {
     log.on("data", (chunk: Buffer) => {
@@ -279,7 +100,7 @@ describe("hostile MQTT input against a node with its embedded broker", () => {
     await device.publishAsync(readingsTopic(id), goodPayload, { qos: 1 });
     expect((await ackOf(goodPayload)).results).toEqual([{ status: "accepted", seq: "1" }]);
 
-    const corpus = payloadCorpus(id, other, own);
+    const corpus = payloadCorpus({ id, own, other, firstInterval });
     expect(corpus.length).toBeGreaterThanOrEqual(150);
     const seen = new Map<string, number>();
     for (const payload of corpus) {
@@ -295,7 +116,7 @@ describe("hostile MQTT input against a node with its embedded broker", () => {
     // The replay of the good reading is a duplicate; the conflicting one is named as such.
     await device.publishAsync(readingsTopic(id), goodPayload, { qos: 1 });
     expect((await ackOf(goodPayload, 2)).results).toEqual([{ status: "duplicate", seq: "1" }]);
-    const conflict = corpus.at(handMadeConflictIndex(corpus))!;
+    const conflict = corpus.at(conflictIndex(corpus))!;
     expect((await ackOf(conflict)).results[0]?.code).toBe("READING_SEQ_CONFLICT");
     const codes = new Set([...acks.values()].flat().flatMap((ack) => ack.results.map((r) => r.code)));
     for (const code of [
@@ -465,47 +286,3 @@ describe("hostile MQTT input against a node with its embedded broker", () => {
     expect((await t.get("/health")).body.status).toBe("ok");
   });
 });
-
-function handMadeConflictIndex(corpus: Buffer[]): number {
-  return corpus.findIndex((payload) => payload.toString().includes('"importDelta":"11"'));
-}
-
-function u16(n: number): Buffer {
-  const buffer = Buffer.alloc(2);
-  buffer.writeUInt16BE(n);
-  return buffer;
-}
-
-function varint(n: number): Buffer {
-  const bytes: number[] = [];
-  let rest = n;
-  do {
-    let byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    if (rest > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (rest > 0);
-  return Buffer.from(bytes);
-}
-
-function connectPacket(clientId: string, username: string, password: string): Buffer {
-  const str = (text: string) => Buffer.concat([u16(Buffer.byteLength(text)), Buffer.from(text)]);
-  const body = Buffer.concat([
-    str("MQTT"),
-    Buffer.of(4, 0xc2),
-    u16(60),
-    str(clientId),
-    str(username),
-    str(password),
-  ]);
-  return Buffer.concat([Buffer.of(0x10), varint(body.length), body]);
-}
-
-function publishHeader(topic: string, payloadLength: number): Buffer {
-  return Buffer.concat([
-    Buffer.of(0x30),
-    varint(2 + topic.length + payloadLength),
-    u16(topic.length),
-    Buffer.from(topic),
-  ]);
-}

@@ -14,6 +14,7 @@ import {
   startTestBroker,
   type TestBroker,
 } from "../helpers/mqtt.js";
+import { connectPacket, publishHeader } from "../helpers/mqttPackets.js";
 
 const ackKey = generateDeviceKey();
 const now = () => Math.floor(Date.now() / 1000);
@@ -314,50 +315,8 @@ describe("the embedded broker's ACLs and the node's signed acks", () => {
     socket.on("error", () => {});
     socket.write(connectPacket(login.clientId, login.username, login.password));
     // A PUBLISH whose header announces 20 MB, followed by only 1 KB of it.
-    const topic = readingsTopic(id);
-    const length = 2 + topic.length + 20 * 1024 * 1024;
-    socket.write(
-      Buffer.concat([
-        Buffer.of(0x30),
-        varint(length),
-        u16(topic.length),
-        Buffer.from(topic),
-        Buffer.alloc(1024),
-      ]),
-    );
+    socket.write(Buffer.concat([publishHeader(readingsTopic(id), 20 * 1024 * 1024), Buffer.alloc(1024)]));
     await closed;
     expect(broker.refusals.at(-1)).toMatchObject({ code: "MQTT_PAYLOAD_TOO_LARGE", clientId: id });
   });
 });
-
-function u16(n: number): Buffer {
-  const buffer = Buffer.alloc(2);
-  buffer.writeUInt16BE(n);
-  return buffer;
-}
-
-function varint(n: number): Buffer {
-  const bytes: number[] = [];
-  let rest = n;
-  do {
-    let byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    if (rest > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (rest > 0);
-  return Buffer.from(bytes);
-}
-
-/** An MQTT 3.1.1 CONNECT (clean session, username and password, keep-alive 60 s). */
-function connectPacket(clientId: string, username: string, password: string): Buffer {
-  const str = (text: string) => Buffer.concat([u16(Buffer.byteLength(text)), Buffer.from(text)]);
-  const body = Buffer.concat([
-    str("MQTT"),
-    Buffer.of(4, 0xc2),
-    u16(60),
-    str(clientId),
-    str(username),
-    str(password),
-  ]);
-  return Buffer.concat([Buffer.of(0x10), varint(body.length), body]);
-}
