@@ -45,13 +45,20 @@ export async function connectDevices(options: {
 
   async function connectOne(key: DeviceKey): Promise<void> {
     const id = key.deviceId.slice(2);
-    let client: MqttClient;
+    let client: MqttClient | undefined;
     try {
-      client = await connectAsync(
-        url,
-        { ...credentials(key), clean: true, connectTimeout: 10_000, reconnectPeriod: 1000 },
-        false,
-      );
+      // A token is accepted once: a restarted simulator may log in again within the second of its
+      // last login, and is refused (4, bad username or password) until it signs a later timestamp.
+      for (let attempt = 1; client === undefined; attempt++) {
+        client = await connectAsync(
+          url,
+          { ...credentials(key), clean: true, connectTimeout: 10_000, reconnectPeriod: 1000 },
+          false,
+        ).catch((error: { code?: unknown }) => {
+          if (error.code === 4 && attempt < 3) return undefined;
+          throw error;
+        });
+      }
     } catch (cause) {
       throw new BaseError(
         "SIM_MQTT_UNREACHABLE",
