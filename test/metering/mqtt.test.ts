@@ -1,10 +1,20 @@
+import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { connectAsync, type IClientOptions, type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type DeviceKey, deviceKeyFromPem, generateDeviceKey } from "../../src/metering/deviceKey.js";
+import {
+  type DeviceKey,
+  deviceKeyFromPem,
+  deviceKeyToPem,
+  generateDeviceKey,
+} from "../../src/metering/deviceKey.js";
 import type { IngestFn, IngestResult } from "../../src/metering/ingestTypes.js";
+import { verifyAck } from "../../src/metering/mqttAck.js";
 import { deviceCredentials } from "../../src/metering/mqttAuth.js";
 import { startMqttBroker } from "../../src/metering/mqttBroker.js";
 import { acksTopic, createMqttIngest, type MqttIngest } from "../../src/metering/mqttIngest.js";
@@ -25,6 +35,23 @@ const mosquittoAvailable = await brokerAnswers(mosquittoUrl);
 const skipMosquitto = !mosquittoAvailable && !process.env.CI;
 
 const newClientId = newNodeClientId;
+const execFileAsync = promisify(execFile);
+const hasShellMqttTools =
+  spawnSync(
+    "sh",
+    ["-c", "command -v openssl && command -v xxd && command -v mosquitto_pub && command -v mosquitto_sub"],
+    {
+      stdio: "ignore",
+    },
+  ).status === 0;
+
+/** A shell script of docs/reading-format.md, fenced as ```sh mqttscript=<name>. */
+function documentScript(name: string): string {
+  const doc = readFileSync(new URL("../../docs/reading-format.md", import.meta.url), "utf8");
+  const match = new RegExp(`^\`\`\`sh mqttscript=${name}\n([\\s\\S]*?)^\`\`\`$`, "m").exec(doc);
+  if (match === null) throw new Error(`docs/reading-format.md has no mqttscript ${name}`);
+  return match[1]!;
+}
 
 function reading(deviceId: string, seq: number): ReadingJson {
   return {
@@ -410,6 +437,37 @@ for (const { name, skip, external } of brokers)
       expect(stored.status).toBe(200);
       expect(stored.body.reading).toEqual(reading);
     });
+
+    it.skipIf(external || (!hasShellMqttTools && !process.env.CI))(
+      "takes a reading from the document's walkthrough: mosquitto_pub/sub logging in with OpenSSL-made tokens",
+      async () => {
+        const key = await t!.device();
+        const id = key.deviceId.slice(2);
+        const [reading] = asJson(readingSeries(key, { start: intervalAgo(2), count: 1 }));
+        const work = mkdtempSync(join(tmpdir(), "gridledger-walkthrough-"));
+        try {
+          writeFileSync(join(work, "meter.key"), deviceKeyToPem(key).privateKeyPem);
+          const broker = new URL(t!.node.mqttUrl);
+          // Asynchronously: the node answering the script runs in this process.
+          const run = await execFileAsync("sh", ["-e", "-c", documentScript("walkthrough-7-mqtt")], {
+            cwd: work,
+            encoding: "utf8",
+            timeout: 30_000,
+            env: {
+              ...process.env,
+              BROKER: broker.hostname,
+              PORT: broker.port,
+              id,
+              json: JSON.stringify(reading),
+            },
+          });
+          const ack = verifyAck(run.stdout.trim(), ackKey, id);
+          expect(ack?.results).toEqual([{ status: "accepted", seq: "1" }]);
+        } finally {
+          rmSync(work, { recursive: true, force: true });
+        }
+      },
+    );
 
     it("refuses a reading of another device published on this device's topic", async () => {
       const { device, id } = await newDevice();

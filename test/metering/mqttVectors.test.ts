@@ -22,6 +22,7 @@ function blocks(kind: string): Map<string, string> {
   return found;
 }
 const vectors = blocks("mqttvector");
+/** The document's shell scripts (`mqttscript=<name>`), also run by test/metering/mqtt.test.ts. */
 const scripts = blocks("mqttscript");
 const vector = (label: string) => {
   const value = vectors.get(label);
