@@ -96,6 +96,8 @@ function limitPacketLength(
   onRefusal: (refusal: MqttRefusal) => void,
 ): void {
   const parser = client._parser;
+  // Another aedes or mqtt-packet version: no limit rather than no broker (a test checks the limit).
+  if (typeof parser?._parseLength !== "function" || typeof parser._emitError !== "function") return;
   const parseLength = parser._parseLength.bind(parser);
   // The CONNECT is parsed before aedes sets the client's id (it authenticates asynchronously).
   let clientId: string | undefined;
