@@ -34,6 +34,8 @@ export {
 export type { IngestFn, IngestResult } from "./metering/ingestTypes.js";
 export { auditPath, leafHash, merkleRoot, nodeHash, verifyInclusion } from "./metering/merkleTree.js";
 export type { Metering, MeteringStats } from "./metering/metering.js";
+export { encodeAck, type MqttAck, verifyAck } from "./metering/mqttAck.js";
+export { deviceCredentials, deviceToken, deviceTokenMessage } from "./metering/mqttAuth.js";
 export {
   type CommodityName,
   commodities,

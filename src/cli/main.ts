@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { registerGovernanceCommands } from "./governanceCommands.js";
 import { registerMeteringCommands } from "./meteringCommands.js";
+import { registerMqttCommands } from "./mqttCommands.js";
 import { registerNodeCommands } from "./nodeCommands.js";
 import { reportError } from "./output.js";
 import { registerRegistryCommands } from "./registryCommands.js";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerRegistryCommands(program);
   registerGovernanceCommands(program);
   registerMeteringCommands(program);
+  registerMqttCommands(program);
   registerSimulateCommand(program);
   registerWorkerCommand(program);
   return program;

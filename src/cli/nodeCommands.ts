@@ -104,6 +104,14 @@ export function registerNodeCommands(program: Command): void {
         "subscribe at this MQTT broker (mqtt:// or mqtts://) instead of running the embedded one (env GRIDLEDGER_MQTT_URL)",
       )
       .option(
+        "--mqtt-max-payload <bytes>",
+        `largest MQTT payload read as readings; the embedded broker closes a connection sending 4× this (env GRIDLEDGER_MQTT_MAX_PAYLOAD; default ${defaults.mqttMaxPayload})`,
+      )
+      .option(
+        "--mqtt-max-readings <n>",
+        `most readings in one MQTT message (env GRIDLEDGER_MQTT_MAX_READINGS; default ${defaults.mqttMaxReadings})`,
+      )
+      .option(
         "--anchor-grace <seconds>",
         `seconds after an interval ends before its readings are anchored (env GRIDLEDGER_ANCHOR_GRACE; default ${defaults.anchorGraceSeconds})`,
       )

@@ -56,4 +56,15 @@ describe("resolveNodeConfig", () => {
       'GRIDLEDGER_DEV_CHAIN must be 1 or 0, got "maybe"',
     );
   });
+
+  it("reads the MQTT limits from flags or env vars and refuses a value out of range", () => {
+    expect(resolveNodeConfig({}, {})).toMatchObject({ mqttMaxPayload: 262144, mqttMaxReadings: 500 });
+    expect(
+      resolveNodeConfig({ mqttMaxPayload: "65536" }, { GRIDLEDGER_MQTT_MAX_READINGS: "50" }),
+    ).toMatchObject({ mqttMaxPayload: 65536, mqttMaxReadings: 50 });
+    expect(() => resolveNodeConfig({ mqttMaxPayload: "20000000" }, {})).toThrow(
+      expect.objectContaining({ code: "CONFIG_INVALID_LIMIT" }),
+    );
+    expect(() => resolveNodeConfig({ mqttMaxReadings: "0" }, {})).toThrow(/--mqtt-max-readings must be/);
+  });
 });

@@ -20,6 +20,10 @@ export const defaults = {
   readingsRateLimit: 12_000,
   /** Seconds a client has to send a whole HTTP request (0: no limit). */
   requestTimeoutSeconds: 30,
+  /** Largest MQTT payload read as readings, bytes (the embedded broker closes at 4× this). */
+  mqttMaxPayload: 256 * 1024,
+  /** Most readings in one MQTT message. */
+  mqttMaxReadings: 500,
 } as const;
 
 /** Defaults of `gridledger init`: the first seat holder of a new consortium. */
@@ -67,6 +71,10 @@ export type NodeConfig = {
   rpcHost: string;
   /** Browser origins allowed to call the embedded chain's JSON-RPC (`*` for any); empty: none. */
   rpcCors: string[];
+  /** Largest MQTT payload read as readings, bytes. */
+  mqttMaxPayload: number;
+  /** Most readings in one MQTT message. */
+  mqttMaxReadings: number;
   /** Rate limits and the request timeout of the HTTP API. */
   httpLimits: HttpLimits;
 };
@@ -101,6 +109,8 @@ export type NodeFlags = {
   rateLimit?: string | undefined;
   readingsRateLimit?: string | undefined;
   requestTimeout?: string | undefined;
+  mqttMaxPayload?: string | undefined;
+  mqttMaxReadings?: string | undefined;
 };
 
 /** Parses a TCP port, naming the flag when the value is not one. */
@@ -310,5 +320,36 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     rpcHost: flags.rpcHost ?? (env.GRIDLEDGER_RPC_HOST || defaults.host),
     rpcCors: resolveRpcCors(flags.rpcCors, env),
     httpLimits: resolveHttpLimits(flags, env),
+    mqttMaxPayload: limitSetting(
+      flags.mqttMaxPayload ?? (env.GRIDLEDGER_MQTT_MAX_PAYLOAD || undefined),
+      "--mqtt-max-payload",
+      defaults.mqttMaxPayload,
+      { min: 1024, max: 16 * 1024 * 1024 },
+    ),
+    mqttMaxReadings: limitSetting(
+      flags.mqttMaxReadings ?? (env.GRIDLEDGER_MQTT_MAX_READINGS || undefined),
+      "--mqtt-max-readings",
+      defaults.mqttMaxReadings,
+      { min: 1, max: 5000 },
+    ),
   };
+}
+
+/** A whole-number limit from a flag or env var, within `min`–`max`; `CONFIG_INVALID_LIMIT` otherwise. */
+function limitSetting(
+  text: string | undefined,
+  flag: string,
+  fallback: number,
+  range: { min: number; max: number },
+): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
+    throw new BaseError(
+      "CONFIG_INVALID_LIMIT",
+      `${flag} must be a whole number from ${range.min} to ${range.max}, got "${text}"`,
+      { details: { flag, value: text } },
+    );
+  }
+  return value;
 }

@@ -5,7 +5,7 @@ import type { Database } from "../db/database.js";
 import { type Anchorer, createAnchorer } from "./anchorer.js";
 import { type AuditReport, auditBatches } from "./audit.js";
 import { type BatchKey, type BatchLeaf, type BatchStore, createBatchStore } from "./batchStore.js";
-import { createDeviceDirectory } from "./deviceDirectory.js";
+import { createDeviceDirectory, type DeviceDirectory } from "./deviceDirectory.js";
 import { createIngest, type Ingest } from "./ingest.js";
 import { decodeReading, type ReadingJson, readingToJson } from "./readingFormat.js";
 import { proofOf, type ReadingProof } from "./readingProof.js";
@@ -39,6 +39,8 @@ export type Metering = {
   batches: BatchStore;
   anchorer: Anchorer;
   pool: VerifyPool;
+  /** Registered devices as ingest sees them (the embedded MQTT broker authenticates devices with it). */
+  devices: DeviceDirectory;
   /** Region id → code, from the registry index (refreshed when an unknown id is asked for). */
   regionCodes(): Promise<Map<string, string>>;
   /** Region ids for region codes; `METERING_UNKNOWN_REGION` for a code that is not approved. */
@@ -177,6 +179,7 @@ export function createMetering(options: MeteringOptions): Metering {
     batches,
     anchorer,
     pool,
+    devices,
     async regionCodes() {
       return new Map([...(await loadRegions())].map(([id, region]) => [id, region.code]));
     },

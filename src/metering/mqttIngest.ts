@@ -1,22 +1,22 @@
-import type { EventEmitter } from "node:events";
-import { createServer, type Server, type Socket } from "node:net";
-import { Aedes } from "aedes";
 import { connect, type MqttClient } from "mqtt";
-import type { PortSetting } from "../core/config.js";
 import { BaseError, isBaseError } from "../core/errors.js";
-import { listenWithFallback } from "../core/ports.js";
+import type { DeviceKey } from "./deviceKey.js";
 import type { IngestFn, IngestResult } from "./ingestTypes.js";
+import { encodeAck } from "./mqttAck.js";
+import { acksTopicPrefix, readingsTopicPrefix } from "./mqttAuth.js";
 
 /** Topic filter the node subscribes to; a meter publishes to `gridledger/v1/readings/<deviceId>`. */
-export const readingsTopicFilter = "gridledger/v1/readings/+";
+export const readingsTopicFilter = `${readingsTopicPrefix}+`;
 
 /** Topic on which the node acknowledges a device's readings; `deviceId` is 64 lowercase hex digits. */
 export function acksTopic(deviceId: string): string {
-  return `gridledger/v1/acks/${deviceId}`;
+  return `${acksTopicPrefix}${deviceId}`;
 }
 
-/** The body of an ack: one result per reading of the message, in order. */
-export type MqttAck = { results: IngestResult[] };
+/** Default largest MQTT payload the node reads as readings (256 KiB); larger ones are refused. */
+export const defaultMaxPayloadBytes = 256 * 1024;
+/** Default most readings in one MQTT message; more are refused as a whole. */
+export const defaultMaxReadingsPerMessage = 500;
 
 const readingsTopic = /^gridledger\/v1\/readings\/([0-9a-fA-F]{64})$/;
 const connectTimeoutMs = 10_000;
@@ -26,94 +26,49 @@ const maxInFlight = 4_096;
 /** How long `close()` lets messages being ingested finish and their acks leave. */
 const drainTimeoutMs = 5_000;
 
-/** An MQTT broker embedded in the node, for meters when no external broker (Mosquitto) is configured. */
-export type MqttBroker = { url: string; port: number; close(): Promise<void> };
-
-/**
- * Starts an embedded MQTT 3.1.1 broker (aedes) on `host`. A taken default port falls back to a free
- * one; a taken port the user chose is `CONFIG_PORT_IN_USE` naming its flag. The broker keeps sessions
- * in memory only: readings queued for an offline subscriber are lost when the node stops.
- */
-export async function startMqttBroker(options: {
-  host: string;
-  port: PortSetting;
-  onError?: (error: unknown) => void;
-}): Promise<MqttBroker> {
-  const broker = await Aedes.createBroker();
-  // aedes emits "error" (absent from its typings) on internal failures; unheard, Node would throw it.
-  (broker as EventEmitter).on("error", (error: unknown) => options.onError?.(error));
-  const sockets = new Set<Socket>();
-  let server: Server;
-  try {
-    server = await listenWithFallback(options.port, (port) => listen(options.host, port, broker, sockets));
-  } catch (error) {
-    await new Promise<void>((resolve) => broker.close(() => resolve()));
-    throw error;
-  }
-  server.on("error", (error) => options.onError?.(error));
-  const port = (server.address() as { port: number }).port;
-  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
-  let closing: Promise<void> | undefined;
-  return {
-    url: `mqtt://${host}:${port}`,
-    port,
-    close() {
-      closing ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        await new Promise<void>((resolve) => broker.close(() => resolve()));
-        // server.close() waits for every connection to end; a client that ignores the broker's
-        // close would hold it open.
-        for (const socket of sockets) socket.destroy();
-        await closed;
-      })();
-      return closing;
-    },
-  };
-}
-
-function listen(host: string, port: number, broker: Aedes, sockets: Set<Socket>): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer((socket) => {
-      sockets.add(socket);
-      socket.once("close", () => sockets.delete(socket));
-      broker.handle(socket);
-    });
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve(server);
-    });
-  });
-}
-
 /** A running MQTT transport; `close()` lets readings in progress finish (a few seconds at most). */
 export type MqttIngest = { close(): Promise<void> };
 
 /**
  * Connects to an MQTT broker and feeds the readings meters publish to
  * `gridledger/v1/readings/<deviceId>` into `ingest`, answering each message on
- * `gridledger/v1/acks/<deviceId>` with {@link MqttAck} (QoS 1). The session is persistent
- * (`clean: false` with a stable `clientId`), so an external broker queues readings while the node is
- * down; the client reconnects by itself. Messages are ingested concurrently; acks of one device leave
- * in the order its messages came.
+ * `gridledger/v1/acks/<deviceId>` with an ack signed by `ackKey` (QoS 1; see `encodeAck`). The
+ * session is persistent (`clean: false` with a stable `clientId`), so an external broker queues
+ * readings while the node is down; the client reconnects by itself. Messages are ingested
+ * concurrently; acks of one device leave in the order its messages came.
+ *
+ * Limits: a payload over `maxPayloadBytes` is answered `MQTT_PAYLOAD_TOO_LARGE` without being parsed,
+ * a message of more than `maxReadings` readings `MQTT_TOO_MANY_READINGS`, both as one rejected result.
  *
  * Delivery: the broker's PUBACK is sent when a message is taken in, not when it is stored, so a reading
  * in progress when the node dies is not redelivered by the broker; the ack is the device's receipt —
  * a device sends again what was not acked as accepted or duplicate. When `ingest` throws, every reading
  * is answered `rejected` with code `INGEST_UNAVAILABLE`.
  *
- * Throws `MQTT_URL_INVALID` for a URL that is not `mqtt(s)://` or `ws(s)://`, and `MQTT_CONNECT_FAILED`
- * (URL shown without its password) when the first connection fails or takes more than 10 s.
+ * Credentials: `username`/`password` when given, else those in the URL. Throws `MQTT_URL_INVALID`
+ * for a URL that is not `mqtt(s)://` or `ws(s)://`, and `MQTT_CONNECT_FAILED` (URL shown without its
+ * password) when the first connection fails or takes more than 10 s.
  */
 export async function createMqttIngest(options: {
   url: string;
   clientId: string;
   ingest: IngestFn;
+  /** The node's Ed25519 ack key. */
+  ackKey: DeviceKey;
+  username?: string;
+  password?: string;
+  maxPayloadBytes?: number;
+  maxReadings?: number;
   onError?: (error: unknown) => void;
 }): Promise<MqttIngest> {
-  const { clientId, ingest } = options;
+  const { clientId, ingest, ackKey } = options;
+  const maxPayloadBytes = options.maxPayloadBytes ?? defaultMaxPayloadBytes;
+  const maxReadings = options.maxReadings ?? defaultMaxReadingsPerMessage;
   const onError = options.onError ?? (() => {});
-  const { url, shown, username, password } = parseBrokerUrl(options.url);
+  const parsedUrl = parseBrokerUrl(options.url);
+  const { url, shown } = parsedUrl;
+  const username = options.username ?? parsedUrl.username;
+  const password = options.password ?? parsedUrl.password;
   const client = connect(url, {
     clientId,
     clean: false,
@@ -202,8 +157,9 @@ export async function createMqttIngest(options: {
     // queued, not when the broker confirms it: that confirmation is read from the same socket that
     // stops being read while `maxInFlight` messages are in progress.
     const tail = Promise.all([results, previous]).then(([list]) => {
-      const body: MqttAck = { results: list };
-      client.publishAsync(acksTopic(deviceId), JSON.stringify(body), { qos: 1 }).catch(onError);
+      const at = Math.floor(Date.now() / 1000);
+      const body = encodeAck({ deviceId, payload, results: list, at, key: ackKey });
+      client.publishAsync(acksTopic(deviceId), body, { qos: 1 }).catch(onError);
     });
     tails.set(deviceId, tail);
     return tail.finally(() => {
@@ -212,6 +168,10 @@ export async function createMqttIngest(options: {
   }
 
   async function resultsFor(deviceId: string, payload: Buffer): Promise<IngestResult[]> {
+    if (payload.length > maxPayloadBytes) {
+      const message = `the payload has ${payload.length} bytes; at most ${maxPayloadBytes} are read`;
+      return [{ status: "rejected", code: "MQTT_PAYLOAD_TOO_LARGE", message }];
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(payload.toString("utf8"));
@@ -221,6 +181,10 @@ export async function createMqttIngest(options: {
     }
     const readings: unknown[] = Array.isArray(parsed) ? parsed : [parsed];
     if (readings.length === 0) return [];
+    if (readings.length > maxReadings) {
+      const message = `the message holds ${readings.length} readings; send at most ${maxReadings} per message`;
+      return [{ status: "rejected", code: "MQTT_TOO_MANY_READINGS", message }];
+    }
     try {
       return await ingest(readings, { topicDeviceId: `0x${deviceId}` });
     } catch (error) {

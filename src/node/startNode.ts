@@ -6,8 +6,11 @@ import { serveJsonRpc } from "../chain/embedded/index.js";
 import type { NodeConfig } from "../core/config.js";
 import { listenWithFallback } from "../core/ports.js";
 import { createMetering, type Metering } from "../metering/metering.js";
-import { createMqttIngest, startMqttBroker } from "../metering/mqttIngest.js";
+import { nodeClientIdPrefix, nodeUsername } from "../metering/mqttAuth.js";
+import { startMqttBroker } from "../metering/mqttBroker.js";
+import { createMqttIngest } from "../metering/mqttIngest.js";
 import { createServer } from "../server/createServer.js";
+import { loadOrCreateMqttCredentials } from "./mqttCredentials.js";
 import { type InitOptions, type NodeContext, openNode } from "./openNode.js";
 
 /** How often the node closes finished intervals and anchors them. */
@@ -68,20 +71,43 @@ export async function startNode(
     });
     closers.push(() => metering.close());
     let mqttUrl = config.mqttUrl ?? "";
+    const credentials = await loadOrCreateMqttCredentials(config.dataDir);
+    const mqttInfo = {
+      url: () => mqttUrl,
+      ackPublicKey: credentials.ackKey.publicKey,
+      embedded: config.mqttUrl === undefined,
+      maxPayloadBytes: config.mqttMaxPayload,
+      maxReadingsPerMessage: config.mqttMaxReadings,
+    };
     const app = await createServer(
-      { ...context, metering, analytics, rpcUrl: () => rpcUrl, mqttUrl: () => mqttUrl },
+      { ...context, metering, analytics, rpcUrl: () => rpcUrl, mqttUrl: () => mqttUrl, mqtt: mqttInfo },
       { ...options, limits: config.httpLimits },
     );
     const warn = (what: string) => (error: unknown) => app.log.warn({ err: error }, `${what} failed`);
     if (config.mqttUrl === undefined) {
-      const broker = await startMqttBroker({ host: config.host, port: config.mqtt });
+      const broker = await startMqttBroker({
+        host: config.host,
+        port: config.mqtt,
+        access: {
+          device: async (id) => (await metering.devices.get([id])).get(id),
+          nodePassword: credentials.nodePassword,
+        },
+        maxPacketBytes: 4 * config.mqttMaxPayload,
+        onError: warn("MQTT broker"),
+        // Refusals are what the broker is for; they are logged at info level, not as failures.
+        onRefusal: (refusal) => app.log.info({ mqtt: refusal }, `MQTT refused: ${refusal.code}`),
+      });
       closers.push(broker.close);
       mqttUrl = broker.url;
     }
     const mqtt = await createMqttIngest({
       url: mqttUrl,
-      clientId: `gridledger-node-${context.registry.operator.slice(2, 14).toLowerCase()}`,
+      clientId: `${nodeClientIdPrefix}${context.registry.operator.slice(2, 14).toLowerCase()}`,
       ingest: (readings, ingestOptions) => metering.ingest.submit(readings, ingestOptions),
+      ackKey: credentials.ackKey,
+      ...(config.mqttUrl === undefined ? { username: nodeUsername, password: credentials.nodePassword } : {}),
+      maxPayloadBytes: config.mqttMaxPayload,
+      maxReadings: config.mqttMaxReadings,
       onError: warn("MQTT ingest"),
     });
     closers.push(mqtt.close);

@@ -14,6 +14,7 @@ import { handleClientError, handleError, handleNotFound } from "./httpErrors.js"
 import { registerJobRoutes } from "./jobRoutes.js";
 import { addJsonBodyParser, bodyLimits } from "./jsonBody.js";
 import { registerMeteringRoutes } from "./meteringRoutes.js";
+import { type MqttInfo, registerMqttRoutes } from "./mqttRoutes.js";
 import { addRateLimits } from "./rateLimits.js";
 import { registerRegistryRoutes } from "./registryRoutes.js";
 import { requireToken } from "./requireToken.js";
@@ -31,6 +32,8 @@ export type ServerContext = Pick<
   metering?: Metering | undefined;
   /** Where devices publish readings over MQTT. */
   mqttUrl?: (() => string | undefined) | undefined;
+  /** Broker, ack key and limits shown by `GET /v1/mqtt` (served when given). */
+  mqtt?: MqttInfo | undefined;
   /** When set, requests other than GET need `Authorization: Bearer <apiToken>` (routes may opt out with `config: { public: true }`). */
   apiToken?: string | undefined;
   /** Coefficients and thresholds of the statistics and detectors (defaults when not given). */
@@ -100,6 +103,7 @@ export async function createServer(
   await app.register(async (scope) => registerRegistryRoutes(scope, context));
   registerGovernanceRoutes(app, context);
   if (context.metering) registerMeteringRoutes(app, context.metering);
+  if (context.mqtt) registerMqttRoutes(app, context.mqtt);
   registerAlertRoutes(app, { db: context.db, metering: context.metering });
   registerJobRoutes(app, { db: context.db });
   const analytics = context.analytics ?? analyticsConfigOf();

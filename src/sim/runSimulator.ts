@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { connectAsync, type MqttClient } from "mqtt";
-import { createNodeApi } from "../cli/nodeApi.js";
+import { createNodeApi, type NodeApi } from "../cli/nodeApi.js";
 import { BaseError } from "../core/errors.js";
 import { type ReadingJson, readingToJson } from "../metering/readingFormat.js";
-import { type AckCounts, createAckTracker, parseAckPayload, type TrackedReading } from "./ackTracker.js";
+import { type AckCounts, createAckTracker, type TrackedReading } from "./ackTracker.js";
+import { connectDevices } from "./deviceConnections.js";
 import { stageIncidents } from "./incidents.js";
 import { registerSimDevices } from "./registerSimDevices.js";
 import { buildScenario, type SimSize } from "./scenario.js";
@@ -19,11 +18,6 @@ import {
   saveSimState,
 } from "./simState.js";
 import { simulateInterval } from "./simulateInterval.js";
-
-/** MQTT topic a device publishes its readings to (deviceId as hex without 0x). */
-export const readingTopic = (device: string) => `gridledger/v1/readings/${device}`;
-/** MQTT topic prefix of the node's acks, one topic per device. */
-export const ackTopicPrefix = "gridledger/v1/acks/";
 
 /** What `runSimulator` needs. */
 export type SimulatorOptions = {
@@ -182,13 +176,20 @@ export async function runSimulator(options: SimulatorOptions): Promise<SimSummar
   };
   if (signal?.aborted) return finish("aborted");
 
-  const client = await connectMqtt(options.mqttUrl, log);
-  let publishErrors = 0;
+  const ackPublicKey = await ackKeyOf(api);
+  let flush = () => {};
+  const connections = await connectDevices({
+    url: options.mqttUrl,
+    keys: meters.map((m) => m.key),
+    ackPublicKey,
+    onResults: (device, results) => {
+      for (const result of results) tracker.settle(device, result);
+      flush();
+    },
+    log,
+  });
   const publish = (device: string, readings: ReadingJson[]) => {
-    const body = JSON.stringify(readings.length === 1 ? readings[0] : readings);
-    client.publish(readingTopic(device), body, { qos: 1 }, (error) => {
-      if (error && publishErrors++ === 0) log(`simulator: publishing failed: ${error.message}`);
-    });
+    connections.publish(device, JSON.stringify(readings.length === 1 ? readings[0] : readings));
   };
   const publishGrouped = (readings: TrackedReading<ReadingJson>[]) => {
     const byDevice = new Map<string, ReadingJson[]>();
@@ -201,13 +202,7 @@ export async function runSimulator(options: SimulatorOptions): Promise<SimSummar
   };
   const readingWindow = options.maxReadingsInFlight ?? 200;
   const ackTimeout = options.ackTimeout ?? 15;
-  const flush = () => publishGrouped(tracker.take(nowS(), readingWindow));
-  client.on("message", (topic, payload) => {
-    if (!topic.startsWith(ackTopicPrefix)) return;
-    const device = topic.slice(ackTopicPrefix.length);
-    for (const result of parseAckPayload(payload)) tracker.settle(device, result);
-    flush();
-  });
+  flush = () => publishGrouped(tracker.take(nowS(), readingWindow));
   const commit = () => {
     let committed = tracker.commit();
     while (committed) {
@@ -285,7 +280,7 @@ export async function runSimulator(options: SimulatorOptions): Promise<SimSummar
     if (tracker.pending() > 0) log(`simulator: ${tracker.pending()} readings still unanswered at stop`);
     return await finish(stoppedBy);
   } finally {
-    await client.endAsync(true).catch(() => {});
+    await connections.end();
   }
 }
 
@@ -325,39 +320,15 @@ async function openState(
   return { state: existing, created: false };
 }
 
-async function connectMqtt(url: string, log: (message: string) => void): Promise<MqttClient> {
-  let client: MqttClient;
-  try {
-    client = await connectAsync(
-      url,
-      {
-        clientId: `gridledger-sim-${randomBytes(6).toString("hex")}`,
-        clean: true,
-        connectTimeout: 10_000,
-        reconnectPeriod: 1000,
-      },
-      false,
-    );
-  } catch (cause) {
-    throw new BaseError(
-      "SIM_MQTT_UNREACHABLE",
-      `no MQTT broker answers at ${url}: ${(cause as Error).message}`,
-      {
-        details: { mqttUrl: url },
-        cause,
-      },
-    );
+/** The node's ack public key (`GET /v1/mqtt`), with which the simulator checks every ack. */
+async function ackKeyOf(api: NodeApi): Promise<Uint8Array> {
+  const info = await api.get<{ ackPublicKey?: string }>("/v1/mqtt").catch((cause: unknown) => {
+    throw new BaseError("SIM_MQTT_INFO_MISSING", "the node does not answer GET /v1/mqtt (its ack key)", {
+      cause,
+    });
+  });
+  if (!/^[0-9a-f]{64}$/.test(info?.ackPublicKey ?? "")) {
+    throw new BaseError("SIM_MQTT_INFO_MISSING", "GET /v1/mqtt gave no Ed25519 ack public key");
   }
-  let offline = false;
-  client.on("offline", () => {
-    if (!offline) log(`simulator: MQTT broker ${url} went away; reconnecting`);
-    offline = true;
-  });
-  client.on("connect", () => {
-    if (offline) log("simulator: MQTT reconnected");
-    offline = false;
-  });
-  client.on("error", () => {});
-  await client.subscribeAsync(`${ackTopicPrefix}+`, { qos: 1 });
-  return client;
+  return new Uint8Array(Buffer.from(info.ackPublicKey!, "hex"));
 }

@@ -1,3 +1,4 @@
+import type { FastifyServerOptions } from "fastify";
 import { resolveNodeConfig } from "../../src/core/config.js";
 import type { DatabaseKind } from "../../src/db/database.js";
 import { type DeviceKey, generateDeviceKey, signReading } from "../../src/metering/deviceKey.js";
@@ -34,7 +35,13 @@ export type MeteringNode = {
  * the same data directory and database.
  */
 export async function startMeteringNode(
-  options: { flags?: Record<string, string>; engine?: DatabaseKind; init?: InitOptions } = {},
+  options: {
+    flags?: Record<string, string>;
+    engine?: DatabaseKind;
+    init?: InitOptions;
+    /** The node's log (fastify/pino options), e.g. a stream to read what the node reported. */
+    logger?: FastifyServerOptions["logger"];
+  } = {},
 ): Promise<MeteringNode & { restart(): Promise<void> }> {
   const dir = await tempDir();
   const pgDatabase = options.engine === "postgres" ? await createTestPostgresDatabase() : undefined;
@@ -50,7 +57,7 @@ export async function startMeteringNode(
     },
     {},
   );
-  let node = await startNode(config, options.init);
+  let node = await startNode(config, options.init, { logger: options.logger });
   const request = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${node.apiUrl}${path}`, {
       method,
@@ -100,7 +107,7 @@ export async function startMeteringNode(
     },
     async restart() {
       await node.stop();
-      node = await startNode(config, options.init);
+      node = await startNode(config, options.init, { logger: options.logger });
     },
     async stop() {
       await node.stop();

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDeviceKey } from "../../src/metering/deviceKey.js";
+import { deviceCredentials } from "../../src/metering/mqttAuth.js";
 import { type NodeProcess, startMeteringNodeProcess, tempDir } from "../helpers/cli.js";
 import { asJson, intervalAgo, type Json, readingSeries } from "../helpers/metering.js";
 
@@ -42,7 +43,10 @@ describe("kill -9 of a node during a stream of readings over MQTT", () => {
     const readings = asJson(readingSeries(key, { start: intervalAgo(400), count: 400 }));
     const id = key.deviceId.slice(2);
 
-    const device = await mqtt.connectAsync(node!.info.mqttUrl, { reconnectPeriod: 0 });
+    const device = await mqtt.connectAsync(node!.info.mqttUrl, {
+      ...deviceCredentials(key, Date.now() / 1000),
+      reconnectPeriod: 0,
+    });
     const acknowledged = new Set<string>();
     let killed = false;
     device.on("message", (_topic, payload) => {

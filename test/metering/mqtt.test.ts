@@ -1,17 +1,25 @@
+import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { connectAsync, type MqttClient } from "mqtt";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { connectAsync, type IClientOptions, type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { IngestFn, IngestResult } from "../../src/metering/ingestTypes.js";
 import {
-  acksTopic,
-  createMqttIngest,
-  type MqttAck,
-  type MqttBroker,
-  type MqttIngest,
-  startMqttBroker,
-} from "../../src/metering/mqttIngest.js";
+  type DeviceKey,
+  deviceKeyFromPem,
+  deviceKeyToPem,
+  generateDeviceKey,
+} from "../../src/metering/deviceKey.js";
+import type { IngestFn, IngestResult } from "../../src/metering/ingestTypes.js";
+import { verifyAck } from "../../src/metering/mqttAck.js";
+import { deviceCredentials } from "../../src/metering/mqttAuth.js";
+import { startMqttBroker } from "../../src/metering/mqttBroker.js";
+import { acksTopic, createMqttIngest, type MqttIngest } from "../../src/metering/mqttIngest.js";
 import type { ReadingJson } from "../../src/metering/readingFormat.js";
+import { mqttAckKeyPath, mqttNodeSecretPath } from "../../src/node/mqttCredentials.js";
 import {
   asJson,
   intervalAgo,
@@ -19,14 +27,31 @@ import {
   readingSeries,
   startMeteringNode,
 } from "../helpers/metering.js";
+import { collectAcks, newNodeClientId, startTestBroker, type TestBroker } from "../helpers/mqtt.js";
 
 const mosquittoUrl = process.env.GRIDLEDGER_TEST_MQTT_URL || "mqtt://127.0.0.1:1883";
 const mosquittoAvailable = await brokerAnswers(mosquittoUrl);
 // Mosquitto runs on developer machines and in CI: there a missing broker fails the suite, not skips it.
 const skipMosquitto = !mosquittoAvailable && !process.env.CI;
 
-const newDeviceId = () => randomBytes(32).toString("hex");
-const newClientId = () => `gridledger-test-${randomBytes(6).toString("hex")}`;
+const newClientId = newNodeClientId;
+const execFileAsync = promisify(execFile);
+const hasShellMqttTools =
+  spawnSync(
+    "sh",
+    ["-c", "command -v openssl && command -v xxd && command -v mosquitto_pub && command -v mosquitto_sub"],
+    {
+      stdio: "ignore",
+    },
+  ).status === 0;
+
+/** A shell script of docs/reading-format.md, fenced as ```sh mqttscript=<name>. */
+function documentScript(name: string): string {
+  const doc = readFileSync(new URL("../../docs/reading-format.md", import.meta.url), "utf8");
+  const match = new RegExp(`^\`\`\`sh mqttscript=${name}\n([\\s\\S]*?)^\`\`\`$`, "m").exec(doc);
+  if (match === null) throw new Error(`docs/reading-format.md has no mqttscript ${name}`);
+  return match[1]!;
+}
 
 function reading(deviceId: string, seq: number): ReadingJson {
   return {
@@ -63,16 +88,16 @@ function fakeIngest(behaviour?: (call: IngestCall) => Promise<IngestResult[]>) {
   return { ingest, calls, callsFor };
 }
 
-/** A meter: a real mqtt.js client that publishes readings and collects the node's acks. */
-async function connectDevice(url: string) {
-  const client = await connectAsync(url, { clientId: newClientId(), reconnectPeriod: 0 });
-  const acks = new Map<string, MqttAck[]>();
-  const waiters: (() => void)[] = [];
-  client.on("message", (topic, payload) => {
-    const deviceId = topic.split("/").pop()!;
-    acks.set(deviceId, [...(acks.get(deviceId) ?? []), JSON.parse(payload.toString()) as MqttAck]);
-    for (const wake of waiters.splice(0)) wake();
-  });
+/**
+ * A meter: a real mqtt.js client, logged in as the device when `key` is given (the embedded broker
+ * requires it), that publishes readings and collects the node's acks, checked against `ackKey`.
+ */
+async function connectDevice(url: string, key: DeviceKey | undefined, ackKey: Uint8Array | undefined) {
+  const login: IClientOptions = key
+    ? deviceCredentials(key, Date.now() / 1000)
+    : { clientId: `gridledger-test-${randomBytes(6).toString("hex")}` };
+  const client = await connectAsync(url, { ...login, reconnectPeriod: 0 });
+  const acks = collectAcks(client, ackKey);
   return {
     client,
     async listen(deviceId: string) {
@@ -82,18 +107,12 @@ async function connectDevice(url: string) {
       const body = raw ? String(payload) : JSON.stringify(payload);
       await client.publishAsync(`gridledger/v1/readings/${deviceId}`, body, { qos: 1 });
     },
-    /** Waits until `count` acks arrived for the device (10 s at most) and returns them in order. */
-    async acks(deviceId: string, count = 1): Promise<MqttAck[]> {
-      const deadline = Date.now() + 10_000;
-      while ((acks.get(deviceId.toLowerCase())?.length ?? 0) < count) {
-        if (Date.now() > deadline) throw new Error(`no ${count} acks for ${deviceId} within 10 s`);
-        await new Promise<void>((wake) => {
-          waiters.push(wake);
-          setTimeout(wake, 200);
-        });
-      }
-      return acks.get(deviceId.toLowerCase())!;
+    /** Waits until `count` acks arrived for the device (10 s at most) and returns their results, in order. */
+    async acks(deviceId: string, count = 1): Promise<{ results: IngestResult[] }[]> {
+      const list = await acks.wait(deviceId.toLowerCase(), count);
+      return list.map((ack) => ({ results: ack.results as IngestResult[] }));
     },
+    raw: acks.raw,
   };
 }
 
@@ -118,8 +137,8 @@ const portOf = (server: Server) => (server.address() as { port: number }).port;
 const closeServer = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
 /** Removes a persistent session from the broker, so test runs leave no queues behind on Mosquitto. */
-async function forgetSession(url: string, clientId: string): Promise<void> {
-  const client = await connectAsync(url, { clientId, clean: true, reconnectPeriod: 0 });
+async function forgetSession(url: string, login: IClientOptions): Promise<void> {
+  const client = await connectAsync(url, { ...login, clean: true, reconnectPeriod: 0 });
   await client.endAsync();
 }
 
@@ -130,11 +149,12 @@ const brokers = [
 
 for (const { name, skip, external } of brokers)
   describe.skipIf(skip)(`MQTT ingest through ${name}`, () => {
-    let broker: MqttBroker | undefined;
+    let broker: TestBroker | undefined;
     let url: string;
-    let device: Awaited<ReturnType<typeof connectDevice>>;
+    const devices: Awaited<ReturnType<typeof connectDevice>>[] = [];
     const ingests: { node: MqttIngest; clientId: string }[] = [];
     const errors: unknown[] = [];
+    const ackKey = generateDeviceKey();
 
     beforeAll(async () => {
       if (external && !mosquittoAvailable) {
@@ -144,38 +164,48 @@ for (const { name, skip, external } of brokers)
       }
       if (external) url = mosquittoUrl;
       else {
-        broker = await startMqttBroker({
-          host: "127.0.0.1",
-          port: { port: 0, explicit: false, flag: "--mqtt-port" },
-        });
+        broker = await startTestBroker();
         url = broker.url;
       }
-      device = await connectDevice(url);
     });
 
     afterEach(async () => {
       for (const { node, clientId } of ingests.splice(0)) {
         await node.close();
-        await forgetSession(url, clientId);
+        await forgetSession(url, { clientId, ...(broker ? broker.nodeOptions(clientId) : {}) });
       }
+      for (const device of devices.splice(0)) await device.client.endAsync();
       errors.length = 0;
     });
 
     afterAll(async () => {
-      await device?.client.endAsync();
       await broker?.close();
     });
 
     async function startNode(ingest: IngestFn, clientId = newClientId()) {
-      const node = await createMqttIngest({ url, clientId, ingest, onError: (error) => errors.push(error) });
+      const node = await createMqttIngest({
+        url,
+        ingest,
+        ackKey,
+        ...(broker ? broker.nodeOptions(clientId) : { clientId }),
+        onError: (error) => errors.push(error),
+      });
       ingests.push({ node, clientId });
       return node;
+    }
+
+    /** A device logged in as itself (registered in the embedded broker's directory), with its hex id. */
+    async function newDevice() {
+      const key = broker ? broker.device() : generateDeviceKey();
+      const device = await connectDevice(url, key, ackKey.publicKey);
+      devices.push(device);
+      return { device, deviceId: key.deviceId.slice(2) };
     }
 
     it("ingests one reading for the topic's device and acks it on the acks topic", async () => {
       const fake = fakeIngest();
       await startNode(fake.ingest);
-      const deviceId = newDeviceId();
+      const { device, deviceId } = await newDevice();
       await device.listen(deviceId);
       await device.publish(deviceId, reading(deviceId, 1));
 
@@ -188,7 +218,7 @@ for (const { name, skip, external } of brokers)
     it("accepts an upper-case deviceId in the topic and answers on the lower-case one", async () => {
       const fake = fakeIngest();
       await startNode(fake.ingest);
-      const deviceId = newDeviceId();
+      const { device, deviceId } = await newDevice();
       await device.listen(deviceId);
       await device.publish(deviceId.toUpperCase(), reading(deviceId, 7));
 
@@ -199,7 +229,7 @@ for (const { name, skip, external } of brokers)
     it("passes a JSON array on as one call and answers one result per reading, in order", async () => {
       const fake = fakeIngest();
       await startNode(fake.ingest);
-      const deviceId = newDeviceId();
+      const { device, deviceId } = await newDevice();
       await device.listen(deviceId);
       await device.publish(deviceId, [reading(deviceId, 1), reading(deviceId, 2), reading(deviceId, 3)]);
 
@@ -211,7 +241,7 @@ for (const { name, skip, external } of brokers)
     it("answers an empty array with no results and without calling ingest", async () => {
       const fake = fakeIngest();
       await startNode(fake.ingest);
-      const deviceId = newDeviceId();
+      const { device, deviceId } = await newDevice();
       await device.listen(deviceId);
       await device.publish(deviceId, []);
 
@@ -222,7 +252,7 @@ for (const { name, skip, external } of brokers)
     it("rejects a payload that is not JSON as READING_MALFORMED and serves the next message", async () => {
       const fake = fakeIngest();
       await startNode(fake.ingest);
-      const deviceId = newDeviceId();
+      const { device, deviceId } = await newDevice();
       await device.listen(deviceId);
       await device.publish(deviceId, "{not json", true);
       await device.publish(deviceId, reading(deviceId, 2));
@@ -238,13 +268,31 @@ for (const { name, skip, external } of brokers)
     it("ignores a topic without a valid deviceId, reports it, and serves the next message", async () => {
       const fake = fakeIngest();
       await startNode(fake.ingest);
-      const deviceId = newDeviceId();
+      const { device, deviceId } = await newDevice();
       await device.listen(deviceId);
-      await device.publish("not-a-device", reading(deviceId, 1));
+      // The embedded broker refuses the publish itself (a device writes only its own topic) and closes
+      // that connection; Mosquitto, open here, hands it to the node, which reports and ignores it.
+      if (broker) {
+        const stranger = await connectAsync(url, {
+          ...deviceCredentials(broker.device(), Date.now() / 1000),
+          reconnectPeriod: 0,
+        });
+        const closed = new Promise<void>((resolve) => stranger.once("close", () => resolve()));
+        stranger.publish("gridledger/v1/readings/not-a-device", JSON.stringify(reading(deviceId, 1)));
+        await closed;
+        stranger.end(true);
+      } else await device.publish("not-a-device", reading(deviceId, 1));
       await device.publish(deviceId, reading(deviceId, 2));
 
       expect(await device.acks(deviceId)).toEqual([{ results: [{ status: "accepted", seq: "2" }] }]);
-      expect(errors).toContainEqual(expect.objectContaining({ code: "MQTT_TOPIC_MALFORMED" }));
+      if (broker) {
+        expect(broker.refusals).toContainEqual(
+          expect.objectContaining({
+            code: "MQTT_ACL_PUBLISH_DENIED",
+            topic: "gridledger/v1/readings/not-a-device",
+          }),
+        );
+      } else expect(errors).toContainEqual(expect.objectContaining({ code: "MQTT_TOPIC_MALFORMED" }));
       expect(fake.calls.some((call) => call.readings.some((r) => (r as ReadingJson).seq === "1"))).toBe(
         false,
       );
@@ -255,7 +303,7 @@ for (const { name, skip, external } of brokers)
         throw new Error("database is down");
       });
       await startNode(fake.ingest);
-      const deviceId = newDeviceId();
+      const { device, deviceId } = await newDevice();
       await device.listen(deviceId);
       await device.publish(deviceId, [reading(deviceId, 4), reading(deviceId, 5)]);
 
@@ -281,7 +329,7 @@ for (const { name, skip, external } of brokers)
         return readings.map((r) => ({ status: "accepted", seq: (r as ReadingJson).seq }));
       });
       await startNode(fake.ingest);
-      const deviceId = newDeviceId();
+      const { device, deviceId } = await newDevice();
       await device.listen(deviceId);
       await device.publish(deviceId, reading(deviceId, 1));
       await device.publish(deviceId, reading(deviceId, 2));
@@ -299,7 +347,7 @@ for (const { name, skip, external } of brokers)
       const node = await startNode(first.ingest, clientId);
       await node.close();
 
-      const deviceId = newDeviceId();
+      const { device, deviceId } = await newDevice();
       await device.listen(deviceId);
       await device.publish(deviceId, reading(deviceId, 9));
 
@@ -317,8 +365,16 @@ for (const { name, skip, external } of brokers)
 for (const { name, skip, external } of brokers)
   describe.skipIf(skip)(`a node's readings over MQTT through ${name}`, () => {
     let t: MeteringNode | undefined;
-    let device: Awaited<ReturnType<typeof connectDevice>> | undefined;
+    const devices: Awaited<ReturnType<typeof connectDevice>>[] = [];
     let nodeClientId: string | undefined;
+    let ackKey: Uint8Array;
+    /** A device registered on the node, connected as itself. */
+    async function newDevice(key?: DeviceKey) {
+      const own = key ?? (await t!.device());
+      const device = await connectDevice(t!.node.mqttUrl, own, ackKey);
+      devices.push(device);
+      return { device, key: own, id: own.deviceId.slice(2) };
+    }
 
     beforeAll(async () => {
       if (external && !mosquittoAvailable) {
@@ -329,16 +385,18 @@ for (const { name, skip, external } of brokers)
       t = await startMeteringNode(external ? { flags: { mqttUrl: mosquittoUrl } } : {});
       // The node's MQTT client id (startNode.ts): stable per operator, so its session outlives a restart.
       nodeClientId = `gridledger-node-${t.node.context.registry.operator.slice(2, 14).toLowerCase()}`;
-      device = await connectDevice(t.node.mqttUrl);
+      ackKey = deviceKeyFromPem(readFileSync(mqttAckKeyPath(t.dataDir), "utf8")).publicKey;
     });
 
     afterAll(async () => {
       try {
-        await device?.client.endAsync();
+        for (const device of devices) await device.client.endAsync();
         await t?.stop();
       } finally {
         // The node's persistent session would go on queuing every device's readings on Mosquitto.
-        if (external && nodeClientId !== undefined) await forgetSession(mosquittoUrl, nodeClientId);
+        if (external && nodeClientId !== undefined) {
+          await forgetSession(mosquittoUrl, { clientId: nodeClientId });
+        }
       }
     });
 
@@ -349,31 +407,76 @@ for (const { name, skip, external } of brokers)
       else expect(body.mqttUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
     });
 
-    it("acks a signed reading accepted on the device's acks topic, and the same reading again duplicate", async () => {
-      const key = await t!.device();
-      const id = key.deviceId.slice(2);
-      const [reading] = asJson(readingSeries(key, { start: intervalAgo(2), count: 1 }));
-      await device!.listen(id);
+    it("serves its ack public key at GET /v1/mqtt and keeps its MQTT secrets readable by itself only", async () => {
+      const { status, body } = await t!.get("/v1/mqtt");
+      expect(status).toBe(200);
+      expect(body).toMatchObject({
+        url: t!.node.mqttUrl,
+        broker: external ? "external" : "embedded",
+        ackPublicKey: Buffer.from(ackKey).toString("hex"),
+        maxPayloadBytes: 262144,
+        maxReadingsPerMessage: 500,
+        tokenWindowSeconds: 300,
+      });
+      for (const path of [mqttAckKeyPath(t!.dataDir), mqttNodeSecretPath(t!.dataDir)]) {
+        expect(statSync(path).mode & 0o777).toBe(0o600);
+      }
+    });
 
-      await device!.publish(id, reading);
-      expect(await device!.acks(id)).toEqual([{ results: [{ status: "accepted", seq: "1" }] }]);
-      await device!.publish(id, reading);
-      expect((await device!.acks(id, 2))[1]).toEqual({ results: [{ status: "duplicate", seq: "1" }] });
+    it("acks a signed reading accepted on the device's acks topic, and the same reading again duplicate", async () => {
+      const { device, key, id } = await newDevice();
+      const [reading] = asJson(readingSeries(key, { start: intervalAgo(2), count: 1 }));
+      await device.listen(id);
+
+      await device.publish(id, reading);
+      expect(await device.acks(id)).toEqual([{ results: [{ status: "accepted", seq: "1" }] }]);
+      await device.publish(id, reading);
+      expect((await device.acks(id, 2))[1]).toEqual({ results: [{ status: "duplicate", seq: "1" }] });
 
       const stored = await t!.get(`/v1/readings/${id}/1`);
       expect(stored.status).toBe(200);
       expect(stored.body.reading).toEqual(reading);
     });
 
-    it("refuses a reading of another device published on this device's topic", async () => {
-      const own = await t!.device();
-      const other = await t!.device();
-      const id = own.deviceId.slice(2);
-      const [foreign] = asJson(readingSeries(other, { start: intervalAgo(2), count: 1 }));
-      await device!.listen(id);
+    it.skipIf(external || (!hasShellMqttTools && !process.env.CI))(
+      "takes a reading from the document's walkthrough: mosquitto_pub/sub logging in with OpenSSL-made tokens",
+      async () => {
+        const key = await t!.device();
+        const id = key.deviceId.slice(2);
+        const [reading] = asJson(readingSeries(key, { start: intervalAgo(2), count: 1 }));
+        const work = mkdtempSync(join(tmpdir(), "gridledger-walkthrough-"));
+        try {
+          writeFileSync(join(work, "meter.key"), deviceKeyToPem(key).privateKeyPem);
+          const broker = new URL(t!.node.mqttUrl);
+          // Asynchronously: the node answering the script runs in this process.
+          const run = await execFileAsync("sh", ["-e", "-c", documentScript("walkthrough-7-mqtt")], {
+            cwd: work,
+            encoding: "utf8",
+            timeout: 30_000,
+            env: {
+              ...process.env,
+              BROKER: broker.hostname,
+              PORT: broker.port,
+              id,
+              json: JSON.stringify(reading),
+            },
+          });
+          const ack = verifyAck(run.stdout.trim(), ackKey, id);
+          expect(ack?.results).toEqual([{ status: "accepted", seq: "1" }]);
+        } finally {
+          rmSync(work, { recursive: true, force: true });
+        }
+      },
+    );
 
-      await device!.publish(id, foreign);
-      expect(await device!.acks(id)).toEqual([
+    it("refuses a reading of another device published on this device's topic", async () => {
+      const { device, id } = await newDevice();
+      const other = await t!.device();
+      const [foreign] = asJson(readingSeries(other, { start: intervalAgo(2), count: 1 }));
+      await device.listen(id);
+
+      await device.publish(id, foreign);
+      expect(await device.acks(id)).toEqual([
         {
           results: [
             expect.objectContaining({
@@ -403,6 +506,7 @@ describe("startMqttBroker", () => {
       startMqttBroker({
         host: "127.0.0.1",
         port: { port: portOf(taken), explicit: true, flag: "--mqtt-port" },
+        access: { device: async () => undefined, nodePassword: "secret" },
       }),
     ).rejects.toMatchObject({
       code: "CONFIG_PORT_IN_USE",
@@ -416,11 +520,17 @@ describe("startMqttBroker", () => {
     const broker = await startMqttBroker({
       host: "127.0.0.1",
       port: { port: portOf(taken), explicit: false, flag: "--mqtt-port" },
+      access: { device: async () => undefined, nodePassword: "secret" },
     });
     try {
       expect(broker.port).not.toBe(portOf(taken));
       expect(broker.url).toBe(`mqtt://127.0.0.1:${broker.port}`);
-      const client = await connectAsync(broker.url, { reconnectPeriod: 0 });
+      const client = await connectAsync(broker.url, {
+        reconnectPeriod: 0,
+        clientId: newClientId(),
+        username: "gridledger-node",
+        password: "secret",
+      });
       await client.endAsync();
     } finally {
       await broker.close();
@@ -428,15 +538,17 @@ describe("startMqttBroker", () => {
   });
 
   it("closes while a device and a node are still connected", async () => {
-    const broker = await startMqttBroker({
-      host: "127.0.0.1",
-      port: { port: 0, explicit: false, flag: "--mqtt-port" },
+    const broker = await startTestBroker();
+    const key = broker.device();
+    const device: MqttClient = await connectAsync(broker.url, {
+      ...deviceCredentials(key, Date.now() / 1000),
+      reconnectPeriod: 0,
     });
-    const device: MqttClient = await connectAsync(broker.url, { reconnectPeriod: 0 });
     const node = await createMqttIngest({
       url: broker.url,
-      clientId: newClientId(),
+      ...broker.nodeOptions(),
       ingest: fakeIngest().ingest,
+      ackKey: generateDeviceKey(),
     });
     await broker.close();
     await node.close();
@@ -457,6 +569,7 @@ describe("createMqttIngest", () => {
       url: `mqtt://meter:s3cret@127.0.0.1:${port}`,
       clientId: newClientId(),
       ingest: fakeIngest().ingest,
+      ackKey: generateDeviceKey(),
     }).then(
       () => undefined,
       (reason: unknown) => reason,
@@ -475,6 +588,7 @@ describe("createMqttIngest", () => {
         url: "http://127.0.0.1:1883",
         clientId: newClientId(),
         ingest: fakeIngest().ingest,
+        ackKey: generateDeviceKey(),
       }),
     ).rejects.toMatchObject({ code: "MQTT_URL_INVALID" });
   });
