@@ -438,36 +438,39 @@ for (const { name, skip, external } of brokers)
       expect(stored.body.reading).toEqual(reading);
     });
 
-    it.skipIf(external || (!hasShellMqttTools && !process.env.CI))(
-      "takes a reading from the document's walkthrough: mosquitto_pub/sub logging in with OpenSSL-made tokens",
-      async () => {
-        const key = await t!.device();
-        const id = key.deviceId.slice(2);
-        const [reading] = asJson(readingSeries(key, { start: intervalAgo(2), count: 1 }));
-        const work = mkdtempSync(join(tmpdir(), "gridledger-walkthrough-"));
-        try {
-          writeFileSync(join(work, "meter.key"), deviceKeyToPem(key).privateKeyPem);
-          const broker = new URL(t!.node.mqttUrl);
-          // Asynchronously: the node answering the script runs in this process.
-          const run = await execFileAsync("sh", ["-e", "-c", documentScript("walkthrough-7-mqtt")], {
-            cwd: work,
-            encoding: "utf8",
-            timeout: 30_000,
-            env: {
-              ...process.env,
-              BROKER: broker.hostname,
-              PORT: broker.port,
-              id,
-              json: JSON.stringify(reading),
-            },
-          });
-          const ack = verifyAck(run.stdout.trim(), ackKey, id);
-          expect(ack?.results).toEqual([{ status: "accepted", seq: "1" }]);
-        } finally {
-          rmSync(work, { recursive: true, force: true });
-        }
-      },
-    );
+    // The walkthrough logs in with signed tokens, which only the embedded broker checks (a Mosquitto set
+    // up by `gridledger mqtt acl` uses fixed passwords): the test exists for the embedded broker only.
+    if (!external)
+      it.skipIf(!hasShellMqttTools && !process.env.CI)(
+        "takes a reading from the document's walkthrough: mosquitto_pub/sub logging in with OpenSSL-made tokens",
+        async () => {
+          const key = await t!.device();
+          const id = key.deviceId.slice(2);
+          const [reading] = asJson(readingSeries(key, { start: intervalAgo(2), count: 1 }));
+          const work = mkdtempSync(join(tmpdir(), "gridledger-walkthrough-"));
+          try {
+            writeFileSync(join(work, "meter.key"), deviceKeyToPem(key).privateKeyPem);
+            const broker = new URL(t!.node.mqttUrl);
+            // Asynchronously: the node answering the script runs in this process.
+            const run = await execFileAsync("sh", ["-e", "-c", documentScript("walkthrough-7-mqtt")], {
+              cwd: work,
+              encoding: "utf8",
+              timeout: 30_000,
+              env: {
+                ...process.env,
+                BROKER: broker.hostname,
+                PORT: broker.port,
+                id,
+                json: JSON.stringify(reading),
+              },
+            });
+            const ack = verifyAck(run.stdout.trim(), ackKey, id);
+            expect(ack?.results).toEqual([{ status: "accepted", seq: "1" }]);
+          } finally {
+            rmSync(work, { recursive: true, force: true });
+          }
+        },
+      );
 
     it("refuses a reading of another device published on this device's topic", async () => {
       const { device, id } = await newDevice();

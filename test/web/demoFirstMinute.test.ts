@@ -66,5 +66,5 @@ describe.runIf(browserAvailable())("the demo one minute after start", () => {
     } finally {
       await chromium.close();
     }
-  });
+  }, 240_000);
 });
