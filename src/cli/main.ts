@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerBatchCommands } from "./batchCommands.js";
 import { registerGovernanceCommands } from "./governanceCommands.js";
 import { registerMeteringCommands } from "./meteringCommands.js";
 import { registerNodeCommands } from "./nodeCommands.js";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerRegistryCommands(program);
   registerGovernanceCommands(program);
   registerMeteringCommands(program);
+  registerBatchCommands(program);
   registerSimulateCommand(program);
   registerWorkerCommand(program);
   return program;

@@ -195,7 +195,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
         response: {
           200: {
             type: "object",
-            properties: { built: int, anchored: int, reconciled: int, conflicts: int },
+            properties: { built: int, anchored: int, reconciled: int, conflicts: int, quarantined: int },
           },
         },
       },
@@ -250,7 +250,8 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
         from: query.from === undefined ? undefined : BigInt(query.from),
         to: query.to === undefined ? undefined : BigInt(query.to),
       });
-      return { ok: report.findings.length === 0, ...report };
+      // A batch the operator dropped is reported, but it is a decision, not a mismatch.
+      return { ok: report.findings.every((finding) => finding.kind === "dropped"), ...report };
     },
   );
 
@@ -271,6 +272,8 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
               anchored: int,
               pending: int,
               conflicts: int,
+              quarantined: int,
+              dropped: int,
               alerts: int,
               lastReadingAt: { type: "string", nullable: true },
             },

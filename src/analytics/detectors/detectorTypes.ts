@@ -28,6 +28,7 @@ export const alertKinds = [
   "anchor_late",
   "sequence_gap",
   "anchor_conflict",
+  "batch_quarantined",
 ] as const;
 
 export type AlertSeverity = "info" | "warning" | "critical";

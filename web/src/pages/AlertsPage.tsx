@@ -21,6 +21,7 @@ const knownKinds = [
   "bad_signatures",
   "anchor_late",
   "anchor_conflict",
+  "batch_quarantined",
 ];
 const filterNames = ["region", "kind", "status", "severity", "from", "to"] as const;
 type Filters = Record<(typeof filterNames)[number], string>;
