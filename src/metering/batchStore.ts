@@ -112,7 +112,7 @@ export function createBatchStore(db: Database) {
     // A batch takes at most `maxBatchLeaves` readings, so its totals fit the contract's uint64.
     const { rows } = await tx.query<Record<string, unknown>>(
       assign
-        ? `update readings set part = $4 where (device_id, seq) in (
+        ? `update readings set part = $4 where ${keyWhere} and part is null and (device_id, seq) in (
              select device_id, seq from readings where ${keyWhere} and part is null order by device_id, seq limit $5)
            returning device_id, seq::text as seq, message, signature, import_delta::text as i, export_delta::text as e`
         : `select device_id, seq::text as seq, message, signature, import_delta::text as i, export_delta::text as e
