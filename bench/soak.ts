@@ -120,7 +120,8 @@ parentPort.on("message", async (message) => {
     }
   }
   const pending = new Set();
-  while (stats.sent < total && next < devices * perDevice) {
+  // Fixed rate for a fixed time: a node that cannot keep up shows as an achieved rate below the target.
+  while (stats.sent < total && next < devices * perDevice && performance.now() - start < durationSeconds * 1000) {
     const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
     if (stats.sent + perRequest > due || pending.size >= 16) {
       await (pending.size >= 16 ? Promise.race(pending) : new Promise((r) => setTimeout(r, 10)));
