@@ -108,31 +108,45 @@ const keyParams = (key: BatchKey) => [key.regionId, key.commodity, key.intervalS
 
 /** Queries of batches: closing them from unbatched readings, their leaves, and their anchoring state. */
 export function createBatchStore(db: Database) {
-  async function leavesIn(tx: Queryable, key: BatchKey, assign: boolean) {
-    // A batch takes at most `maxBatchLeaves` readings, so its totals fit the contract's uint64.
+  async function leavesIn(
+    tx: Queryable,
+    key: BatchKey,
+    assign: boolean,
+    maxLeaves: number = readingLimits.maxBatchLeaves,
+  ) {
     const { rows } = await tx.query<Record<string, unknown>>(
       assign
-        ? `update readings set part = $4 where ${keyWhere} and part is null and (device_id, seq) in (
-             select device_id, seq from readings where ${keyWhere} and part is null order by device_id, seq limit $5)
+        ? `update readings set part = $4 where ${keyWhere} and part is null
            returning device_id, seq::text as seq, message, signature, import_delta::text as i, export_delta::text as e`
         : `select device_id, seq::text as seq, message, signature, import_delta::text as i, export_delta::text as e
              from readings where ${keyWhere} and part = $4`,
-      assign ? [...keyParams(key), key.part, readingLimits.maxBatchLeaves] : [...keyParams(key), key.part],
+      [...keyParams(key), key.part],
     );
-    const leaves = rows.map((row) => {
-      const message = bytesOf(row.message);
-      const signature = bytesOf(row.signature);
-      return {
-        deviceId: row.device_id as string,
-        seq: BigInt(row.seq as string),
-        message,
-        signature,
-        leafHash: leafHash(leafInputOf(message, signature)),
-        importDelta: BigInt(row.i as string),
-        exportDelta: BigInt(row.e as string),
-      };
-    });
-    return sortLeaves(leaves);
+    const leaves = sortLeaves(
+      rows.map((row) => {
+        const message = bytesOf(row.message);
+        const signature = bytesOf(row.signature);
+        return {
+          deviceId: row.device_id as string,
+          seq: BigInt(row.seq as string),
+          message,
+          signature,
+          leafHash: leafHash(leafInputOf(message, signature)),
+          importDelta: BigInt(row.i as string),
+          exportDelta: BigInt(row.e as string),
+        };
+      }),
+    );
+    // A batch takes at most `maxBatchLeaves` readings, so its totals fit the contract's uint64: the
+    // rest go back to unbatched, for the next part. (Rare: a plain update is much faster than a capped one.)
+    if (!assign || leaves.length <= maxLeaves) return leaves;
+    const rest = leaves.splice(maxLeaves);
+    await tx.query(
+      `update readings r set part = null from unnest($1::text[], $2::numeric[]) as x(device_id, seq)
+        where r.device_id = x.device_id and r.seq = x.seq`,
+      [rest.map((leaf) => leaf.deviceId), rest.map((leaf) => leaf.seq.toString())],
+    );
+    return leaves;
   }
 
   return {
@@ -149,7 +163,10 @@ export function createBatchStore(db: Database) {
       closedLongBy?: bigint;
       regionIds?: readonly string[];
       limit?: number;
+      /** Most readings in one batch (default `readingLimits.maxBatchLeaves`). */
+      maxLeaves?: number;
     }) {
+      const maxLeaves = options.maxLeaves ?? readingLimits.maxBatchLeaves;
       return db.transaction(async (tx) => {
         const { rows: keys } = await tx.query<Record<string, unknown>>(
           `select region_id, commodity, interval_start from readings
@@ -180,7 +197,7 @@ export function createBatchStore(db: Database) {
               intervalStart: toBigInt(row.interval_start),
               part,
             };
-            const leaves = await leavesIn(tx, key, true);
+            const leaves = await leavesIn(tx, key, true, maxLeaves);
             if (leaves.length === 0) break;
             const importTotal = leaves.reduce((sum, leaf) => sum + leaf.importDelta, 0n);
             const exportTotal = leaves.reduce((sum, leaf) => sum + leaf.exportDelta, 0n);
@@ -199,7 +216,7 @@ export function createBatchStore(db: Database) {
               ],
             );
             created.push(batchOf(inserted[0]!));
-            if (leaves.length < readingLimits.maxBatchLeaves) break;
+            if (leaves.length < maxLeaves) break;
           }
         }
         return created;

@@ -190,6 +190,38 @@ describe("a batch the chain refuses is set aside and the others are still anchor
     expect(status.body).toMatchObject({ status: "ok", reasons: [] });
   });
 
+  it("puts the readings of an interval beyond a batch's capacity into the next parts", async () => {
+    const interval = intervalAgo(60);
+    const keys = [gdKey, await t.device(), await t.device(), await t.device(), await t.device()];
+    for (const key of keys.slice(1)) {
+      await t.post("/v1/readings", { readings: asJson(readingSeries(key, { start: interval, count: 1 })) });
+    }
+    await t.post("/v1/readings", {
+      readings: asJson(
+        readingSeries(gdKey, { start: interval, count: 1, firstSeq: 10n, registersBefore: [2_000_000n, 0n] }),
+      ),
+    });
+    const built = await t.node.metering.batches.closeBatches({
+      closedBy: interval + 900n,
+      regionIds: [gd],
+      maxLeaves: 2,
+    });
+    expect(built.map((b) => [b.intervalStart, b.part, b.leafCount])).toEqual([
+      [interval, 0, 2],
+      [interval, 1, 2],
+      [interval, 2, 1],
+    ]);
+    const { rows } = await t.node.context.db.query<{ part: number; n: number }>(
+      "select part, count(*)::int as n from readings where region_id = $1 and interval_start = $2 group by part order by part",
+      [gd, interval.toString()],
+    );
+    expect(rows).toEqual([
+      { part: 0, n: 2 },
+      { part: 1, n: 2 },
+      { part: 2, n: 1 },
+    ]);
+  });
+
   it("needs the API token to release or drop a batch", async () => {
     const response = await fetch(`${t.node.apiUrl}/v1/batches/drop`, {
       method: "POST",
