@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerBatchCommands } from "./batchCommands.js";
 import { registerGovernanceCommands } from "./governanceCommands.js";
 import { registerMeteringCommands } from "./meteringCommands.js";
 import { registerMqttCommands } from "./mqttCommands.js";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerGovernanceCommands(program);
   registerMeteringCommands(program);
   registerMqttCommands(program);
+  registerBatchCommands(program);
   registerSimulateCommand(program);
   registerWorkerCommand(program);
   return program;

@@ -1,7 +1,8 @@
 import type { Address } from "viem";
 import { meterAnchorAbi } from "../chain/artifacts/index.js";
 import type { ChainClient } from "../chain/chainClient.js";
-import type { Batch, BatchKey, BatchStore } from "./batchStore.js";
+import { isChainRefusal, outOfContractRange, refusalReason } from "./anchorRefusal.js";
+import { type Batch, type BatchKey, type BatchStore, batchKeyText } from "./batchStore.js";
 
 /** An interval that ended this long before its grace period ends is closed even while readings still trickle in. */
 const settleLimitSeconds = 3_600;
@@ -19,6 +20,19 @@ export type AnchorRound = {
   reconciled: number;
   /** Batches whose key the chain holds with another root. */
   conflicts: number;
+  /** Batches the chain refused, set aside as quarantined (each with a `batch_quarantined` alert). */
+  quarantined: number;
+};
+
+/** How anchoring rounds have gone since the node started (for `/v1/status`). */
+export type AnchoringHealth = {
+  /** Rounds that failed in a row; 0 once a round completes. */
+  consecutiveFailures: number;
+  /** When the last round ended (ms since the epoch), and the last that completed. */
+  lastRoundAt: number | null;
+  lastSuccessAt: number | null;
+  /** Why the last failed round failed. */
+  lastError: string | null;
 };
 
 /** Anchoring settings. */
@@ -38,6 +52,8 @@ export type AnchorerOptions = {
   fromBlock: bigint;
   /** Batches per transaction. */
   batchesPerTransaction?: number;
+  /** Told of each batch set aside (its key text and the chain's refusal), e.g. to log it. */
+  onQuarantine?: (batch: string, reason: string) => void;
   now?: () => number;
 };
 
@@ -49,6 +65,8 @@ export type Anchorer = {
    * interval that has ended is closed), `regionIds` limits the round.
    */
   run(options?: { all?: boolean; regionIds?: readonly string[] }): Promise<AnchorRound>;
+  /** How the rounds have gone (failures in a row, last error). */
+  health(): AnchoringHealth;
 };
 
 /** Creates the anchorer; see {@link Anchorer}. */
@@ -58,6 +76,12 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
   const perTransaction = options.batchesPerTransaction ?? 50;
   const now = options.now ?? Date.now;
   let running: Promise<AnchorRound> | undefined;
+  const health: AnchoringHealth = {
+    consecutiveFailures: 0,
+    lastRoundAt: null,
+    lastSuccessAt: null,
+    lastError: null,
+  };
 
   async function onChain(key: BatchKey) {
     const [root, leafCount] = await publicClient.readContract({
@@ -105,6 +129,12 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
     const pending = (await batches.unanchored()).filter((batch) => regionIds.includes(batch.regionId));
     const toSend: Batch[] = [];
     for (const batch of pending) {
+      // A key the contract's types cannot hold is refused before it is sent (or even looked up).
+      const problem = outOfContractRange(batch);
+      if (problem) {
+        await quarantine(batch, `BATCH_OUT_OF_CONTRACT_RANGE: ${problem}`, round);
+        continue;
+      }
       const chain = await onChain(batch);
       if (BigInt(chain.root) === 0n) toSend.push(batch);
       else if (chain.root === batch.root) {
@@ -115,8 +145,19 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
       }
     }
     for (let i = 0; i < toSend.length; i += perTransaction) {
-      const chunk = toSend.slice(i, i + perTransaction);
-      const receipt = await sender.write({
+      await sendChunk(toSend.slice(i, i + perTransaction), round);
+    }
+  }
+
+  /**
+   * Anchors a chunk of batches in one transaction. When the chain refuses it (a revert), the culprits
+   * are found by halving the chunk until each refused batch is alone, and set aside; the others are
+   * anchored. A transient failure (chain unreachable) is thrown: the round fails, nothing is set aside.
+   */
+  async function sendChunk(chunk: Batch[], round: AnchorRound): Promise<void> {
+    let receipt: Awaited<ReturnType<typeof sender.write>>;
+    try {
+      receipt = await sender.write({
         address: meterAnchor,
         abi: meterAnchorAbi,
         functionName: "anchor",
@@ -133,21 +174,48 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
           })),
         ],
       });
-      const block = await publicClient.getBlock({ blockNumber: receipt.blockNumber });
-      for (const batch of chunk) {
-        await batches.markAnchored(batch, {
-          contract: meterAnchor,
-          txHash: receipt.transactionHash,
-          blockNumber: receipt.blockNumber,
-          anchoredAt: block.timestamp,
-        });
-      }
-      round.anchored += chunk.length;
+    } catch (error) {
+      if (!isChainRefusal(error)) throw error;
+      if (chunk.length === 1) return settleRefused(chunk[0]!, error, round);
+      const half = Math.ceil(chunk.length / 2);
+      await sendChunk(chunk.slice(0, half), round);
+      await sendChunk(chunk.slice(half), round);
+      return;
     }
+    const block = await publicClient.getBlock({ blockNumber: receipt.blockNumber });
+    for (const batch of chunk) {
+      await batches.markAnchored(batch, {
+        contract: meterAnchor,
+        txHash: receipt.transactionHash,
+        blockNumber: receipt.blockNumber,
+        anchoredAt: block.timestamp,
+      });
+    }
+    round.anchored += chunk.length;
+  }
+
+  /** A batch the chain refused on its own: anchored meanwhile (by a crashed run), a conflict, or quarantined. */
+  async function settleRefused(batch: Batch, error: unknown, round: AnchorRound): Promise<void> {
+    const chain = await onChain(batch);
+    if (BigInt(chain.root) !== 0n) {
+      if (chain.root !== batch.root) {
+        await batches.markConflict(batch, chain.root, options.regionCode(batch.regionId));
+        round.conflicts++;
+      } else if (await recordFromEvent(batch)) round.reconciled++;
+      return;
+    }
+    await quarantine(batch, refusalReason(error), round);
+  }
+
+  async function quarantine(batch: Batch, reason: string, round: AnchorRound): Promise<void> {
+    const code = options.regionCode(batch.regionId);
+    await batches.quarantine(batch, reason, code);
+    round.quarantined++;
+    options.onQuarantine?.(batchKeyText(code, batch), reason);
   }
 
   async function round(runOptions: { all?: boolean; regionIds?: readonly string[] }): Promise<AnchorRound> {
-    const result: AnchorRound = { built: 0, anchored: 0, reconciled: 0, conflicts: 0 };
+    const result: AnchorRound = { built: 0, anchored: 0, reconciled: 0, conflicts: 0, quarantined: 0 };
     const operated = await options.regionIds();
     const regionIds = runOptions.regionIds
       ? operated.filter((id) => runOptions.regionIds!.includes(id))
@@ -174,10 +242,20 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
       while (running) await running.catch(() => undefined);
       running = round(runOptions);
       try {
-        return await running;
+        const result = await running;
+        health.consecutiveFailures = 0;
+        health.lastSuccessAt = health.lastRoundAt = now();
+        health.lastError = null;
+        return result;
+      } catch (error) {
+        health.consecutiveFailures++;
+        health.lastRoundAt = now();
+        health.lastError = refusalReason(error).slice(0, 500);
+        throw error;
       } finally {
         running = undefined;
       }
     },
+    health: () => ({ ...health }),
   };
 }

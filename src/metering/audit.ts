@@ -3,6 +3,7 @@ import { meterAnchorAbi } from "../chain/artifacts/index.js";
 import type { ChainClient } from "../chain/chainClient.js";
 import type { Database } from "../db/database.js";
 import { toBigInt } from "../db/sql.js";
+import { outOfContractRange } from "./anchorRefusal.js";
 import { anchoredTotal, type Batch, type BatchStore, sortLeaves } from "./batchStore.js";
 import { leafHash, merkleRoot } from "./merkleTree.js";
 import { decodeReading, leafInputOf, type Reading } from "./readingFormat.js";
@@ -19,7 +20,9 @@ export type AuditFinding = {
     | "root_mismatch"
     | "chain_mismatch"
     | "not_anchored"
-    | "conflict";
+    | "conflict"
+    | "quarantined"
+    | "dropped";
   region: string;
   commodity: number;
   intervalStart: string;
@@ -152,12 +155,16 @@ export async function auditBatches(options: {
       }
     }
     const root = `0x${Buffer.from(merkleRoot(leaves.map((leaf) => leafHash(leafInputOf(leaf.message, leaf.signature))))).toString("hex")}`;
-    const [chainRoot, chainCount, chainImport, chainExport] = await options.client.publicClient.readContract({
-      address: options.meterAnchor,
-      abi: meterAnchorAbi,
-      functionName: "anchorOf",
-      args: [batch.regionId, batch.commodity, batch.intervalStart, batch.part],
-    });
+    // A key outside the contract's types was never anchored and cannot be asked for.
+    const [chainRoot, chainCount, chainImport, chainExport] =
+      outOfContractRange(batch) !== undefined
+        ? ([`0x${"00".repeat(32)}`, 0, 0n, 0n] as const)
+        : await options.client.publicClient.readContract({
+            address: options.meterAnchor,
+            abi: meterAnchorAbi,
+            functionName: "anchorOf",
+            args: [batch.regionId, batch.commodity, batch.intervalStart, batch.part],
+          });
     const anchoredCount = BigInt(chainRoot) === 0n ? batch.leafCount : chainCount;
     if (leaves.length < anchoredCount) {
       find(
@@ -170,7 +177,14 @@ export async function auditBatches(options: {
     if (root !== batch.root)
       find("root_mismatch", `the readings give root ${root}, the database records ${batch.root}`);
     if (batch.status === "conflict") find("conflict", "the chain holds another root for this batch key");
-    if (BigInt(chainRoot) === 0n) {
+    if (BigInt(chainRoot) === 0n && batch.status === "dropped") {
+      find("dropped", "the operator dropped this batch: it is never anchored; its readings stay stored");
+    } else if (BigInt(chainRoot) === 0n && batch.status === "quarantined") {
+      find(
+        "quarantined",
+        `not anchored: the chain refused the batch (${batch.statusReason ?? "no reason recorded"}); release or drop it`,
+      );
+    } else if (BigInt(chainRoot) === 0n) {
       find("not_anchored", "the batch is not anchored on chain yet");
     } else if (chainRoot.toLowerCase() !== root) {
       find("chain_mismatch", `the readings give root ${root}, the chain holds ${chainRoot.toLowerCase()}`);

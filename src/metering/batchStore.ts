@@ -1,11 +1,20 @@
+import { insertAlerts } from "../analytics/alertStore.js";
+import { BaseError } from "../core/errors.js";
 import type { Database, Queryable } from "../db/database.js";
 import { toBigInt } from "../db/sql.js";
 import { leafHash, merkleRoot } from "./merkleTree.js";
-import { leafInputOf } from "./readingFormat.js";
+import { leafInputOf, readingLimits } from "./readingFormat.js";
 import { bytesOf } from "./readingStore.js";
 
 /** Key of a batch: one Merkle tree per (region, commodity, interval start, part). */
 export type BatchKey = { regionId: `0x${string}`; commodity: number; intervalStart: bigint; part: number };
+
+/**
+ * Where a batch stands: pending (built, not yet on chain), anchored, conflict (the chain holds another
+ * root), quarantined (the chain refused it; waits for the operator), dropped (the operator gave it up).
+ */
+export const batchStatuses = ["pending", "anchored", "conflict", "quarantined", "dropped"] as const;
+export type BatchStatus = (typeof batchStatuses)[number];
 
 /** A batch as stored: its key, root, count and totals, and where it is anchored. */
 export type Batch = BatchKey & {
@@ -13,12 +22,43 @@ export type Batch = BatchKey & {
   leafCount: number;
   importTotal: bigint;
   exportTotal: bigint;
-  status: "pending" | "anchored" | "conflict";
+  status: BatchStatus;
+  /** Why the batch is quarantined (the chain's refusal), or null. */
+  statusReason: string | null;
   contract: `0x${string}` | null;
   txHash: `0x${string}` | null;
   blockNumber: bigint | null;
   anchoredAt: bigint | null;
 };
+
+/** A batch's key as the operator names it: `<region code>/<commodity>/<intervalStart>/<part>`. */
+export function batchKeyText(regionCode: string, key: BatchKey): string {
+  return `${regionCode}/${key.commodity}/${key.intervalStart}/${key.part}`;
+}
+
+/**
+ * Parses `<region>/<commodity>/<intervalStart>/<part>` (region as code or 0x region id);
+ * `BATCH_KEY_INVALID` otherwise. The region is returned as given, for the caller to resolve.
+ */
+export function parseBatchKeyText(text: string): { region: string } & Omit<BatchKey, "regionId"> {
+  const match = /^([^/\s]{1,80})\/([0-9]{1,3})\/(-?[0-9]{1,20})\/([0-9]{1,5})$/.exec(text.trim());
+  const commodity = Number(match?.[2]);
+  const part = Number(match?.[4]);
+  const intervalStart = match ? BigInt(match[3]!) : 0n;
+  if (
+    !match ||
+    commodity > 255 ||
+    part > 32_767 ||
+    intervalStart < -(2n ** 63n) ||
+    intervalStart >= 2n ** 63n
+  ) {
+    throw new BaseError(
+      "BATCH_KEY_INVALID",
+      `a batch key is <region>/<commodity>/<intervalStart>/<part>, e.g. CN-GD/1/1767225600/0; got "${text.slice(0, 120)}"`,
+    );
+  }
+  return { region: match[1]!, commodity, intervalStart, part };
+}
 
 /** A leaf of a batch: the reading's key and its leaf hash, in tree order. */
 export type BatchLeaf = {
@@ -48,6 +88,7 @@ function batchOf(row: Record<string, unknown>): Batch {
     importTotal: toBigInt(row.import_total),
     exportTotal: toBigInt(row.export_total),
     status: row.status as Batch["status"],
+    statusReason: (row.status_reason as string | null) ?? null,
     contract: (row.contract as `0x${string}` | null) ?? null,
     txHash: (row.tx_hash as `0x${string}` | null) ?? null,
     blockNumber: row.block_number == null ? null : toBigInt(row.block_number),
@@ -67,7 +108,12 @@ const keyParams = (key: BatchKey) => [key.regionId, key.commodity, key.intervalS
 
 /** Queries of batches: closing them from unbatched readings, their leaves, and their anchoring state. */
 export function createBatchStore(db: Database) {
-  async function leavesIn(tx: Queryable, key: BatchKey, assign: boolean) {
+  async function leavesIn(
+    tx: Queryable,
+    key: BatchKey,
+    assign: boolean,
+    maxLeaves: number = readingLimits.maxBatchLeaves,
+  ) {
     const { rows } = await tx.query<Record<string, unknown>>(
       assign
         ? `update readings set part = $4 where ${keyWhere} and part is null
@@ -76,20 +122,31 @@ export function createBatchStore(db: Database) {
              from readings where ${keyWhere} and part = $4`,
       [...keyParams(key), key.part],
     );
-    const leaves = rows.map((row) => {
-      const message = bytesOf(row.message);
-      const signature = bytesOf(row.signature);
-      return {
-        deviceId: row.device_id as string,
-        seq: BigInt(row.seq as string),
-        message,
-        signature,
-        leafHash: leafHash(leafInputOf(message, signature)),
-        importDelta: BigInt(row.i as string),
-        exportDelta: BigInt(row.e as string),
-      };
-    });
-    return sortLeaves(leaves);
+    const leaves = sortLeaves(
+      rows.map((row) => {
+        const message = bytesOf(row.message);
+        const signature = bytesOf(row.signature);
+        return {
+          deviceId: row.device_id as string,
+          seq: BigInt(row.seq as string),
+          message,
+          signature,
+          leafHash: leafHash(leafInputOf(message, signature)),
+          importDelta: BigInt(row.i as string),
+          exportDelta: BigInt(row.e as string),
+        };
+      }),
+    );
+    // A batch takes at most `maxBatchLeaves` readings, so its totals fit the contract's uint64: the
+    // rest go back to unbatched, for the next part. (Rare: a plain update is much faster than a capped one.)
+    if (!assign || leaves.length <= maxLeaves) return leaves;
+    const rest = leaves.splice(maxLeaves);
+    await tx.query(
+      `update readings r set part = null from unnest($1::text[], $2::numeric[]) as x(device_id, seq)
+        where r.device_id = x.device_id and r.seq = x.seq`,
+      [rest.map((leaf) => leaf.deviceId), rest.map((leaf) => leaf.seq.toString())],
+    );
+    return leaves;
   }
 
   return {
@@ -106,7 +163,10 @@ export function createBatchStore(db: Database) {
       closedLongBy?: bigint;
       regionIds?: readonly string[];
       limit?: number;
+      /** Most readings in one batch (default `readingLimits.maxBatchLeaves`). */
+      maxLeaves?: number;
     }) {
+      const maxLeaves = options.maxLeaves ?? readingLimits.maxBatchLeaves;
       return db.transaction(async (tx) => {
         const { rows: keys } = await tx.query<Record<string, unknown>>(
           `select region_id, commodity, interval_start from readings
@@ -129,30 +189,35 @@ export function createBatchStore(db: Database) {
             `select coalesce(max(part) + 1, 0)::int as next from reading_batches where ${keyWhere}`,
             [row.region_id, row.commodity, row.interval_start],
           );
-          const key: BatchKey = {
-            regionId: row.region_id as `0x${string}`,
-            commodity: row.commodity as number,
-            intervalStart: toBigInt(row.interval_start),
-            part: parts[0]!.next,
-          };
-          const leaves = await leavesIn(tx, key, true);
-          const importTotal = leaves.reduce((sum, leaf) => sum + leaf.importDelta, 0n);
-          const exportTotal = leaves.reduce((sum, leaf) => sum + leaf.exportDelta, 0n);
-          const root =
-            `0x${Buffer.from(merkleRoot(leaves.map((leaf) => leaf.leafHash))).toString("hex")}` as const;
-          const { rows: inserted } = await tx.query<Record<string, unknown>>(
-            `insert into reading_batches (region_id, commodity, interval_start, part, root, leaf_count, import_total, export_total)
-             values ($1, $2, $3, $4, $5, $6, $7, $8) returning *`,
-            [
-              ...keyParams(key),
-              key.part,
-              root,
-              leaves.length,
-              anchoredTotal(importTotal).toString(),
-              anchoredTotal(exportTotal).toString(),
-            ],
-          );
-          created.push(batchOf(inserted[0]!));
+          // An interval with more readings than a batch holds fills parts next, next + 1, …
+          for (let part = parts[0]!.next; ; part++) {
+            const key: BatchKey = {
+              regionId: row.region_id as `0x${string}`,
+              commodity: row.commodity as number,
+              intervalStart: toBigInt(row.interval_start),
+              part,
+            };
+            const leaves = await leavesIn(tx, key, true, maxLeaves);
+            if (leaves.length === 0) break;
+            const importTotal = leaves.reduce((sum, leaf) => sum + leaf.importDelta, 0n);
+            const exportTotal = leaves.reduce((sum, leaf) => sum + leaf.exportDelta, 0n);
+            const root =
+              `0x${Buffer.from(merkleRoot(leaves.map((leaf) => leaf.leafHash))).toString("hex")}` as const;
+            const { rows: inserted } = await tx.query<Record<string, unknown>>(
+              `insert into reading_batches (region_id, commodity, interval_start, part, root, leaf_count, import_total, export_total)
+               values ($1, $2, $3, $4, $5, $6, $7, $8) returning *`,
+              [
+                ...keyParams(key),
+                key.part,
+                root,
+                leaves.length,
+                anchoredTotal(importTotal).toString(),
+                anchoredTotal(exportTotal).toString(),
+              ],
+            );
+            created.push(batchOf(inserted[0]!));
+            if (leaves.length < maxLeaves) break;
+          }
         }
         return created;
       });
@@ -178,9 +243,10 @@ export function createBatchStore(db: Database) {
 
     /** Batches in a time range, optionally of some regions, oldest first (newest first with `newestFirst`). */
     async list(filter: {
-      regionIds?: readonly string[];
-      from?: bigint;
-      to?: bigint;
+      regionIds?: readonly string[] | undefined;
+      from?: bigint | undefined;
+      to?: bigint | undefined;
+      statuses?: readonly BatchStatus[] | undefined;
       limit?: number;
       offset?: number;
       newestFirst?: boolean;
@@ -192,6 +258,7 @@ export function createBatchStore(db: Database) {
         `select * from reading_batches
           where ($1::text[] is null or region_id = any($1::text[]))
             and ($2::bigint is null or interval_start >= $2) and ($3::bigint is null or interval_start < $3)
+            and ($6::text[] is null or status = any($6::text[]))
           order by ${order} limit $4 offset $5`,
         [
           filter.regionIds ?? null,
@@ -199,6 +266,7 @@ export function createBatchStore(db: Database) {
           filter.to?.toString() ?? null,
           filter.limit ?? 1000,
           filter.offset ?? 0,
+          filter.statuses?.length ? filter.statuses : null,
         ],
       );
       return rows.map(batchOf);
@@ -225,6 +293,67 @@ export function createBatchStore(db: Database) {
           anchor.blockNumber.toString(),
           anchor.anchoredAt.toString(),
         ],
+      );
+    },
+
+    /**
+     * Sets a pending batch aside as `quarantined` with the chain's refusal as its reason, and raises a
+     * critical `batch_quarantined` alert naming its key; the other batches are anchored without it.
+     */
+    async quarantine(key: BatchKey, reason: string, regionCode: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        const { rows } = await tx.query(
+          `update reading_batches set status = 'quarantined', status_reason = $5, status_changed_at = now()
+            where ${keyWhere} and part = $4 and status = 'pending' returning leaf_count`,
+          [...keyParams(key), key.part, reason.slice(0, 2000)],
+        );
+        if (rows.length === 0) return;
+        const name = batchKeyText(regionCode, key);
+        await insertAlerts(tx, [
+          {
+            kind: "batch_quarantined",
+            severity: "critical",
+            regionId: key.regionId,
+            message: `batch ${name} was set aside (quarantined): the chain refused it (${reason.slice(0, 300)}); the other batches are still anchored`,
+            periodStart: key.intervalStart,
+            evidence: {
+              batch: name,
+              regionId: key.regionId,
+              commodity: key.commodity,
+              intervalStart: key.intervalStart.toString(),
+              part: key.part,
+              leafCount: (rows[0] as { leaf_count: number }).leaf_count,
+              reason: reason.slice(0, 2000),
+            },
+          },
+        ]);
+      });
+    },
+
+    /**
+     * The operator's decision on a quarantined batch: `release` puts it back to pending (retried in the
+     * next round), `drop` marks it dropped (never anchored; its readings stay stored).
+     * `BATCH_NOT_FOUND`, or `BATCH_NOT_QUARANTINED` when it is in another state.
+     */
+    async decide(key: BatchKey, decision: "release" | "drop", name: string): Promise<Batch> {
+      const { rows } = await db.query<Record<string, unknown>>(
+        `update reading_batches set status = $5, status_changed_at = now(),
+                status_reason = case when $5 = 'pending' then null else status_reason end
+          where ${keyWhere} and part = $4 and status = 'quarantined' returning *`,
+        [...keyParams(key), key.part, decision === "release" ? "pending" : "dropped"],
+      );
+      if (rows[0]) return batchOf(rows[0]);
+      const { rows: found } = await db.query<{ status: string }>(
+        `select status from reading_batches where ${keyWhere} and part = $4`,
+        [...keyParams(key), key.part],
+      );
+      if (!found[0]) {
+        throw new BaseError("BATCH_NOT_FOUND", `no batch ${name}`, { details: { batch: name } });
+      }
+      throw new BaseError(
+        "BATCH_NOT_QUARANTINED",
+        `batch ${name} is ${found[0].status}; only a quarantined batch can be released or dropped`,
+        { details: { batch: name, status: found[0].status } },
       );
     },
 

@@ -4,7 +4,13 @@ import { BaseError, isBaseError } from "../core/errors.js";
 import type { Database, Queryable } from "../db/database.js";
 import type { DeviceDirectory } from "./deviceDirectory.js";
 import type { IngestResult } from "./ingestTypes.js";
-import { checkAgainstDevice, checkContinuity, type DeviceRecord, type Refusal } from "./readingChecks.js";
+import {
+  checkAgainstDevice,
+  checkContinuity,
+  checkRanges,
+  type DeviceRecord,
+  type Refusal,
+} from "./readingChecks.js";
 import { encodeReading, parseReadingJson, type SignedReading } from "./readingFormat.js";
 import type { NeighbourWithDeltas, ReadingStore } from "./readingStore.js";
 import type { VerifyPool } from "./verifyPool.js";
@@ -92,11 +98,13 @@ export function createIngest(options: IngestOptions): Ingest {
     const deviceOf = new Map<Item, DeviceRecord>();
     for (const item of open) {
       const device = known.get(item.reading!.deviceId);
-      const refusal = checkAgainstDevice(item.reading!, device, {
-        operator,
-        now: nowSeconds,
-        maxClockSkew: options.maxClockSkew ?? 300,
-      });
+      const refusal =
+        checkRanges(item.reading!) ??
+        checkAgainstDevice(item.reading!, device, {
+          operator,
+          now: nowSeconds,
+          maxClockSkew: options.maxClockSkew ?? 300,
+        });
       if (refusal) item.result = refused(refusal);
       else {
         toVerify.push(item);

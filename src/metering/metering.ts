@@ -4,9 +4,18 @@ import { BaseError } from "../core/errors.js";
 import type { Database } from "../db/database.js";
 import { type Anchorer, createAnchorer } from "./anchorer.js";
 import { type AuditReport, auditBatches } from "./audit.js";
-import { type BatchKey, type BatchLeaf, type BatchStore, createBatchStore } from "./batchStore.js";
+import {
+  type Batch,
+  type BatchKey,
+  type BatchLeaf,
+  type BatchStore,
+  batchKeyText,
+  createBatchStore,
+  parseBatchKeyText,
+} from "./batchStore.js";
 import { createDeviceDirectory, type DeviceDirectory } from "./deviceDirectory.js";
 import { createIngest, type Ingest } from "./ingest.js";
+import { type LoopHealth, meteringStatus, type NodeStatus } from "./meteringStatus.js";
 import { decodeReading, type ReadingJson, readingToJson } from "./readingFormat.js";
 import { proofOf, type ReadingProof } from "./readingProof.js";
 import { bytesOf, createReadingStore } from "./readingStore.js";
@@ -21,6 +30,8 @@ export type MeteringOptions = {
   operator: Address;
   /** Syncs the registry index from the chain (new devices, status changes). */
   syncIndex: () => Promise<void>;
+  /** The last block the registry index holds (for `/v1/status`); unknown when not given. */
+  indexedBlock?: () => Promise<bigint>;
   /** Block the contracts were deployed at (where to look for anchors after a crash). */
   fromBlock: bigint;
   /** Seconds after an interval ends before it is anchored. */
@@ -51,6 +62,12 @@ export type Metering = {
   proof(deviceId: `0x${string}`, seq: bigint): Promise<ReadingProof>;
   audit(filter: { regionCodes?: readonly string[]; from?: bigint; to?: bigint }): Promise<AuditReport>;
   stats(): Promise<MeteringStats>;
+  /** The node's health for `GET /v1/status`: anchoring backlog, index lag, job queue, degraded reasons. */
+  status(): Promise<NodeStatus>;
+  /** A batch by its key text (`<region>/<commodity>/<intervalStart>/<part>`): its key and canonical name. */
+  resolveBatch(text: string): Promise<{ key: BatchKey; name: string }>;
+  /** Releases (back to pending) or drops a quarantined batch named by its key text. */
+  decideBatch(text: string, decision: "release" | "drop"): Promise<Batch & { key: string }>;
   /** Runs an anchoring round every `everyMs` until `close`. */
   startAnchoring(everyMs: number, onError: (error: unknown) => void): void;
   close(): Promise<void>;
@@ -72,6 +89,8 @@ export type MeteringStats = {
   anchored: number;
   pending: number;
   conflicts: number;
+  quarantined: number;
+  dropped: number;
   alerts: number;
   lastReadingAt: string | null;
 };
@@ -118,6 +137,22 @@ export function createMetering(options: MeteringOptions): Metering {
     fromBlock: options.fromBlock,
     now: options.now,
   });
+  const indexing: LoopHealth = { consecutiveFailures: 0, lastError: null };
+
+  async function resolveBatch(text: string): Promise<{ key: BatchKey; name: string }> {
+    const parsed = parseBatchKeyText(text);
+    const regionId = /^0x[0-9a-fA-F]{64}$/.test(parsed.region)
+      ? (parsed.region.toLowerCase() as `0x${string}`)
+      : ((await regionIdsOf([parsed.region]))[0] as `0x${string}`);
+    await loadRegions();
+    const key = {
+      regionId,
+      commodity: parsed.commodity,
+      intervalStart: parsed.intervalStart,
+      part: parsed.part,
+    };
+    return { key, name: batchKeyText(codeOf(regionId), key) };
+  }
 
   async function storedReading(deviceId: `0x${string}`, seq: bigint) {
     const { rows } = await db.query<Record<string, unknown>>(
@@ -258,6 +293,8 @@ export function createMetering(options: MeteringOptions): Metering {
                 (select count(*) from reading_batches where status = 'anchored')::int as anchored,
                 (select count(*) from reading_batches where status = 'pending')::int as pending,
                 (select count(*) from reading_batches where status = 'conflict')::int as conflicts,
+                (select count(*) from reading_batches where status = 'quarantined')::int as quarantined,
+                (select count(*) from reading_batches where status = 'dropped')::int as dropped,
                 (select count(*) from alerts)::int as alerts,
                 (select max(received_at) from readings) as last_reading_at`,
       );
@@ -270,15 +307,49 @@ export function createMetering(options: MeteringOptions): Metering {
         anchored: row.anchored as number,
         pending: row.pending as number,
         conflicts: row.conflicts as number,
+        quarantined: row.quarantined as number,
+        dropped: row.dropped as number,
         alerts: row.alerts as number,
         lastReadingAt: row.last_reading_at ? (row.last_reading_at as Date).toISOString() : null,
       };
     },
 
+    async status() {
+      await loadRegions();
+      return meteringStatus({
+        db,
+        anchoring: anchorer.health(),
+        indexing: { ...indexing },
+        regionCode: codeOf,
+        indexedBlock: options.indexedBlock ?? (async () => 0n),
+        chainHead: () => options.client.publicClient.getBlockNumber({ cacheTime: 0 }),
+        backlogLimitSeconds: options.anchorGraceSeconds + 7_200,
+        nowMs: (options.now ?? Date.now)(),
+      });
+    },
+
+    resolveBatch,
+
+    async decideBatch(text, decision) {
+      const { key, name } = await resolveBatch(text);
+      return { ...(await batches.decide(key, decision, name)), key: name };
+    },
+
     startAnchoring(everyMs, onError) {
-      const tick = async () => {
+      const sync = async () => {
         try {
           await options.syncIndex();
+          indexing.consecutiveFailures = 0;
+          indexing.lastError = null;
+        } catch (error) {
+          indexing.consecutiveFailures++;
+          indexing.lastError = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+          throw error;
+        }
+      };
+      const tick = async () => {
+        try {
+          await sync();
           devices.clear();
           await anchorer.run();
         } catch (error) {

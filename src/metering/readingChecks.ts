@@ -1,5 +1,5 @@
 import { deviceKinds, deviceStatuses, energySources } from "../registry/deviceTypes.js";
-import { commodities, commodityName, type Reading } from "./readingFormat.js";
+import { commodities, commodityName, type Reading, readingLimits } from "./readingFormat.js";
 
 /** Why a reading is refused: a stable code and a plain message. */
 export type Refusal = { code: string; message: string };
@@ -40,6 +40,46 @@ export function allowedCommodities(kind: number, source: number): readonly numbe
   if (kind === deviceKinds.generation && thermal.has(source))
     return [commodities.electricity, commodities.heat];
   return electricityOnly;
+}
+
+const secondsPerDay = 86_400;
+
+/**
+ * Checks a reading's values against their valid ranges ({@link readingLimits}; docs/reading-format.md
+ * "Valid ranges"): an interval starting before 2000, a duration that does not divide a day, a register
+ * or delta too large for any batch total to fit the chain's types. The wire format's own checks
+ * (types, duration 60–86400, commodity, quality) come before, at parse.
+ */
+export function checkRanges(reading: Reading): Refusal | undefined {
+  if (reading.intervalStart < readingLimits.minIntervalStart) {
+    return {
+      code: "READING_TIME_OUT_OF_RANGE",
+      message: `intervalStart ${reading.intervalStart} is before 2000-01-01T00:00:00Z (${readingLimits.minIntervalStart})`,
+    };
+  }
+  if (secondsPerDay % reading.duration !== 0) {
+    return {
+      code: "READING_DURATION_INVALID",
+      message: `duration ${reading.duration} s does not divide a day (86400 s): use e.g. 60, 300, 900, 3600 or 86400`,
+    };
+  }
+  for (const field of ["importRegister", "exportRegister"] as const) {
+    if (reading[field] > readingLimits.maxRegister) {
+      return {
+        code: "READING_REGISTER_OUT_OF_RANGE",
+        message: `${field} ${reading[field]} is above the largest register, ${readingLimits.maxRegister}`,
+      };
+    }
+  }
+  for (const field of ["importDelta", "exportDelta"] as const) {
+    if (reading[field] > readingLimits.maxDelta) {
+      return {
+        code: "READING_DELTA_OUT_OF_RANGE",
+        message: `${field} ${reading[field]} is above the largest delta of one interval, ${readingLimits.maxDelta}`,
+      };
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -11,6 +11,23 @@ export const readingMagic = new Uint8Array([0x47, 0x4c, 0x52, 0x31]);
 /** Interval length bounds in seconds, and the default (15 minutes). */
 export const durationLimits = { min: 60, max: 86_400, default: 900 } as const;
 
+/**
+ * Valid ranges of a reading's values beyond their wire types (docs/reading-format.md "Valid ranges"),
+ * refused at ingest with a per-reading code. They keep every batch anchorable: the MeterAnchor contract
+ * holds `uint64` interval starts and totals and a `uint32` leaf count, and a batch holds at most
+ * `maxBatchLeaves` readings, so its totals stay below `maxBatchLeaves × maxDelta` = 10^19 < 2^64.
+ */
+export const readingLimits = {
+  /** 2000-01-01T00:00:00Z: no interval starts earlier (the latest is bounded by the node's clock). */
+  minIntervalStart: 946_684_800n,
+  /** Largest cumulative register: 10^15 (1 PWh in Wh), so registers stay exact as JSON numbers. */
+  maxRegister: 10n ** 15n,
+  /** Largest delta of one interval: 10^13 (10 TWh in Wh), more than any device measures in a day. */
+  maxDelta: 10n ** 13n,
+  /** Most readings in one batch (Merkle tree); more readings of an interval go to the next part. */
+  maxBatchLeaves: 1_000_000,
+} as const;
+
 /** Commodities and their integer units: electricity in Wh, natural gas in litres, heat in kJ, water in litres. */
 export const commodities = { electricity: 1, gas: 2, heat: 3, water: 4 } as const;
 /** The meter's own diagnosis of a reading. */

@@ -65,6 +65,7 @@ export async function startNode(
       syncIndex: async () => {
         await context.indexer.sync();
       },
+      indexedBlock: () => context.indexer.syncedBlock(),
       fromBlock: BigInt(context.state.deployedAtBlock ?? 0),
       anchorGraceSeconds: config.anchorGraceSeconds,
       utcOffsetSeconds: analytics.utcOffsetMinutes * 60,

@@ -18,7 +18,7 @@ const alertSchema = {
     kind: {
       ...str,
       description:
-        "data_gap, region_data_gap, zero_run, spike, register_regression, reading_conflict, export_without_generation, community_imbalance, bad_signatures, anchor_late, sequence_gap, anchor_conflict",
+        "data_gap, region_data_gap, zero_run, spike, register_regression, reading_conflict, export_without_generation, community_imbalance, bad_signatures, anchor_late, sequence_gap, anchor_conflict, batch_quarantined",
     },
     severity: { type: "string", enum: [...alertSeverities] },
     status: { type: "string", enum: [...alertStatuses] },

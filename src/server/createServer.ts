@@ -8,6 +8,7 @@ import type { Metering } from "../metering/metering.js";
 import type { NodeContext } from "../node/openNode.js";
 import { registerAlertRoutes } from "./alertRoutes.js";
 import { registerAnalysisRoutes } from "./analysisRoutes.js";
+import { registerBatchRoutes } from "./batchRoutes.js";
 import { registerChainRoutes } from "./chainRoutes.js";
 import { registerGovernanceRoutes } from "./governanceRoutes.js";
 import { handleClientError, handleError, handleNotFound } from "./httpErrors.js";
@@ -102,7 +103,10 @@ export async function createServer(
   // Encapsulated, so the registry routes' index-sync hook applies to them alone.
   await app.register(async (scope) => registerRegistryRoutes(scope, context));
   registerGovernanceRoutes(app, context);
-  if (context.metering) registerMeteringRoutes(app, context.metering);
+  if (context.metering) {
+    registerMeteringRoutes(app, context.metering);
+    registerBatchRoutes(app, context.metering);
+  }
   if (context.mqtt) registerMqttRoutes(app, context.mqtt);
   registerAlertRoutes(app, { db: context.db, metering: context.metering });
   registerJobRoutes(app, { db: context.db });

@@ -208,7 +208,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
         response: {
           200: {
             type: "object",
-            properties: { built: int, anchored: int, reconciled: int, conflicts: int },
+            properties: { built: int, anchored: int, reconciled: int, conflicts: int, quarantined: int },
           },
         },
       },
@@ -264,7 +264,8 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
         from: query.from === undefined ? undefined : BigInt(query.from),
         to: query.to === undefined ? undefined : BigInt(query.to),
       });
-      return { ok: report.findings.length === 0, ...report };
+      // A batch the operator dropped is reported, but it is a decision, not a mismatch.
+      return { ok: report.findings.every((finding) => finding.kind === "dropped"), ...report };
     },
   );
 
@@ -285,6 +286,8 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
               anchored: int,
               pending: int,
               conflicts: int,
+              quarantined: int,
+              dropped: int,
               alerts: int,
               lastReadingAt: { type: "string", nullable: true },
             },

@@ -148,7 +148,13 @@ describe("metering through the CLI: keygen, register, send, anchor, proof, verif
     const round = await cli("anchor", "--json");
     expect(round.stderr).toBe("");
     expect(round.code).toBe(0);
-    expect(JSON.parse(round.stdout)).toEqual({ built: 1, anchored: 1, reconciled: 0, conflicts: 0 });
+    expect(JSON.parse(round.stdout)).toEqual({
+      built: 1,
+      anchored: 1,
+      reconciled: 0,
+      conflicts: 0,
+      quarantined: 0,
+    });
 
     const nothingLeft = await cli("anchor");
     expect(nothingLeft.code).toBe(0);

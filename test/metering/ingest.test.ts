@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signReading } from "../../src/metering/deviceKey.js";
-import { readingToJson } from "../../src/metering/readingFormat.js";
+import { type Reading, readingToJson } from "../../src/metering/readingFormat.js";
 import {
   asJson,
   intervalAgo,
@@ -95,6 +95,50 @@ describe("reading ingest over HTTP", () => {
     ]);
     expect(results[1]!.message).toMatch(/seq/);
     for (const result of results.slice(1)) expect(result.status).toBe("rejected");
+  });
+
+  it("refuses a correctly signed reading with a value out of its valid range, and stores none of them", async () => {
+    const key = await t.device();
+    const [base] = readingSeries(key, { start: intervalAgo(12), count: 1 });
+    // Times beyond 2^53 go as decimal strings, as a device (or an attacker) may send them.
+    const signed = (fields: Partial<Reading>) => {
+      const json = readingToJson(signReading(key, { ...base!, ...fields }));
+      return { ...json, intervalStart: String(fields.intervalStart ?? json.intervalStart) };
+    };
+    const results = await send([
+      signed({ seq: 1n, intervalStart: -9_000_000_000_000_000_000n }),
+      signed({ seq: 2n, intervalStart: 946_684_800n - 900n }),
+      signed({ seq: 3n, intervalStart: 946_684_800n - 3_600n * 7n, duration: 25_200 }),
+      signed({ seq: 4n, intervalStart: intervalAgo(12, 3_600 * 7), duration: 3_600 * 7 }),
+      signed({ seq: 5n, importRegister: 10n ** 15n + 1n, importDelta: 250n }),
+      signed({ seq: 6n, importRegister: 10n ** 15n, importDelta: 10n ** 13n + 1n }),
+      signed({ seq: 7n, exportRegister: 2n ** 64n - 1n, exportDelta: 2n ** 63n }),
+      signed({ seq: 8n, intervalStart: 2n ** 62n - (2n ** 62n % 900n) }),
+    ]);
+    expect(results.map((r) => r.code)).toEqual([
+      "READING_TIME_OUT_OF_RANGE",
+      "READING_TIME_OUT_OF_RANGE",
+      "READING_TIME_OUT_OF_RANGE",
+      "READING_DURATION_INVALID",
+      "READING_REGISTER_OUT_OF_RANGE",
+      "READING_DELTA_OUT_OF_RANGE",
+      "READING_REGISTER_OUT_OF_RANGE",
+      "READING_IN_FUTURE",
+    ]);
+    for (const result of results) expect(result.status).toBe("rejected");
+    const { rows } = await t.node.context.db.query<{ n: number }>(
+      "select count(*)::int as n from readings where device_id = $1",
+      [key.deviceId],
+    );
+    expect(rows[0]!.n).toBe(0);
+    // The largest values in range are accepted.
+    const [edge] = readingSeries(key, {
+      start: intervalAgo(12),
+      count: 1,
+      importDelta: 10n ** 13n,
+      registersBefore: [10n ** 15n - 10n ** 13n, 0n],
+    });
+    expect((await send([readingToJson(edge!)]))[0]!.status).toBe("accepted");
   });
 
   it("refuses a reading whose register goes backwards or whose delta does not match the registers", async () => {

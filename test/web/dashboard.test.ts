@@ -306,4 +306,31 @@ describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () =
       await poll(() => verdict.getAttribute("data-verified")).toBe("true");
     }
   });
+
+  it("shows the node's status in the header: ok, then degraded with the reason while a batch is quarantined", async () => {
+    await page.goto(`${t.node.apiUrl}/`);
+    const indicator = page.getByTestId("node-status");
+    await poll(() => indicator.getAttribute("data-status")).toBe("ok");
+    expect(await indicator.textContent()).toContain("节点正常");
+    // A batch the chain refused (set aside by hand here, as the anchorer would).
+    const region = (await t.node.context.store.getRegion("CN-GD"))!;
+    await t.node.context.db.query(
+      `insert into reading_batches (region_id, commodity, interval_start, part, root, leaf_count, import_total, export_total, status, status_reason)
+       values ($1, 5, 1000000800, 0, $2, 1, 0, 0, 'quarantined', 'METER_ANCHOR_INVALID_COMMODITY')`,
+      [region.regionId, `0x${"ab".repeat(32)}`],
+    );
+    try {
+      await page.reload();
+      await poll(() => indicator.getAttribute("data-status")).toBe("degraded");
+      expect(await indicator.textContent()).toContain("节点异常");
+      expect(await indicator.getAttribute("title")).toContain("1 batch(es) quarantined");
+      await indicator.click();
+      const panel = page.getByTestId("node-status-panel");
+      await poll(() => panel.textContent()).toContain("已隔离批次1");
+    } finally {
+      await t.node.context.db.query(
+        "delete from reading_batches where commodity = 5 and interval_start = 1000000800",
+      );
+    }
+  });
 });

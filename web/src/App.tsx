@@ -1,4 +1,5 @@
 import { useEffect } from "react";
+import { NodeStatus } from "./components/NodeStatus.js";
 import { SearchBox } from "./components/SearchBox.js";
 import { useI18n } from "./i18n.js";
 import { AlertDetailPage } from "./pages/AlertDetailPage.js";
@@ -48,6 +49,7 @@ export function App() {
           {nav("/explorer", t("navExplorer"), section === "explorer")}
         </nav>
         <SearchBox />
+        <NodeStatus />
         <div className="row">
           <button
             type="button"

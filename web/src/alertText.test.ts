@@ -328,6 +328,27 @@ const cases: Record<string, Case> = {
     times: [],
     needs: ["field", "event", "contract", "blockNumber", "stored"],
   },
+  batch_quarantined: {
+    alert: alert(
+      "batch_quarantined",
+      hour,
+      "batch CN-GD/5/1747000800/0 was set aside (quarantined): the chain refused it (METER_ANCHOR_INVALID_COMMODITY: the contract refused: MeterAnchorInvalidCommodity(commodity=5)); the other batches are still anchored",
+      {
+        batch: "CN-GD/5/1747000800/0",
+        regionId: id(0x4744),
+        commodity: 5,
+        intervalStart: String(hour),
+        part: 0,
+        leafCount: 3,
+        reason:
+          "METER_ANCHOR_INVALID_COMMODITY: the contract refused: MeterAnchorInvalidCommodity(commodity=5)",
+      },
+    ),
+    zh: ["批次 CN-GD/5/1747000800/0", "3 条读数", "隔离", "MeterAnchorInvalidCommodity"],
+    en: ["Batch CN-GD/5/1747000800/0", "3 readings", "quarantined", "MeterAnchorInvalidCommodity"],
+    times: [hour],
+    needs: ["batch", "leafCount", "reason", "intervalStart"],
+  },
 };
 
 const without = (source: AlertTextSource, field: string): AlertTextSource =>
@@ -396,6 +417,15 @@ describe("an alert's sentence in the dashboard's language", () => {
     const constant = { ...spike, evidence: { ...(spike.evidence as object), robustZ: null } };
     expect(alertText(constant, "en")).toContain("robust z-score ∞, the history is constant");
     expect(alertText(constant, "zh")).toContain("∞，历史数据恒定");
+  });
+
+  it("shows a quarantined batch's absurd interval start as the number it is", () => {
+    const bad = cases.batch_quarantined!.alert;
+    const absurd = {
+      ...bad,
+      evidence: { ...(bad.evidence as object), intervalStart: "-9000000000000000000" },
+    };
+    expect(alertText(absurd, "en")).toContain("interval from -9000000000000000000");
   });
 
   it("leaves out optional figures instead of falling back", () => {

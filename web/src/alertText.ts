@@ -366,6 +366,20 @@ const describers: Record<string, Describe> = {
           `database cannot store (a control character, NUL or invalid UTF-8); it was stored as "${stored}" ` +
           "with U+FFFD in their place.";
   },
+  batch_quarantined(f, x, lang) {
+    const batch = f.text("batch");
+    const count = f.number("leafCount");
+    const reason = f.text("reason");
+    const start = f.number("intervalStart");
+    // A batch is quarantined precisely when its figures are absurd: a time no calendar holds stays a number.
+    const time = Math.abs(start) < 1e11 ? x.time(start) : String(start);
+    return lang === "zh"
+      ? `批次 ${batch}（${count} 条读数，时段起于 ${time}）被链拒绝，已隔离；其他批次照常上链。` +
+          `原因：${reason}。请用 gridledger batch release 或 drop 处理。`
+      : `Batch ${batch} (${count} readings, interval from ${time}) was refused by the chain and set aside ` +
+          `(quarantined); the other batches are still anchored. Reason: ${reason}. Decide with ` +
+          "gridledger batch release or drop.";
+  },
 };
 
 /**

@@ -206,6 +206,16 @@ export const en = {
   kind_anchor_late: "Late or missing anchor",
   kind_anchor_conflict: "Anchor conflict (chain holds another root)",
   kind_chain_text_sanitised: "Unstorable text on chain (replaced)",
+  kind_batch_quarantined: "Batch refused by the chain (quarantined)",
+  statusOk: "Node OK",
+  statusDegraded: "Node degraded",
+  statusUnknown: "Node status unknown",
+  statusPendingBatches: "Batches waiting to be anchored",
+  statusQuarantined: "Quarantined batches",
+  statusUnanchored: "Readings not yet anchored",
+  statusLastAnchor: "Last anchor",
+  statusIndexLag: "Index lag (blocks)",
+  statusJobs: "Analysis jobs queued / running",
 } as const;
 
 export type StringKey = keyof typeof en;
@@ -412,4 +422,14 @@ export const zh: Record<StringKey, string> = {
   kind_anchor_late: "上链延迟或缺失",
   kind_anchor_conflict: "上链冲突（链上根不一致）",
   kind_chain_text_sanitised: "链上文本含非法字符（已替换）",
+  kind_batch_quarantined: "批次被链拒绝（已隔离）",
+  statusOk: "节点正常",
+  statusDegraded: "节点异常",
+  statusUnknown: "节点状态未知",
+  statusPendingBatches: "待上链批次",
+  statusQuarantined: "已隔离批次",
+  statusUnanchored: "尚未上链的读数",
+  statusLastAnchor: "最近上链",
+  statusIndexLag: "索引落后（区块）",
+  statusJobs: "分析任务 排队 / 运行",
 };

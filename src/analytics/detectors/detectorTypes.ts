@@ -29,6 +29,7 @@ export const alertKinds = [
   "sequence_gap",
   "anchor_conflict",
   "chain_text_sanitised",
+  "batch_quarantined",
 ] as const;
 
 export type AlertSeverity = "info" | "warning" | "critical";

@@ -23,6 +23,7 @@ const knownKinds = [
   "anchor_late",
   "anchor_conflict",
   "chain_text_sanitised",
+  "batch_quarantined",
 ];
 const filterNames = ["region", "kind", "status", "severity", "from", "to"] as const;
 type Filters = Record<(typeof filterNames)[number], string>;
