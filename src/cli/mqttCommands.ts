@@ -1,8 +1,9 @@
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { defaults } from "../core/config.js";
 import { BaseError } from "../core/errors.js";
+import { readIfExists } from "../core/files.js";
 import {
   mosquittoAcl,
   mosquittoConf,
@@ -15,15 +16,6 @@ import { clientOf } from "./context.js";
 import { output, printRecord } from "./output.js";
 
 type DeviceRow = { deviceId: string; status: string; region: string | null };
-
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-}
 
 /** Active devices of the node's registry (optionally of one region), every page. */
 async function activeDevices(api: ReturnType<typeof clientOf>["api"], region?: string): Promise<string[]> {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { readIfExists } from "../core/files.js";
 import {
   type DeviceKey,
   deviceKeyFromPem,
@@ -21,15 +22,6 @@ export type MqttNodeCredentials = {
 export const mqttNodeSecretPath = (dataDir: string) => join(dataDir, "keys", "mqtt-node.secret");
 /** `<dataDir>/keys/mqtt-ack.key`: the ack key, PKCS #8 PEM. */
 export const mqttAckKeyPath = (dataDir: string) => join(dataDir, "keys", "mqtt-ack.key");
-
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-}
 
 /**
  * Reads the node's MQTT secret and ack key from `<dataDir>/keys/`, creating them (mode 0600, in a

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { BaseError } from "../core/errors.js";
-import { type BatchStatus, batchKeyText, batchStatuses } from "../metering/batchStore.js";
+import { type Batch, type BatchStatus, batchKeyText, batchStatuses } from "../metering/batchStore.js";
 import type { Metering } from "../metering/metering.js";
 
 const str = { type: "string" } as const;
@@ -142,16 +142,7 @@ export function registerBatchRoutes(app: FastifyInstance, metering: Metering): v
       return {
         batches: batches.map((batch) => {
           const region = regionCodes.get(batch.regionId) ?? batch.regionId;
-          return {
-            key: batchKeyText(region, batch),
-            region,
-            commodity: batch.commodity,
-            intervalStart: batch.intervalStart.toString(),
-            part: batch.part,
-            status: batch.status,
-            leafCount: batch.leafCount,
-            reason: batch.statusReason,
-          };
+          return rowOf(batchKeyText(region, batch), region, batch);
         }),
       };
     },
@@ -173,16 +164,7 @@ export function registerBatchRoutes(app: FastifyInstance, metering: Metering): v
       },
       async (request) => {
         const batch = await metering.decideBatch((request.body as { batch: string }).batch, decision);
-        return {
-          key: batch.key,
-          region: batch.key.split("/")[0],
-          commodity: batch.commodity,
-          intervalStart: batch.intervalStart.toString(),
-          part: batch.part,
-          status: batch.status,
-          leafCount: batch.leafCount,
-          reason: batch.statusReason,
-        };
+        return rowOf(batch.key, batch.key.split("/")[0] ?? "", batch);
       },
     );
   }
@@ -194,4 +176,18 @@ function listOf(value: string | undefined): string[] | undefined {
     .map((item) => item.trim())
     .filter(Boolean);
   return list?.length ? list : undefined;
+}
+
+/** A batch as the batch routes answer it. */
+function rowOf(key: string, region: string, batch: Batch) {
+  return {
+    key,
+    region,
+    commodity: batch.commodity,
+    intervalStart: batch.intervalStart.toString(),
+    part: batch.part,
+    status: batch.status,
+    leafCount: batch.leafCount,
+    reason: batch.statusReason,
+  };
 }
