@@ -69,7 +69,7 @@ export async function startMeteringNode(
     });
     return { status: response.status, body: (await response.json()) as Json };
   };
-  const regions = new Set<string>();
+  const regions = new Map<string, Promise<void>>();
   return {
     get node() {
       return node;
@@ -79,16 +79,23 @@ export async function startMeteringNode(
     get: (path) => request("GET", path),
     async device(deviceOptions = {}) {
       const region = deviceOptions.region ?? "CN-GD";
-      await node.context.indexer.sync();
-      if (!regions.has(region) && !(await node.context.store.getRegion(region))) {
-        await node.context.registry.propose({
-          kind: "approve-region",
-          code: region,
-          nameZh: region,
-          nameEn: region,
-        });
+      // One approval per region, also when devices are made concurrently (a second would be refused).
+      let approved = regions.get(region);
+      if (approved === undefined) {
+        approved = (async () => {
+          await node.context.indexer.sync();
+          if (await node.context.store.getRegion(region)) return;
+          await node.context.registry.propose({
+            kind: "approve-region",
+            code: region,
+            nameZh: region,
+            nameEn: region,
+          });
+        })();
+        regions.set(region, approved);
       }
-      regions.add(region);
+      await approved;
+      await node.context.indexer.sync();
       const key = generateDeviceKey(deviceOptions.scheme ?? "ed25519");
       const registered = await request("POST", "/v1/devices", {
         devices: [
