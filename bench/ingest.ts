@@ -18,6 +18,7 @@ import { zeroAddress } from "viem";
 import { resolveNodeConfig } from "../src/core/config.js";
 import { type DeviceKey, generateDeviceKey, signReading } from "../src/metering/deviceKey.js";
 import { auditPathIn, leafHash, merkleLevels, verifyInclusion } from "../src/metering/merkleTree.js";
+import { deviceCredentials } from "../src/metering/mqttAuth.js";
 import { encodeReading, type ReadingJson, readingToJson } from "../src/metering/readingFormat.js";
 import { packSignatureItems } from "../src/metering/verifyPool.js";
 import { verifyPacked } from "../src/metering/verifyWorker.js";
@@ -162,10 +163,23 @@ try {
   const httpPerSecond = Math.round(accepted / httpSeconds);
   log(`HTTP:  ${accepted} readings in ${httpSeconds.toFixed(1)} s = ${httpPerSecond} readings/s`);
 
-  // 4. MQTT: meters publish one reading per message (QoS 1); done when every ack has come back.
-  const clients = await Promise.all(
-    Array.from({ length: 8 }, () => mqtt.connectAsync(node.mqttUrl, { reconnectPeriod: 0 })),
-  );
+  // 4. MQTT: each meter logs in as itself (its signed token), subscribes to its own acks and publishes
+  // one reading per message (QoS 1); done when every ack has come back. Logins are made before the clock.
+  const now = Math.floor(Date.now() / 1000);
+  const clientOf = new Map<string, mqtt.MqttClient>();
+  const clients: mqtt.MqttClient[] = [];
+  for (let i = 0; i < keys.length; i += 50) {
+    const batch = await Promise.all(
+      keys.slice(i, i + 50).map(async (key) => {
+        const credentials = deviceCredentials(key, now);
+        const client = await mqtt.connectAsync(node.mqttUrl, { ...credentials, reconnectPeriod: 0 });
+        await client.subscribeAsync(`gridledger/v1/acks/${key.deviceId.slice(2)}`, { qos: 0 });
+        clientOf.set(key.deviceId.slice(2), client);
+        return client;
+      }),
+    );
+    clients.push(...batch);
+  }
   let acked = 0;
   const allAcked = new Promise<void>((resolve, reject) => {
     for (const client of clients) {
@@ -177,17 +191,15 @@ try {
       });
     }
   });
-  // One client listens to every device's acks, so each ack is counted once.
-  await clients[0]!.subscribeAsync("gridledger/v1/acks/+", { qos: 0 });
   const mqttStart = performance.now();
   let published = 0;
   for (const reading of mqttReadings) {
-    const client = clients[published++ % clients.length]!;
+    const client = clientOf.get(reading.json.deviceId)!;
     client.publish(`gridledger/v1/readings/${reading.json.deviceId}`, JSON.stringify(reading.json), {
       qos: 1,
     });
     // Let the sockets drain now and then, as a fleet of meters would not send in one burst.
-    if (published % 2_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (++published % 2_000 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
   await allAcked;
   const mqttSeconds = (performance.now() - mqttStart) / 1000;
