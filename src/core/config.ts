@@ -200,20 +200,20 @@ export function resolveRpcCors(flag: string | undefined, env: NodeJS.ProcessEnv 
   return origins;
 }
 
-function wholeNumber(
-  flag: string | undefined,
-  envValue: string | undefined,
-  fallback: number,
-  name: string,
-  code: string,
-  unit: string,
-  max: number,
+/**
+ * A whole-number setting from a flag or env var text, within `min`–`max`, else `fallback`; refused with
+ * `code` naming the flag and the range (`range` words it, e.g. "0 to 3600 seconds (0 turns it off)").
+ */
+function wholeNumberSetting(
+  text: string | undefined,
+  o: { flag: string; fallback: number; min: number; max: number; code: string; range?: string },
 ): number {
-  const text = flag ?? (envValue || undefined);
-  const value = text === undefined ? fallback : Number(text);
-  if (!Number.isSafeInteger(value) || value < 0 || value > max) {
-    throw new BaseError(code, `${name} must be 0 to ${max} ${unit} (0 turns it off), got "${text}"`, {
-      details: { value: text },
+  if (text === undefined) return o.fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < o.min || value > o.max) {
+    const range = o.range ?? `a whole number from ${o.min} to ${o.max}`;
+    throw new BaseError(o.code, `${o.flag} must be ${range}, got "${text}"`, {
+      details: { flag: o.flag, value: text },
     });
   }
   return value;
@@ -225,33 +225,36 @@ function wholeNumber(
  * (seconds); 0 turns each off.
  */
 export function resolveHttpLimits(flags: NodeFlags, env: NodeJS.ProcessEnv = process.env): HttpLimits {
+  const perMinute = (flag: string, text: string | undefined, fallback: number) =>
+    wholeNumberSetting(text, {
+      flag,
+      fallback,
+      min: 0,
+      max: 1_000_000,
+      code: "CONFIG_INVALID_RATE_LIMIT",
+      range: "0 to 1000000 requests per minute (0 turns it off)",
+    });
   return {
-    rateLimit: wholeNumber(
-      flags.rateLimit,
-      env.GRIDLEDGER_RATE_LIMIT,
-      defaults.rateLimit,
+    rateLimit: perMinute(
       "--rate-limit",
-      "CONFIG_INVALID_RATE_LIMIT",
-      "requests per minute",
-      1_000_000,
+      flags.rateLimit ?? (env.GRIDLEDGER_RATE_LIMIT || undefined),
+      defaults.rateLimit,
     ),
-    readingsRateLimit: wholeNumber(
-      flags.readingsRateLimit,
-      env.GRIDLEDGER_READINGS_RATE_LIMIT,
-      defaults.readingsRateLimit,
+    readingsRateLimit: perMinute(
       "--readings-rate-limit",
-      "CONFIG_INVALID_RATE_LIMIT",
-      "requests per minute",
-      1_000_000,
+      flags.readingsRateLimit ?? (env.GRIDLEDGER_READINGS_RATE_LIMIT || undefined),
+      defaults.readingsRateLimit,
     ),
-    requestTimeoutSeconds: wholeNumber(
-      flags.requestTimeout,
-      env.GRIDLEDGER_REQUEST_TIMEOUT,
-      defaults.requestTimeoutSeconds,
-      "--request-timeout",
-      "CONFIG_INVALID_REQUEST_TIMEOUT",
-      "seconds",
-      3600,
+    requestTimeoutSeconds: wholeNumberSetting(
+      flags.requestTimeout ?? (env.GRIDLEDGER_REQUEST_TIMEOUT || undefined),
+      {
+        flag: "--request-timeout",
+        fallback: defaults.requestTimeoutSeconds,
+        min: 0,
+        max: 3600,
+        code: "CONFIG_INVALID_REQUEST_TIMEOUT",
+        range: "0 to 3600 seconds (0 turns it off)",
+      },
     ),
   };
 }
@@ -320,36 +323,25 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     rpcHost: flags.rpcHost ?? (env.GRIDLEDGER_RPC_HOST || defaults.host),
     rpcCors: resolveRpcCors(flags.rpcCors, env),
     httpLimits: resolveHttpLimits(flags, env),
-    mqttMaxPayload: limitSetting(
+    mqttMaxPayload: wholeNumberSetting(
       flags.mqttMaxPayload ?? (env.GRIDLEDGER_MQTT_MAX_PAYLOAD || undefined),
-      "--mqtt-max-payload",
-      defaults.mqttMaxPayload,
-      { min: 1024, max: 16 * 1024 * 1024 },
+      {
+        flag: "--mqtt-max-payload",
+        fallback: defaults.mqttMaxPayload,
+        min: 1024,
+        max: 16 * 1024 * 1024,
+        code: "CONFIG_INVALID_LIMIT",
+      },
     ),
-    mqttMaxReadings: limitSetting(
+    mqttMaxReadings: wholeNumberSetting(
       flags.mqttMaxReadings ?? (env.GRIDLEDGER_MQTT_MAX_READINGS || undefined),
-      "--mqtt-max-readings",
-      defaults.mqttMaxReadings,
-      { min: 1, max: 5000 },
+      {
+        flag: "--mqtt-max-readings",
+        fallback: defaults.mqttMaxReadings,
+        min: 1,
+        max: 5000,
+        code: "CONFIG_INVALID_LIMIT",
+      },
     ),
   };
-}
-
-/** A whole-number limit from a flag or env var, within `min`–`max`; `CONFIG_INVALID_LIMIT` otherwise. */
-function limitSetting(
-  text: string | undefined,
-  flag: string,
-  fallback: number,
-  range: { min: number; max: number },
-): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
-    throw new BaseError(
-      "CONFIG_INVALID_LIMIT",
-      `${flag} must be a whole number from ${range.min} to ${range.max}, got "${text}"`,
-      { details: { flag, value: text } },
-    );
-  }
-  return value;
 }
