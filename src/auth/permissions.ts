@@ -148,6 +148,10 @@ export const permissions = {
     personal: true,
     roles: { admin: "all", prosumer: "scoped" },
   },
+  "metrics.read": {
+    summary: "Prometheus metrics of the node (no personal data): scraped with an API key",
+    roles: { admin: "all", "region-operator": "all", regulator: "all", auditor: "all" },
+  },
   "accesslog.read": {
     summary: "the access log and its hash-chain verification",
     roles: { admin: "all", regulator: "all", auditor: "all" },

@@ -9,6 +9,7 @@ import { createMetering, type Metering } from "../metering/metering.js";
 import { nodeClientIdPrefix, nodeUsername } from "../metering/mqttAuth.js";
 import { startMqttBroker } from "../metering/mqttBroker.js";
 import { createMqttIngest } from "../metering/mqttIngest.js";
+import { createNodeMetrics } from "../metrics/nodeMetrics.js";
 import { createServer } from "../server/createServer.js";
 import { loadOrCreateMqttCredentials } from "./mqttCredentials.js";
 import { type InitOptions, type NodeContext, openNode } from "./openNode.js";
@@ -57,7 +58,7 @@ export async function startNode(
       closers.push(rpc.close);
       rpcUrl = rpc.url;
     }
-    const metering = createMetering({
+    const unmetered = createMetering({
       db: context.db,
       client: context.client,
       meterAnchor: context.contracts.MeterAnchor,
@@ -70,7 +71,9 @@ export async function startNode(
       anchorGraceSeconds: config.anchorGraceSeconds,
       utcOffsetSeconds: analytics.utcOffsetMinutes * 60,
     });
-    closers.push(() => metering.close());
+    closers.push(() => unmetered.close());
+    const metrics = createNodeMetrics({ status: () => unmetered.status() });
+    const metering: Metering = { ...unmetered, ingest: metrics.instrumentIngest(unmetered.ingest) };
     let mqttUrl = config.mqttUrl ?? "";
     const credentials = await loadOrCreateMqttCredentials(config.dataDir);
     const mqttInfo = {
@@ -81,7 +84,7 @@ export async function startNode(
       maxReadingsPerMessage: config.mqttMaxReadings,
     };
     const app = await createServer(
-      { ...context, metering, analytics, rpcUrl: () => rpcUrl, mqttUrl: () => mqttUrl, mqtt: mqttInfo },
+      { ...context, metering, metrics, analytics, rpcUrl: () => rpcUrl, mqttUrl: () => mqttUrl, mqtt: mqttInfo },
       { ...options, limits: config.httpLimits },
     );
     const warn = (what: string) => (error: unknown) => app.log.warn({ err: error }, `${what} failed`);
@@ -112,7 +115,10 @@ export async function startNode(
       onError: warn("MQTT ingest"),
     });
     closers.push(mqtt.close);
-    metering.startAnchoring(anchorEveryMs, warn("anchoring"));
+    metering.startAnchoring(anchorEveryMs, (error) => {
+      metrics.countError("anchoring", error);
+      warn("anchoring")(error);
+    });
     const analyticsService = await startAnalytics({
       db: context.db,
       config: analytics,

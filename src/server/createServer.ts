@@ -5,6 +5,7 @@ import { type AnalyticsConfig, analyticsConfigOf } from "../analytics/analyticsC
 import { defaults, type HttpLimits } from "../core/config.js";
 import { BaseError } from "../core/errors.js";
 import type { Metering } from "../metering/metering.js";
+import type { NodeMetrics } from "../metrics/nodeMetrics.js";
 import type { NodeContext } from "../node/openNode.js";
 import { registerAlertRoutes } from "./alertRoutes.js";
 import { registerAnalysisRoutes } from "./analysisRoutes.js";
@@ -15,6 +16,7 @@ import { handleClientError, handleError, handleNotFound } from "./httpErrors.js"
 import { registerJobRoutes } from "./jobRoutes.js";
 import { addJsonBodyParser, bodyLimits } from "./jsonBody.js";
 import { registerMeteringRoutes } from "./meteringRoutes.js";
+import { registerMetricsRoutes } from "./metricsRoutes.js";
 import { type MqttInfo, registerMqttRoutes } from "./mqttRoutes.js";
 import { addRateLimits } from "./rateLimits.js";
 import { registerRegistryRoutes } from "./registryRoutes.js";
@@ -37,6 +39,8 @@ export type ServerContext = Pick<
   mqtt?: MqttInfo | undefined;
   /** When set, requests other than GET need `Authorization: Bearer <apiToken>` (routes may opt out with `config: { public: true }`). */
   apiToken?: string | undefined;
+  /** The node's Prometheus metrics; `GET /metrics` is served when given. */
+  metrics?: NodeMetrics | undefined;
   /** Coefficients and thresholds of the statistics and detectors (defaults when not given). */
   analytics?: AnalyticsConfig | undefined;
 };
@@ -108,6 +112,7 @@ export async function createServer(
     registerBatchRoutes(app, context.metering);
   }
   if (context.mqtt) registerMqttRoutes(app, context.mqtt);
+  if (context.metrics) registerMetricsRoutes(app, context.metrics);
   registerAlertRoutes(app, { db: context.db, metering: context.metering });
   registerJobRoutes(app, { db: context.db });
   const analytics = context.analytics ?? analyticsConfigOf();
