@@ -185,6 +185,16 @@ export function addAuth(app: FastifyInstance, options: AuthOptions) {
   return {
     keys,
     sessions,
+    /** Every route registered so far with the action it declares (the generated role × route test walks them). */
+    routes(): { method: string; url: string; permission: Action | undefined }[] {
+      return routes.flatMap((route) =>
+        [route.method].flat().map((method) => ({
+          method: String(method),
+          url: route.url,
+          permission: (route.config as { permission?: Action } | undefined)?.permission,
+        })),
+      );
+    },
     /** Throws `AUTH_ROUTE_UNDECLARED` naming the first route registered without `config.permission`. */
     assertDeclared(): void {
       for (const route of routes) {
