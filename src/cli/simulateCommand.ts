@@ -150,7 +150,9 @@ export function registerSimulateCommand(program: Command): void {
         );
       }
       const mqttUrl = flags.mqttUrl ?? (await mqttUrlOfNode(nodeUrl));
-      const apiToken = process.env.GRIDLEDGER_API_TOKEN || (await readApiToken(dataDir));
+      // A collector's (or the admin's) API key: GRIDLEDGER_API_KEY, else the node's bootstrap admin key.
+      const apiToken =
+        process.env.GRIDLEDGER_API_KEY || process.env.GRIDLEDGER_API_TOKEN || (await readApiToken(dataDir));
       const printer = progressPrinter(process.stderr);
       const controller = new AbortController();
       const stop = () => {

@@ -1,5 +1,8 @@
 import type { FastifyInstance } from "fastify";
+import { reachFor } from "../auth/authorize.js";
+import type { Principal } from "../auth/principal.js";
 import { BaseError } from "../core/errors.js";
+import type { SubmitOptions } from "../metering/ingest.js";
 import { maxReadingsPerRequest } from "../metering/ingest.js";
 import type { Metering } from "../metering/metering.js";
 import { bodyLimits } from "./jsonBody.js";
@@ -81,14 +84,29 @@ const codesOf = (region: string | undefined) =>
     .map((code) => code.trim())
     .filter(Boolean);
 
-/** Readings in (`POST /v1/readings`, open to devices: signatures authenticate them), proofs, anchors, audit. */
+/**
+ * What a principal may submit: a device its own readings; a collector's key the devices of its regions;
+ * an admin anything (src/auth/permissions.ts, `readings.ingest`).
+ */
+function ingestScopeOf(principal: Principal): SubmitOptions {
+  if (principal.kind === "device") return { deviceId: principal.deviceId };
+  if (reachFor("readings.ingest", principal) === "all") return {};
+  const bindings = principal.kind === "anonymous" ? [] : principal.bindings;
+  return {
+    regions: bindings.flatMap((binding) =>
+      binding.role === "collector" && binding.scope.kind === "region" ? [binding.scope.region] : [],
+    ),
+  };
+}
+
+/** Readings in (`POST /v1/readings`: a collector's key or the device's own token), proofs, anchors, audit. */
 export function registerMeteringRoutes(app: FastifyInstance, metering: Metering): void {
   app.post(
     "/v1/readings",
     {
       // Readings are refused one by one (a NUL in one is that reading's READING_MALFORMED), so the
       // text guard leaves the body to the reading parser.
-      config: { public: true, cost: "ingest", textGuard: "query" },
+      config: { permission: "readings.ingest", cost: "ingest", textGuard: "query" },
       bodyLimit: bodyLimits.readings,
       schema: {
         summary: `Submit signed readings (JSON form, up to ${maxReadingsPerRequest}); one result per reading, in order, once stored`,
@@ -102,13 +120,17 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
       },
     },
     async (request) => ({
-      results: await metering.ingest.submit((request.body as { readings: unknown[] }).readings),
+      results: await metering.ingest.submit(
+        (request.body as { readings: unknown[] }).readings,
+        ingestScopeOf(request.principal),
+      ),
     }),
   );
 
   app.get(
     "/v1/readings/:deviceId/:seq",
     {
+      config: { permission: "readings.read" },
       schema: {
         summary: "A stored reading (JSON form, as the meter signed it), when it arrived and its batch",
         tags: ["metering"],
@@ -138,7 +160,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
   app.get(
     "/v1/readings/:deviceId/:seq/proof",
     {
-      config: { cost: "expensive" },
+      config: { permission: "readings.proof", cost: "expensive" },
       schema: {
         summary:
           "Merkle inclusion proof of a reading and where its batch root is anchored (404 until anchored)",
@@ -156,6 +178,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
   app.get(
     "/v1/anchors",
     {
+      config: { permission: "anchors.read" },
       schema: {
         summary: "Batches (one Merkle root per region, commodity, interval and part) and their anchors",
         tags: ["metering"],
@@ -201,6 +224,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
   app.post(
     "/v1/anchors",
     {
+      config: { permission: "batches.write" },
       schema: {
         summary: "Anchor every interval that has ended now, without waiting for the grace period",
         tags: ["metering"],
@@ -223,7 +247,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
   app.get(
     "/v1/audit",
     {
-      config: { cost: "expensive" },
+      config: { permission: "audit.read", cost: "expensive" },
       schema: {
         summary:
           "Recompute every batch root from the stored readings, check every signature and compare with the chain",
@@ -272,6 +296,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
   app.get(
     "/v1/metering/stats",
     {
+      config: { permission: "stats.read" },
       schema: {
         summary: "Counts of readings, batches, anchors and alerts",
         tags: ["metering"],

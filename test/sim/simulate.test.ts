@@ -17,8 +17,11 @@ describe("the demo simulator feeding a running node", () => {
   let options: Omit<SimulatorOptions, "intervals">;
   let stateFile: string;
   let afterFirstRun = "";
+  let apiKey: string | undefined;
   const getJson = async <T>(path: string): Promise<T> => {
-    const response = await fetch(`${node?.info.api}${path}`);
+    const response = await fetch(`${node?.info.api}${path}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     expect(response.status).toBe(200);
     return (await response.json()) as T;
   };
@@ -43,6 +46,7 @@ describe("the demo simulator feeding a running node", () => {
     ]);
     // The demo provinces, without `--demo` (which would run the node's own simulator beside this one).
     const token = await readApiToken(dir.dir);
+    apiKey = token;
     for (const region of demoRegions) {
       const response = await fetch(`${node.info.api}/v1/regions`, {
         method: "POST",
@@ -168,7 +172,10 @@ describe("gridledger start --demo", () => {
       }
       expect(last.readings).toBeGreaterThanOrEqual(200);
       expect(last.anchored).toBeGreaterThan(0);
-      const devices = (await (await fetch(`${node.info.api}/v1/devices?region=CN-GS&limit=1`)).json()) as {
+      const headers = { authorization: `Bearer ${await readApiToken(dir)}` };
+      const devices = (await (
+        await fetch(`${node.info.api}/v1/devices?region=CN-GS&limit=1`, { headers })
+      ).json()) as {
         total: number;
       };
       expect(devices.total).toBeGreaterThan(10);
