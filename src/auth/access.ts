@@ -199,3 +199,19 @@ export async function profileVisible(
   );
   return rows.length > 0;
 }
+
+/**
+ * Whether an alert is inside the principal's reach for `action`: an alert about a device when the
+ * device is; an alert about a whole region (no device) for the region-scoped roles of that region.
+ */
+export async function alertVisible(
+  db: Queryable,
+  principal: Principal,
+  action: Action,
+  alert: { deviceId: string | null; region: string | null },
+): Promise<boolean> {
+  const reach = deviceReach(principal, action);
+  if (reach.all) return true;
+  if (alert.deviceId !== null) return deviceVisible(db, principal, action, alert.deviceId);
+  return alert.region !== null && reach.regions.includes(alert.region.toUpperCase());
+}

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import { BaseError } from "../core/errors.js";
+import type { Queryable } from "../db/database.js";
 import { maxReadingsPerRequest } from "../metering/ingest.js";
 import type { Metering } from "../metering/metering.js";
 import { bodyLimits } from "./jsonBody.js";
 import { decimalId, hex32, pageLimit, pageOffset, text, unixSeconds } from "./paramSchemas.js";
 import { deviceIdParam } from "./registryRoutes.js";
+import { assertReadingVisible } from "./visibility.js";
 
 const str = { type: "string" } as const;
 const int = { type: "integer" } as const;
@@ -82,7 +84,7 @@ const codesOf = (region: string | undefined) =>
     .filter(Boolean);
 
 /** Readings in (`POST /v1/readings`, open to devices: signatures authenticate them), proofs, anchors, audit. */
-export function registerMeteringRoutes(app: FastifyInstance, metering: Metering): void {
+export function registerMeteringRoutes(app: FastifyInstance, metering: Metering, db: Queryable): void {
   app.post(
     "/v1/readings",
     {
@@ -132,7 +134,9 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
     },
     async (request) => {
       const params = request.params as { deviceId: string; seq: string };
-      return metering.reading(deviceIdParam(params.deviceId), parseSeq(params.seq));
+      const [deviceId, seq] = [deviceIdParam(params.deviceId), parseSeq(params.seq)];
+      await assertReadingVisible(db, request, deviceId, seq);
+      return metering.reading(deviceId, seq);
     },
   );
 
@@ -150,7 +154,9 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
     },
     async (request) => {
       const params = request.params as { deviceId: string; seq: string };
-      return metering.proof(deviceIdParam(params.deviceId), parseSeq(params.seq));
+      const [deviceId, seq] = [deviceIdParam(params.deviceId), parseSeq(params.seq)];
+      await assertReadingVisible(db, request, deviceId, seq);
+      return metering.proof(deviceId, seq);
     },
   );
 
