@@ -2,6 +2,9 @@ import { join } from "node:path";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { type AnalyticsConfig, loadAnalyticsConfig } from "../analytics/analyticsConfig.js";
 import { startAnalytics } from "../analytics/analyticsService.js";
+import { createAccessLog } from "../auth/accessLog.js";
+import { loadMasterKey } from "../auth/masterKey.js";
+import { createProfileStore } from "../auth/profiles.js";
 import { serveJsonRpc } from "../chain/embedded/index.js";
 import type { NodeConfig } from "../core/config.js";
 import { listenWithFallback } from "../core/ports.js";
@@ -81,7 +84,19 @@ export async function startNode(
       maxReadingsPerMessage: config.mqttMaxReadings,
     };
     const app = await createServer(
-      { ...context, metering, analytics, rpcUrl: () => rpcUrl, mqttUrl: () => mqttUrl, mqtt: mqttInfo },
+      {
+        ...context,
+        metering,
+        analytics,
+        rpcUrl: () => rpcUrl,
+        mqttUrl: () => mqttUrl,
+        mqtt: mqttInfo,
+        privacy: {
+          profiles: createProfileStore(context.db, await loadMasterKey({ dataDir: config.dataDir })),
+          accessLog: createAccessLog(context.db),
+        },
+        minGroupSize: config.minGroupSize,
+      },
       { ...options, limits: config.httpLimits },
     );
     const warn = (what: string) => (error: unknown) => app.log.warn({ err: error }, `${what} failed`);
