@@ -40,14 +40,19 @@ const cores = availableParallelism();
 const log = (line: string) => console.log(line);
 
 /** Posts the bodies from a worker thread, `concurrency` at a time; resolves with the readings accepted. */
-function postFromWorker(url: string, bodies: string[], concurrency: number): Promise<number> {
+function postFromWorker(
+  url: string,
+  bodies: string[],
+  concurrency: number,
+  authorization: string,
+): Promise<number> {
   const source = `
     const { parentPort, workerData } = require("node:worker_threads");
-    const { url, bodies, concurrency } = workerData;
+    const { url, bodies, concurrency, authorization } = workerData;
     let next = 0, accepted = 0;
     Promise.all(Array.from({ length: concurrency }, async () => {
       while (next < bodies.length) {
-        const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: bodies[next++] });
+        const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization }, body: bodies[next++] });
         for (const result of (await response.json()).results) {
           if (result.status !== "accepted") throw new Error("HTTP reading refused: " + JSON.stringify(result));
           accepted++;
@@ -55,7 +60,10 @@ function postFromWorker(url: string, bodies: string[], concurrency: number): Pro
       }
     })).then(() => parentPort.postMessage({ accepted }), (error) => parentPort.postMessage({ error: String(error) }));`;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(source, { eval: true, workerData: { url, bodies, concurrency } });
+    const worker = new Worker(source, {
+      eval: true,
+      workerData: { url, bodies, concurrency, authorization },
+    });
     worker.once("message", (answer: { accepted?: number; error?: string }) => {
       void worker.terminate();
       if (answer.error) reject(new Error(answer.error));
@@ -167,7 +175,13 @@ try {
     bodies.push(JSON.stringify({ readings: httpReadings.slice(i, i + perRequest).map((r) => r.json) }));
   }
   const httpStart = performance.now();
-  const accepted = await postFromWorker(`${node.apiUrl}/v1/readings`, bodies, 16);
+  // Collectors authenticate with an API key: here the node's bootstrap admin key.
+  const accepted = await postFromWorker(
+    `${node.apiUrl}/v1/readings`,
+    bodies,
+    16,
+    `Bearer ${context.apiToken}`,
+  );
   const httpSeconds = (performance.now() - httpStart) / 1000;
   const httpPerSecond = Math.round(accepted / httpSeconds);
   log(`HTTP:  ${accepted} readings in ${httpSeconds.toFixed(1)} s = ${httpPerSecond} readings/s`);

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerAuthCommands } from "./authCommands.js";
 import { registerBatchCommands } from "./batchCommands.js";
 import { registerGovernanceCommands } from "./governanceCommands.js";
 import { registerMeteringCommands } from "./meteringCommands.js";
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .option("--node <url>", "HTTP API of the node to talk to (env GRIDLEDGER_NODE_URL)", undefined)
     .option(
       "--data-dir <dir>",
-      "the node's data directory (env GRIDLEDGER_DATA_DIR; default .gridledger): its state, and the API token client commands send with writes",
+      "the node's data directory (env GRIDLEDGER_DATA_DIR; default .gridledger): its state, the bootstrap admin key (api-token) and the sessions of login that client commands send",
     )
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError("(run with --help for usage)");
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerBatchCommands(program);
   registerSimulateCommand(program);
   registerWorkerCommand(program);
+  registerAuthCommands(program);
   return program;
 }
 

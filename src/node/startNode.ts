@@ -12,6 +12,8 @@ import { createMetering, type Metering } from "../metering/metering.js";
 import { nodeClientIdPrefix, nodeUsername } from "../metering/mqttAuth.js";
 import { startMqttBroker } from "../metering/mqttBroker.js";
 import { createMqttIngest } from "../metering/mqttIngest.js";
+import { verifySignature } from "../metering/verifyWorker.js";
+import { deviceStatuses } from "../registry/deviceTypes.js";
 import { createServer } from "../server/createServer.js";
 import { loadOrCreateMqttCredentials } from "./mqttCredentials.js";
 import { type InitOptions, type NodeContext, openNode } from "./openNode.js";
@@ -83,6 +85,15 @@ export async function startNode(
       maxPayloadBytes: config.mqttMaxPayload,
       maxReadingsPerMessage: config.mqttMaxReadings,
     };
+    // A device token on POST /v1/readings is checked like an MQTT login: the active device's registered key.
+    const verifyDevice = async (id: `0x${string}`, message: Uint8Array, signature: Uint8Array) => {
+      const record = (await metering.devices.get([id])).get(id);
+      return (
+        record !== undefined &&
+        record.status === deviceStatuses.active &&
+        verifySignature(record.scheme, record.publicKey, signature, message)
+      );
+    };
     const app = await createServer(
       {
         ...context,
@@ -96,6 +107,7 @@ export async function startNode(
           accessLog: createAccessLog(context.db),
         },
         minGroupSize: config.minGroupSize,
+        verifyDevice,
       },
       { ...options, limits: config.httpLimits },
     );

@@ -1,0 +1,202 @@
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { type Hex, isHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { createSiweMessage } from "viem/siwe";
+import { parseAccountRole, scopeKindOf } from "../auth/roles.js";
+import { BaseError } from "../core/errors.js";
+import { cliSessionsPath, readSession, writeSession } from "./cliSession.js";
+import { clientOf, dataDirOf } from "./context.js";
+import { createNodeApi, nodeUrlOf } from "./nodeApi.js";
+import { output, printRecord, printTable } from "./output.js";
+
+type Challenge = {
+  nonce: string;
+  domain: string;
+  uri: string;
+  chainId: number;
+  statement: string;
+  issuedAt: string;
+  expirationTime: string;
+};
+type SignedIn = {
+  token: string;
+  account: string;
+  expiresAt: string;
+  refreshUntil: string;
+  bindings: unknown[];
+};
+type KeyRow = {
+  id: string;
+  name: string;
+  bindings: { role: string; scope: Record<string, string> }[];
+} & Record<string, unknown>;
+
+/** Reads a key file: `0x` + 64 hex digits (as `start --demo` writes them and `cast wallet new` prints). */
+async function readKeyFile(file: string): Promise<Hex> {
+  const text = (
+    await readFile(file, "utf8").catch((cause) => {
+      throw new BaseError("CLI_KEY_FILE_UNREADABLE", `cannot read ${file}`, { cause });
+    })
+  ).trim();
+  const key = text.startsWith("0x") ? text : `0x${text}`;
+  if (!isHex(key) || key.length !== 66) {
+    throw new BaseError("CLI_KEY_FILE_INVALID", `${file} does not hold a private key (0x + 64 hex digits)`);
+  }
+  return key as Hex;
+}
+
+const scopeText = (scope: Record<string, string>) =>
+  scope.kind === "all" ? "all" : `${scope.kind}:${scope.region ?? scope.community}`;
+
+/**
+ * `login --key FILE`, `logout`, `whoami` and `apikey create|list|rotate|revoke` (docs/security.md).
+ * The session is kept in `<data-dir>/cli-sessions.json` (0600), one per node URL.
+ */
+export function registerAuthCommands(program: Command): void {
+  program
+    .command("login")
+    .description(
+      "sign in to the node with an account key (Sign-In with Ethereum); the session is stored 0600 in <data-dir>/cli-sessions.json and sent by the other commands",
+    )
+    .requiredOption("--key <file>", "the account's private key file (0x + 64 hex)")
+    .action(async (options: { key: string }, command: Command) => {
+      const account = privateKeyToAccount(await readKeyFile(options.key));
+      const nodeUrl = nodeUrlOf(command.optsWithGlobals<{ node?: string }>().node);
+      const api = createNodeApi(nodeUrl);
+      const challenge = await api.send<Challenge>("POST", "/v1/auth/nonce", { address: account.address });
+      const message = createSiweMessage({
+        ...challenge,
+        address: account.address,
+        version: "1",
+        issuedAt: new Date(challenge.issuedAt),
+        expirationTime: new Date(challenge.expirationTime),
+      });
+      const signature = await account.signMessage({ message });
+      const session = await api.send<SignedIn>("POST", "/v1/auth/signin", { message, signature });
+      const { token, ...shown } = session;
+      await writeSession(dataDirOf(command), nodeUrl, {
+        token,
+        account: session.account,
+        expiresAt: session.expiresAt,
+        refreshUntil: session.refreshUntil,
+      });
+      output(command.optsWithGlobals(), shown, () =>
+        printRecord({
+          account: session.account,
+          expiresAt: session.expiresAt,
+          stored: cliSessionsPath(dataDirOf(command)),
+        }),
+      );
+    });
+
+  program
+    .command("logout")
+    .description("sign out of the node and forget the stored session")
+    .action(async (_options: unknown, command: Command) => {
+      const nodeUrl = nodeUrlOf(command.optsWithGlobals<{ node?: string }>().node);
+      const dataDir = dataDirOf(command);
+      const session = await readSession(dataDir, nodeUrl);
+      if (session) await createNodeApi(nodeUrl, async () => session.token).send("POST", "/v1/auth/signout");
+      await writeSession(dataDir, nodeUrl, undefined);
+      output(command.optsWithGlobals(), { signedOut: session !== undefined }, () =>
+        console.log(session ? `signed out ${session.account}` : "no stored session for this node"),
+      );
+    });
+
+  program
+    .command("whoami")
+    .description("who the node takes you for: account or API key, roles, and the actions you may call")
+    .action(async (_options: unknown, command: Command) => {
+      const { api, out } = clientOf(command);
+      const me = await api.get<{
+        principal: { kind: string; account?: string; keyId?: string };
+        roles: string[];
+        actions: string[];
+      }>("/v1/auth/me");
+      output(out, me, () =>
+        printRecord({
+          kind: me.principal.kind,
+          ...(me.principal.account ? { account: me.principal.account } : {}),
+          ...(me.principal.keyId ? { keyId: me.principal.keyId } : {}),
+          roles: me.roles.join(", ") || "(none)",
+          actions: me.actions.join(", "),
+        }),
+      );
+    });
+
+  const apikey = program.command("apikey").description("API keys for services: create, list, rotate, revoke");
+  apikey
+    .command("create")
+    .description("create a key with one of your roles (its secret is printed once)")
+    .requiredOption("--name <name>", "what the key is for")
+    .requiredOption("--role <role>", "the key's role (one you hold)")
+    .option(
+      "--region <codes>",
+      "region codes, comma-separated (region roles: collector, region-operator, grid-operator)",
+    )
+    .option("--community <address>", "the community (community-operator, prosumer)")
+    .action(
+      async (
+        options: { name: string; role: string; region?: string; community?: string },
+        command: Command,
+      ) => {
+        const { api, out } = clientOf(command);
+        const role = parseAccountRole(options.role);
+        const kind = scopeKindOf[role];
+        const scopes =
+          kind === "region"
+            ? (options.region ?? "")
+                .split(",")
+                .filter(Boolean)
+                .map((code) => `region:${code.trim()}`)
+            : kind === "community"
+              ? [`community:${options.community ?? ""}`]
+              : ["all"];
+        if (scopes.length === 0) {
+          throw new BaseError("CLI_SCOPE_REQUIRED", `a ${role} key needs --region <codes>`);
+        }
+        const key = await api.send<KeyRow & { key: string }>("POST", "/v1/api-keys", {
+          name: options.name,
+          bindings: scopes.map((scope) => ({ role, scope })),
+        });
+        output(out, key, () => {
+          printRecord({ id: key.id, name: key.name, key: key.key });
+          console.log("The key is shown once: keep it now (e.g. GRIDLEDGER_API_KEY=… for the CLI).");
+        });
+      },
+    );
+  apikey
+    .command("list")
+    .description("the keys you manage (never their secrets)")
+    .action(async (_options: unknown, command: Command) => {
+      const { api, out } = clientOf(command);
+      const { keys } = await api.get<{ keys: KeyRow[] }>("/v1/api-keys");
+      const rows = keys.map((key) => ({
+        ...key,
+        bindings: key.bindings.map((b) => `${b.role}@${scopeText(b.scope)}`).join(" "),
+      }));
+      output(out, keys, () =>
+        printTable(rows, ["id", "name", "bindings", "lastUsedAt", "revokedAt"], "(no API keys)"),
+      );
+    });
+  apikey
+    .command("rotate <id>")
+    .description("give a key a new secret (printed once); the old one stops working")
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const { api, out } = clientOf(command);
+      const key = await api.send<KeyRow & { key: string }>(
+        "POST",
+        `/v1/api-keys/${encodeURIComponent(id)}/rotate`,
+      );
+      output(out, key, () => printRecord({ id: key.id, name: key.name, key: key.key }));
+    });
+  apikey
+    .command("revoke <id>")
+    .description("revoke a key for good")
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const { api, out } = clientOf(command);
+      const answer = await api.send<{ key: KeyRow }>("DELETE", `/v1/api-keys/${encodeURIComponent(id)}`);
+      output(out, answer.key, () => printRecord({ id: answer.key.id, revokedAt: answer.key.revokedAt }));
+    });
+}
