@@ -117,6 +117,10 @@ export function registerNodeCommands(program: Command): void {
         `most readings in one MQTT message (env GRIDLEDGER_MQTT_MAX_READINGS; default ${defaults.mqttMaxReadings})`,
       )
       .option(
+        "--min-group-size <k>",
+        `fewest devices a region needs before statistics break it down for the public (env GRIDLEDGER_MIN_GROUP_SIZE; default ${defaults.minGroupSize})`,
+      )
+      .option(
         "--anchor-grace <seconds>",
         `seconds after an interval ends before its readings are anchored (env GRIDLEDGER_ANCHOR_GRACE; default ${defaults.anchorGraceSeconds})`,
       )

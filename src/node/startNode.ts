@@ -2,6 +2,9 @@ import { join } from "node:path";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { type AnalyticsConfig, loadAnalyticsConfig } from "../analytics/analyticsConfig.js";
 import { startAnalytics } from "../analytics/analyticsService.js";
+import { createAccessLog } from "../auth/accessLog.js";
+import { loadMasterKey } from "../auth/masterKey.js";
+import { createProfileStore } from "../auth/profiles.js";
 import { serveJsonRpc } from "../chain/embedded/index.js";
 import type { NodeConfig } from "../core/config.js";
 import { listenWithFallback } from "../core/ports.js";
@@ -103,6 +106,11 @@ export async function startNode(
         rpcUrl: () => rpcUrl,
         mqttUrl: () => mqttUrl,
         mqtt: mqttInfo,
+        privacy: {
+          profiles: createProfileStore(context.db, await loadMasterKey({ dataDir: config.dataDir })),
+          accessLog: createAccessLog(context.db),
+        },
+        minGroupSize: config.minGroupSize,
         verifyDevice,
       },
       { ...options, limits: config.httpLimits },

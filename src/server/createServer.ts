@@ -2,9 +2,11 @@ import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { createAnalysisStore } from "../analytics/analyses.js";
 import { type AnalyticsConfig, analyticsConfigOf } from "../analytics/analyticsConfig.js";
+import type { AccessLog as AccessLogStore } from "../auth/accessLog.js";
 import { registerApiKeyRoutes } from "../auth/apiKeyRoutes.js";
 import { type AccessLog, type Auth, addAuth, type DeviceVerifier } from "../auth/authPlugin.js";
 import { registerAuthRoutes } from "../auth/authRoutes.js";
+import type { ProfileStore } from "../auth/profiles.js";
 import { defaults, type HttpLimits } from "../core/config.js";
 import type { Metering } from "../metering/metering.js";
 import type { NodeMetrics } from "../metrics/nodeMetrics.js";
@@ -20,6 +22,7 @@ import { addJsonBodyParser, bodyLimits } from "./jsonBody.js";
 import { registerMeteringRoutes } from "./meteringRoutes.js";
 import { registerMetricsRoutes } from "./metricsRoutes.js";
 import { type MqttInfo, registerMqttRoutes } from "./mqttRoutes.js";
+import { registerPrivacyRoutes } from "./privacyRoutes.js";
 import { addRateLimits } from "./rateLimits.js";
 import { registerRegistryRoutes } from "./registryRoutes.js";
 import { registerStatsRoutes } from "./statsRoutes.js";
@@ -48,6 +51,10 @@ export type ServerContext = Pick<
   verifyDevice?: DeviceVerifier | undefined;
   /** Coefficients and thresholds of the statistics and detectors (defaults when not given). */
   analytics?: AnalyticsConfig | undefined;
+  /** Owner profiles and the access log: the privacy routes are served when given (and the log is the plugin's). */
+  privacy?: { profiles: ProfileStore; accessLog: AccessLogStore } | undefined;
+  /** Fewest devices of a region before statistics break it down for the public (default 5). */
+  minGroupSize?: number | undefined;
 };
 
 declare module "fastify" {
@@ -105,10 +112,12 @@ export async function createServer(
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
+  const privacyLog = context.privacy?.accessLog;
   const auth = addAuth(app, {
     db: context.db,
     apiToken: context.apiToken,
-    accessLog: context.accessLog,
+    accessLog:
+      context.accessLog ?? (privacyLog && { record: async (entry) => void (await privacyLog.record(entry)) }),
     verifyDevice: context.verifyDevice,
   });
   app.decorate("auth", auth);
@@ -122,7 +131,7 @@ export async function createServer(
   await app.register(async (scope) => registerRegistryRoutes(scope, context));
   registerGovernanceRoutes(app, context);
   if (context.metering) {
-    registerMeteringRoutes(app, context.metering);
+    registerMeteringRoutes(app, context.metering, context.db);
     registerBatchRoutes(app, context.metering);
   }
   if (context.mqtt) registerMqttRoutes(app, context.mqtt);
@@ -130,7 +139,8 @@ export async function createServer(
   registerAlertRoutes(app, { db: context.db, metering: context.metering });
   registerJobRoutes(app, { db: context.db });
   const analytics = context.analytics ?? analyticsConfigOf();
-  registerStatsRoutes(app, { db: context.db, analytics });
+  registerStatsRoutes(app, { db: context.db, analytics, minGroupSize: context.minGroupSize });
+  if (context.privacy) registerPrivacyRoutes(app, { db: context.db, ...context.privacy });
   registerAnalysisRoutes(app, createAnalysisStore(context.db, analytics));
   await registerWebRoutes(app);
   await app.after();

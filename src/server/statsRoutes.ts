@@ -3,11 +3,14 @@ import type { AnalyticsConfig } from "../analytics/analyticsConfig.js";
 import { overview } from "../analytics/overview.js";
 import type { SeriesGranularity } from "../analytics/periods.js";
 import { deviceSeries, regionSeries, resolveRegion, toCsv } from "../analytics/statsQuery.js";
+import { suppressedRegions } from "../auth/groupSize.js";
+import { defaults } from "../core/config.js";
 import { BaseError } from "../core/errors.js";
 import type { Database } from "../db/database.js";
 import { commodities } from "../metering/readingFormat.js";
 import { hex32, maxUnixSeconds, text, timeText } from "./paramSchemas.js";
 import { deviceIdParam } from "./registryRoutes.js";
+import { assertDeviceVisible } from "./visibility.js";
 
 const str = { type: "string" } as const;
 const num = { type: "number", nullable: true } as const;
@@ -41,7 +44,12 @@ const seriesSchema = {
       type: "array",
       items: { type: "object", properties: { start: int, ...totalsProperties } },
     },
-    totals: { type: "object", properties: totalsProperties },
+    totals: { type: "object", nullable: true, properties: totalsProperties },
+    suppressed: {
+      type: "boolean",
+      description: "true when the region has fewer devices than the minimum group size",
+    },
+    reason: str,
   },
 } as const;
 const rangeProperties = {
@@ -102,9 +110,20 @@ function sendCsv(reply: FastifyReply, name: string, csv: string) {
 /** Statistics from the rollups: overview, region series, comparison, device series; JSON or CSV. */
 export function registerStatsRoutes(
   app: FastifyInstance,
-  context: { db: Database; analytics: AnalyticsConfig; now?: () => number },
+  context: {
+    db: Database;
+    analytics: AnalyticsConfig;
+    now?: () => number;
+    minGroupSize?: number | undefined;
+  },
 ): void {
   const { db, analytics: config } = context;
+  const k = context.minGroupSize ?? defaults.minGroupSize;
+  /** A series as the principal may see it: a small region it does not reach comes back without figures. */
+  function shown<T extends { region: { code: string } }>(series: T, suppressed: Map<string, string>) {
+    const reason = suppressed.get(series.region.code);
+    return reason === undefined ? series : { ...series, points: [], totals: null, suppressed: true, reason };
+  }
   const now = context.now ?? Date.now;
 
   app.get(
@@ -122,7 +141,20 @@ export function registerStatsRoutes(
         },
       },
     },
-    async (request) => overview(db, config, { date: (request.query as { date?: string }).date, now: now() }),
+    async (request) => {
+      const day = await overview(db, config, { date: (request.query as { date?: string }).date, now: now() });
+      const suppressed = await suppressedRegions(db, request.principal, k);
+      return {
+        ...day,
+        regions: day.regions.map((region) => {
+          const reason = suppressed.get(region.code);
+          if (reason === undefined) return region;
+          const { code, nameZh, nameEn } = region;
+          const hidden = Object.fromEntries(Object.keys(region).map((key) => [key, null]));
+          return { ...hidden, code, nameZh, nameEn, suppressed: true, reason };
+        }),
+      };
+    },
   );
 
   app.get(
@@ -147,10 +179,13 @@ export function registerStatsRoutes(
     async (request, reply) => {
       const query = request.query as RangeQuery & { region: string };
       const region = await resolveRegion(db, query.region);
-      const series = await regionSeries(db, config, region, {
-        ...rangeOf(query, Math.floor(now() / 1000)),
-        now: Math.floor(now() / 1000),
-      });
+      const series = shown(
+        await regionSeries(db, config, region, {
+          ...rangeOf(query, Math.floor(now() / 1000)),
+          now: Math.floor(now() / 1000),
+        }),
+        await suppressedRegions(db, request.principal, k),
+      );
       if (query.format === "csv") {
         return sendCsv(
           reply,
@@ -196,9 +231,11 @@ export function registerStatsRoutes(
       }
       const t = Math.floor(now() / 1000);
       const range = rangeOf(query, t);
+      const suppressed = await suppressedRegions(db, request.principal, k);
       const regions = [];
       for (const name of names) {
-        regions.push(await regionSeries(db, config, await resolveRegion(db, name), { ...range, now: t }));
+        const series = await regionSeries(db, config, await resolveRegion(db, name), { ...range, now: t });
+        regions.push(shown(series, suppressed));
       }
       if (query.format === "csv") {
         return sendCsv(
@@ -217,14 +254,17 @@ export function registerStatsRoutes(
       config: { permission: "readings.read", cost: "expensive" },
       schema: {
         summary:
-          "A device's import, export and readings per period (needs the node's API token: personal data)",
+          "A device's import, export and readings per period (personal data: the owner, its community or region operator, a regulator with a purpose)",
         tags: ["stats"],
         params: { type: "object", properties: { deviceId: hex32 } },
         querystring: { type: "object", properties: rangeProperties },
       },
     },
     async (request, reply) => {
-      const deviceId = deviceIdParam((request.params as { deviceId: string }).deviceId);
+      const raw = (request.params as { deviceId: string }).deviceId;
+      const deviceId = deviceIdParam(raw);
+      // Outside the principal's reach (or unknown to a scoped principal): 404, as an unknown device.
+      await assertDeviceVisible(db, request, deviceId);
       const query = request.query as RangeQuery;
       const series = await deviceSeries(db, config, deviceId, rangeOf(query, Math.floor(now() / 1000)));
       if (query.format === "csv") {
