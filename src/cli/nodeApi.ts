@@ -4,7 +4,7 @@ import { BaseError } from "../core/errors.js";
 /** A client of a running node's HTTP API, as the CLI uses it. */
 export type NodeApi = {
   get<T>(path: string, query?: Record<string, string | number | boolean | undefined>): Promise<T>;
-  send<T>(method: "POST" | "PATCH", path: string, body: unknown): Promise<T>;
+  send<T>(method: "POST" | "PATCH" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T>;
 };
 
 /** The node URL: `--node`, else `GRIDLEDGER_NODE_URL`, else http://127.0.0.1:8080. */
@@ -14,7 +14,10 @@ export function nodeUrlOf(flag: string | undefined): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`;
 }
 
-/** Talks to a node like a client to a daemon; API refusals come back as `BaseError`s with the node's code. */
+/**
+ * Talks to a node like a client to a daemon; `token` (an API key or session token) goes with every
+ * request as a bearer token. API refusals come back as `BaseError`s with the node's code.
+ */
 export function createNodeApi(
   baseUrl: string,
   token: () => Promise<string | undefined> = async () => undefined,
@@ -22,7 +25,7 @@ export function createNodeApi(
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let response: Response;
     const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
-    const apiToken = method === "GET" ? undefined : await token();
+    const apiToken = await token();
     if (apiToken) headers.authorization = `Bearer ${apiToken}`;
     try {
       response = await fetch(`${baseUrl}${path}`, {
@@ -50,8 +53,8 @@ export function createNodeApi(
       )?.error;
       const code = error?.code ?? `HTTP_${response.status}`;
       let message = error?.message ?? `${method} ${path} answered ${response.status}`;
-      if (code === "API_UNAUTHORISED") {
-        message = `${baseUrl} refused the write: ${message}. Run the command with --data-dir <the node's data directory>, or set GRIDLEDGER_API_TOKEN`;
+      if (code === "AUTH_REQUIRED" || code === "AUTH_TOKEN_INVALID") {
+        message = `${baseUrl} refused the request: ${message}. Sign in with "gridledger login --key FILE", set GRIDLEDGER_API_KEY, or run the command with --data-dir <the node's data directory>`;
       }
       throw new BaseError(code, message, { details: error?.details ?? {} });
     }

@@ -159,6 +159,7 @@ export function registerAlertRoutes(
   app.get(
     "/v1/alerts",
     {
+      config: { permission: "alerts.read" },
       schema: {
         summary: "Alerts, newest first: filter by region, kind, status, severity, device and time",
         tags: ["alerts"],
@@ -204,7 +205,7 @@ export function registerAlertRoutes(
     "/v1/alerts/:id",
     {
       // Reads up to 20 readings and their Merkle proofs.
-      config: { cost: "expensive" },
+      config: { permission: "alerts.read", cost: "expensive" },
       schema: {
         summary:
           "One alert with its evidence: the readings involved, each with its Merkle proof once anchored",
@@ -252,6 +253,7 @@ export function registerAlertRoutes(
     app.post(
       `/v1/alerts/:id/${action}`,
       {
+        config: { permission: "alerts.write" },
         schema: {
           summary:
             action === "acknowledge"

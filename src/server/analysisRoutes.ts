@@ -45,6 +45,7 @@ export function registerAnalysisRoutes(app: FastifyInstance, analyses: AnalysisS
   app.post(
     "/v1/analyses",
     {
+      config: { permission: "analyses.write" },
       schema: {
         summary: "Save a named analysis (query + parameters); its result is computed and stored with it",
         tags,
@@ -67,6 +68,7 @@ export function registerAnalysisRoutes(app: FastifyInstance, analyses: AnalysisS
   app.get(
     "/v1/analyses",
     {
+      config: { permission: "analyses.read" },
       schema: {
         summary: "Saved analyses whose time range overlaps [from, to), newest first (results left out)",
         tags,
@@ -98,6 +100,7 @@ export function registerAnalysisRoutes(app: FastifyInstance, analyses: AnalysisS
   app.get(
     "/v1/analyses/:id",
     {
+      config: { permission: "analyses.read" },
       schema: {
         summary: "A saved analysis with its result",
         tags,
@@ -111,6 +114,7 @@ export function registerAnalysisRoutes(app: FastifyInstance, analyses: AnalysisS
   app.put(
     "/v1/analyses/:id",
     {
+      config: { permission: "analyses.write" },
       schema: {
         summary:
           "Change a saved analysis (any of name, description, query, parameters); the result is recomputed",
@@ -134,7 +138,10 @@ export function registerAnalysisRoutes(app: FastifyInstance, analyses: AnalysisS
 
   app.delete(
     "/v1/analyses/:id",
-    { schema: { summary: "Delete a saved analysis", tags, params: idParams } },
+    {
+      schema: { summary: "Delete a saved analysis", tags, params: idParams },
+      config: { permission: "analyses.write" },
+    },
     async (request, reply) => {
       await analyses.remove((request.params as { id: string }).id);
       return reply.status(204).send();
@@ -144,6 +151,7 @@ export function registerAnalysisRoutes(app: FastifyInstance, analyses: AnalysisS
   app.post(
     "/v1/analyses/:id/refresh",
     {
+      config: { permission: "analyses.write" },
       schema: {
         summary: "Recompute a saved analysis' result from the current rollups",
         tags,

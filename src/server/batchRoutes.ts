@@ -90,6 +90,7 @@ export function registerBatchRoutes(app: FastifyInstance, metering: Metering): v
   app.get(
     "/v1/status",
     {
+      config: { permission: "status.read" },
       schema: {
         summary:
           "The node's health: anchoring backlog and last anchor per region, index lag, job queue depth, quarantined batches; degraded with reasons",
@@ -103,6 +104,7 @@ export function registerBatchRoutes(app: FastifyInstance, metering: Metering): v
   app.get(
     "/v1/batches",
     {
+      config: { permission: "audit.read" },
       schema: {
         summary: "Batches by status (e.g. quarantined), oldest first: keys, status, reading counts and why",
         tags: ["metering"],
@@ -152,6 +154,7 @@ export function registerBatchRoutes(app: FastifyInstance, metering: Metering): v
     app.post(
       `/v1/batches/${decision}`,
       {
+        config: { permission: "batches.write" },
         schema: {
           summary:
             decision === "release"

@@ -84,6 +84,7 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
   app.get(
     "/health",
     {
+      config: { permission: "docs.read" },
       schema: {
         summary: "Liveness and readiness: the chain answers and the database is open",
         tags: ["node"],
@@ -117,6 +118,7 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
   app.get(
     "/v1/chain",
     {
+      config: { permission: "chain.read" },
       schema: {
         summary: "Chain id, latest block, JSON-RPC URL and contract addresses",
         tags: ["chain"],
@@ -144,7 +146,7 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
     "/v1/chain/blocks",
     {
       // Up to 100 blocks with their transactions and receipts: as costly as a statistics query.
-      config: { cost: "expensive" },
+      config: { permission: "chain.read", cost: "expensive" },
       schema: {
         summary:
           "The latest blocks (newest first) with their transactions, naming the contract and the function called",
@@ -211,6 +213,7 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
   app.get(
     "/v1/anchors/onchain",
     {
+      config: { permission: "chain.read" },
       schema: {
         summary:
           "A batch's anchor as the chain holds it (MeterAnchor.anchorOf): root, leaf count, totals; anchored=false and a zero root until anchored",

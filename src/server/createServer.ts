@@ -2,8 +2,8 @@ import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { createAnalysisStore } from "../analytics/analyses.js";
 import { type AnalyticsConfig, analyticsConfigOf } from "../analytics/analyticsConfig.js";
+import { type AccessLog, type Auth, addAuth, type DeviceVerifier } from "../auth/authPlugin.js";
 import { defaults, type HttpLimits } from "../core/config.js";
-import { BaseError } from "../core/errors.js";
 import type { Metering } from "../metering/metering.js";
 import type { NodeContext } from "../node/openNode.js";
 import { registerAlertRoutes } from "./alertRoutes.js";
@@ -18,7 +18,6 @@ import { registerMeteringRoutes } from "./meteringRoutes.js";
 import { type MqttInfo, registerMqttRoutes } from "./mqttRoutes.js";
 import { addRateLimits } from "./rateLimits.js";
 import { registerRegistryRoutes } from "./registryRoutes.js";
-import { requireToken } from "./requireToken.js";
 import { registerStatsRoutes } from "./statsRoutes.js";
 import { addTextGuard } from "./textGuard.js";
 import { registerWebRoutes } from "./webRoutes.js";
@@ -35,11 +34,22 @@ export type ServerContext = Pick<
   mqttUrl?: (() => string | undefined) | undefined;
   /** Broker, ack key and limits shown by `GET /v1/mqtt` (served when given). */
   mqtt?: MqttInfo | undefined;
-  /** When set, requests other than GET need `Authorization: Bearer <apiToken>` (routes may opt out with `config: { public: true }`). */
+  /** The bootstrap admin API key (the content of `<data-dir>/api-token`); without it only keys and sessions in the database sign in. */
   apiToken?: string | undefined;
+  /** Where personal reads and writes are logged (before their handler runs). */
+  accessLog?: AccessLog | undefined;
+  /** Checks device tokens on `POST /v1/readings`; without it device tokens are refused. */
+  verifyDevice?: DeviceVerifier | undefined;
   /** Coefficients and thresholds of the statistics and detectors (defaults when not given). */
   analytics?: AnalyticsConfig | undefined;
 };
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** The auth plugin's key and session stores (src/auth/authPlugin.ts). */
+    auth: Auth;
+  }
+}
 
 /** Defaults of the HTTP limits (`--rate-limit`, `--readings-rate-limit`, `--request-timeout`). */
 export const defaultHttpLimits: HttpLimits = {
@@ -89,16 +99,16 @@ export async function createServer(
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
-  const { apiToken } = context;
-  if (apiToken !== undefined) app.addHook("onRequest", requireToken(apiToken));
-  else {
-    app.addHook("onRequest", async (request) => {
-      if ((request.routeOptions.config as { private?: boolean } | undefined)?.private) {
-        throw new BaseError("API_UNAUTHORISED", "this node has no API token, so it serves no personal data");
-      }
-    });
-  }
-  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  const auth = addAuth(app, {
+    db: context.db,
+    apiToken: context.apiToken,
+    accessLog: context.accessLog,
+    verifyDevice: context.verifyDevice,
+  });
+  app.decorate("auth", auth);
+  app.get("/openapi.json", { schema: { hide: true }, config: { permission: "docs.read" } }, async () =>
+    app.swagger(),
+  );
   registerChainRoutes(app, context);
   // Encapsulated, so the registry routes' index-sync hook applies to them alone.
   await app.register(async (scope) => registerRegistryRoutes(scope, context));
@@ -114,5 +124,7 @@ export async function createServer(
   registerStatsRoutes(app, { db: context.db, analytics });
   registerAnalysisRoutes(app, createAnalysisStore(context.db, analytics));
   await registerWebRoutes(app);
+  await app.after();
+  auth.assertDeclared();
   return app;
 }

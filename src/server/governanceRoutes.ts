@@ -21,6 +21,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
   app.get(
     "/v1/governance",
     {
+      config: { permission: "registry.read" },
       schema: {
         summary: "Seats, quorum and voting period",
         tags: ["governance"],
@@ -32,6 +33,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
   app.get(
     "/v1/proposals",
     {
+      config: { permission: "registry.read" },
       schema: {
         summary: "Governance proposals, newest first, with live vote counts and state",
         tags: ["governance"],
@@ -44,6 +46,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
   app.get(
     "/v1/proposals/:id",
     {
+      config: { permission: "registry.read" },
       schema: {
         summary: "One proposal",
         tags: ["governance"],
@@ -57,6 +60,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
   app.post(
     "/v1/proposals",
     {
+      config: { permission: "governance.write" },
       schema: {
         summary:
           "Propose a change; the proposer's vote counts for it, and it executes once more than the quorum of seats agree",
@@ -74,6 +78,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
   app.post(
     "/v1/proposals/:id/votes",
     {
+      config: { permission: "governance.write" },
       schema: {
         summary: "Vote on a proposal as this node's organisation",
         tags: ["governance"],
@@ -93,6 +98,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
   app.post(
     "/v1/proposals/:id/execute",
     {
+      config: { permission: "governance.write" },
       schema: {
         summary: "Execute a proposal that has reached the quorum",
         tags: ["governance"],

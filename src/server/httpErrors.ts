@@ -7,7 +7,12 @@ import { BaseError } from "../core/errors.js";
 import { sqlState } from "../db/sql.js";
 
 const statusRules: [RegExp, number][] = [
-  [/^API_UNAUTHORISED$/, 401],
+  [
+    /^AUTH_(REQUIRED|TOKEN_INVALID|DEVICE_TOKEN_INVALID|SESSION_EXPIRED|SESSION_INVALID|REFRESH_EXPIRED)$/,
+    401,
+  ],
+  [/^AUTH_SIWE_(DOMAIN|EXPIRED|NONCE|SIGNATURE)$/, 401],
+  [/^AUTH_(FORBIDDEN|PURPOSE_REQUIRED)$/, 403],
   [/^RATE_LIMITED$/, 429],
   [/^REQUEST_TOO_LARGE$/, 413],
   [/^REQUEST_UNSUPPORTED_MEDIA_TYPE$/, 415],

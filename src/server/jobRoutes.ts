@@ -60,6 +60,7 @@ export function registerJobRoutes(app: FastifyInstance, context: { db: Database 
   app.get(
     "/v1/jobs",
     {
+      config: { permission: "analyses.read" },
       schema: {
         summary: "Analysis jobs (newest first) and how many are queued, running, done and failed",
         tags: ["analytics"],

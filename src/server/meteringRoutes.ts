@@ -88,7 +88,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
     {
       // Readings are refused one by one (a NUL in one is that reading's READING_MALFORMED), so the
       // text guard leaves the body to the reading parser.
-      config: { public: true, cost: "ingest", textGuard: "query" },
+      config: { permission: "readings.ingest", cost: "ingest", textGuard: "query" },
       bodyLimit: bodyLimits.readings,
       schema: {
         summary: `Submit signed readings (JSON form, up to ${maxReadingsPerRequest}); one result per reading, in order, once stored`,
@@ -109,6 +109,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
   app.get(
     "/v1/readings/:deviceId/:seq",
     {
+      config: { permission: "readings.read" },
       schema: {
         summary: "A stored reading (JSON form, as the meter signed it), when it arrived and its batch",
         tags: ["metering"],
@@ -138,7 +139,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
   app.get(
     "/v1/readings/:deviceId/:seq/proof",
     {
-      config: { cost: "expensive" },
+      config: { permission: "readings.proof", cost: "expensive" },
       schema: {
         summary:
           "Merkle inclusion proof of a reading and where its batch root is anchored (404 until anchored)",
@@ -156,6 +157,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
   app.get(
     "/v1/anchors",
     {
+      config: { permission: "anchors.read" },
       schema: {
         summary: "Batches (one Merkle root per region, commodity, interval and part) and their anchors",
         tags: ["metering"],
@@ -201,6 +203,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
   app.post(
     "/v1/anchors",
     {
+      config: { permission: "batches.write" },
       schema: {
         summary: "Anchor every interval that has ended now, without waiting for the grace period",
         tags: ["metering"],
@@ -223,7 +226,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
   app.get(
     "/v1/audit",
     {
-      config: { cost: "expensive" },
+      config: { permission: "audit.read", cost: "expensive" },
       schema: {
         summary:
           "Recompute every batch root from the stored readings, check every signature and compare with the chain",
@@ -272,6 +275,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
   app.get(
     "/v1/metering/stats",
     {
+      config: { permission: "stats.read" },
       schema: {
         summary: "Counts of readings, batches, anchors and alerts",
         tags: ["metering"],

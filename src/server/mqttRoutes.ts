@@ -25,6 +25,7 @@ export function registerMqttRoutes(app: FastifyInstance, info: MqttInfo): void {
   app.get(
     "/v1/mqtt",
     {
+      config: { permission: "status.read" },
       schema: {
         summary: "How devices talk to the node over MQTT: broker, topics, ack signing key and limits",
         tags: ["metering"],

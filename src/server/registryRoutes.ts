@@ -67,6 +67,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
   app.get(
     "/v1/regions",
     {
+      config: { permission: "registry.read" },
       schema: {
         summary: "Regions; `search` matches code, Chinese or English name (partial, case-insensitive)",
         tags: ["registry"],
@@ -82,6 +83,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
   app.get(
     "/v1/regions/:region",
     {
+      config: { permission: "registry.read" },
       schema: {
         summary: "A region by code or regionId",
         tags: ["registry"],
@@ -98,6 +100,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
   app.post(
     "/v1/regions",
     {
+      config: { permission: "governance.write" },
       schema: {
         summary:
           "Propose approving a region and its operator (takes effect at once when the vote is the quorum)",
@@ -120,6 +123,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
   app.patch(
     "/v1/regions/:region",
     {
+      config: { permission: "governance.write" },
       schema: {
         summary:
           "Propose changing a region's names or operator (never its interval); shown in proposals as a change from → to",
@@ -149,6 +153,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
   app.get(
     "/v1/organisations",
     {
+      config: { permission: "registry.read" },
       schema: {
         summary: "Member organisations",
         tags: ["registry"],
@@ -173,6 +178,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
   app.get(
     "/v1/organisations/:address",
     {
+      config: { permission: "registry.read" },
       schema: {
         summary: "An organisation by address",
         tags: ["registry"],
@@ -189,6 +195,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
   app.get(
     "/v1/devices",
     {
+      config: { permission: "devices.read" },
       schema: {
         summary: "Registered devices, filtered by region, owner or community",
         tags: ["registry"],
@@ -229,6 +236,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
   app.get(
     "/v1/devices/:deviceId",
     {
+      config: { permission: "devices.read" },
       schema: {
         summary: "A device by deviceId",
         tags: ["registry"],
@@ -245,6 +253,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
   app.post(
     "/v1/devices",
     {
+      config: { permission: "devices.write" },
       bodyLimit: bodyLimits.devices,
       schema: {
         summary: "Register devices (batched on chain); answers their deviceIds in order",
@@ -306,6 +315,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
   app.post(
     "/v1/devices/approvals",
     {
+      config: { permission: "devices.write" },
       schema: {
         summary:
           "Approve pending devices of regions this node operates (they become active); all or none, in one transaction",
@@ -333,6 +343,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
   app.patch(
     "/v1/devices/:deviceId",
     {
+      config: { permission: "devices.write" },
       schema: {
         summary: "Change a device's status (active, suspended, retired — retired is final)",
         tags: ["registry"],

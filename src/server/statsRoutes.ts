@@ -110,7 +110,7 @@ export function registerStatsRoutes(
   app.get(
     "/v1/stats/overview",
     {
-      config: { cost: "expensive" },
+      config: { permission: "stats.read", cost: "expensive" },
       schema: {
         summary: "One day of every region: electricity, renewable share, tce, CO2, completeness, open alerts",
         tags: ["stats"],
@@ -128,7 +128,7 @@ export function registerStatsRoutes(
   app.get(
     "/v1/stats/series",
     {
-      config: { cost: "expensive" },
+      config: { permission: "stats.read", cost: "expensive" },
       schema: {
         summary:
           "A region's series: consumption, generation by source, net export, peak demand, active devices, completeness, tce, CO2",
@@ -165,7 +165,7 @@ export function registerStatsRoutes(
   app.get(
     "/v1/stats/compare",
     {
-      config: { cost: "expensive" },
+      config: { permission: "stats.read", cost: "expensive" },
       schema: {
         summary: "Several regions side by side: the series of each over the same range",
         tags: ["stats"],
@@ -214,7 +214,7 @@ export function registerStatsRoutes(
   app.get(
     "/v1/devices/:deviceId/series",
     {
-      config: { private: true, cost: "expensive" },
+      config: { permission: "readings.read", cost: "expensive" },
       schema: {
         summary:
           "A device's import, export and readings per period (needs the node's API token: personal data)",

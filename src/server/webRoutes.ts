@@ -28,22 +28,28 @@ export async function registerWebRoutes(
 ): Promise<void> {
   const webDir = options.webDir ?? defaultWebDir;
   if (!existsSync(`${webDir}/index.html`)) {
-    app.get("/", { schema: { hide: true } }, async (_request, reply) =>
+    app.get("/", { schema: { hide: true }, config: { permission: "docs.read" } }, async (_request, reply) =>
       reply.status(503).type("text/html; charset=utf-8").send(notBuiltPage(webDir)),
     );
     return;
   }
-  await app.register(fastifyStatic, {
-    root: webDir,
-    prefix: "/",
-    wildcard: false,
-    index: ["index.html"],
-    cacheControl: false,
-    setHeaders(reply, path) {
-      reply.header(
-        "cache-control",
-        /[\\/]assets[\\/]/.test(path) ? "public, max-age=31536000, immutable" : "no-cache",
-      );
-    },
+  // @fastify/static takes no route config: its routes get the dashboard's permission here.
+  await app.register(async (scope) => {
+    scope.addHook("onRoute", (route) => {
+      route.config = { ...route.config, permission: "docs.read" };
+    });
+    await scope.register(fastifyStatic, {
+      root: webDir,
+      prefix: "/",
+      wildcard: false,
+      index: ["index.html"],
+      cacheControl: false,
+      setHeaders(reply, path) {
+        reply.header(
+          "cache-control",
+          /[\\/]assets[\\/]/.test(path) ? "public, max-age=31536000, immutable" : "no-cache",
+        );
+      },
+    });
   });
 }

@@ -213,7 +213,7 @@ describe.each(engines)("alerts over HTTP on %s", (engine) => {
       body: JSON.stringify({ by: "someone" }),
     });
     expect(anonymous.status).toBe(401);
-    expect(((await anonymous.json()) as Json).error.code).toBe("API_UNAUTHORISED");
+    expect(((await anonymous.json()) as Json).error.code).toBe("AUTH_REQUIRED");
 
     for (const by of [undefined, "", "   ", "x".repeat(101)]) {
       const refused = await t.post(`/v1/alerts/${id}/acknowledge`, { by });

@@ -193,7 +193,7 @@ describe.each(engines)("statistics from rollups on %s", (engine) => {
     const path = `/v1/devices/${rows[0]!.device_id}/series?commodity=gas&granularity=day&from=${from}&to=${to}`;
     const anonymous = await fetch(`${node.node.apiUrl}${path}`);
     expect(anonymous.status).toBe(401);
-    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe("API_UNAUTHORISED");
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe("AUTH_REQUIRED");
     const answer = await node.get(path);
     expect(answer.status).toBe(200);
     expect(answer.body.points.reduce((n: number, p: { readings: number }) => n + p.readings, 0)).toBe(8);

@@ -134,9 +134,7 @@ describe("a newcomer's first node, through the CLI", () => {
     ]);
     await elsewhere.cleanup();
     expect(noToken.code).not.toBe(0);
-    expect(noToken.stderr).toMatch(
-      /refused the write: .*Run the command with --data-dir .*\[API_UNAUTHORISED\]/,
-    );
+    expect(noToken.stderr).toMatch(/refused the request: .*--data-dir .*\[AUTH_REQUIRED\]/);
     const noNode = await runCli(["--node", "http://127.0.0.1:9", "region", "list"]);
     expect(noNode.code).not.toBe(0);
     expect(noNode.stderr).toMatch(

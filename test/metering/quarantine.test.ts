@@ -229,6 +229,6 @@ describe("a batch the chain refuses is set aside and the others are still anchor
       body: JSON.stringify({ batch: `CN-GD/1/${start}/0` }),
     });
     expect(response.status).toBe(401);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("API_UNAUTHORISED");
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("AUTH_REQUIRED");
   });
 });
