@@ -16,7 +16,8 @@ let statedPurpose: string | undefined;
 
 /**
  * The purpose stated for this page's reads of personal data (a regulator's `purpose` actions): sent
- * as `X-GridLedger-Purpose` with every request until changed, and written to the node's access log.
+ * with every request until changed (`X-GridLedger-Purpose`, or `?purpose=` when not ASCII), and
+ * written to the node's access log.
  */
 export function setPurpose(purpose: string | undefined): void {
   statedPurpose = purpose?.trim() || undefined;
@@ -32,15 +33,15 @@ export async function api<T>(
 ): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (init.body !== undefined) headers["content-type"] = "application/json";
-  // Header values are ISO-8859-1 only: a purpose in Chinese travels percent-encoded (RFC 3986).
+  let url = path;
   if (statedPurpose) {
-    headers["x-gridledger-purpose"] = /^[\x20-\x7e]*$/.test(statedPurpose)
-      ? statedPurpose
-      : encodeURIComponent(statedPurpose);
+    // Header values are ASCII only: a purpose in Chinese goes as the `purpose` query parameter instead.
+    if (/^[\x20-\x7e]*$/.test(statedPurpose)) headers["x-gridledger-purpose"] = statedPurpose;
+    else url = `${path}${path.includes("?") ? "&" : "?"}purpose=${encodeURIComponent(statedPurpose)}`;
   }
   let response: Response;
   try {
-    response = await fetch(path, {
+    response = await fetch(url, {
       method: init.method ?? "GET",
       headers,
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
