@@ -44,6 +44,10 @@ export type AuthOptions = {
 };
 
 declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Credentials that do not resolve make the caller anonymous instead of a 401 (refresh, sign-out). */
+    authOptional?: true;
+  }
   interface FastifyRequest {
     /** The purpose the request states (`X-GridLedger-Purpose` or `?purpose=`), or null. */
     purpose: string | null;
@@ -160,7 +164,9 @@ export function addAuth(app: FastifyInstance, options: AuthOptions) {
     if (request.is404) return;
     const action = request.routeOptions.config.permission;
     if (action === undefined) throw undeclared(request.method, request.routeOptions.url ?? request.url);
-    request.principal = await resolve(request);
+    request.principal = request.routeOptions.config.authOptional
+      ? await resolve(request).catch((): Principal => ({ kind: "anonymous" }))
+      : await resolve(request);
     request.purpose = purposeOf(request);
     authorize(action, request.principal, request.purpose);
     const read = request.method === "GET" || request.method === "HEAD";

@@ -2,7 +2,9 @@ import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { createAnalysisStore } from "../analytics/analyses.js";
 import { type AnalyticsConfig, analyticsConfigOf } from "../analytics/analyticsConfig.js";
+import { registerApiKeyRoutes } from "../auth/apiKeyRoutes.js";
 import { type AccessLog, type Auth, addAuth, type DeviceVerifier } from "../auth/authPlugin.js";
+import { registerAuthRoutes } from "../auth/authRoutes.js";
 import { defaults, type HttpLimits } from "../core/config.js";
 import type { Metering } from "../metering/metering.js";
 import type { NodeContext } from "../node/openNode.js";
@@ -109,6 +111,8 @@ export async function createServer(
   app.get("/openapi.json", { schema: { hide: true }, config: { permission: "docs.read" } }, async () =>
     app.swagger(),
   );
+  registerAuthRoutes(app, { db: context.db, chainId: context.chainId, auth });
+  registerApiKeyRoutes(app, { auth });
   registerChainRoutes(app, context);
   // Encapsulated, so the registry routes' index-sync hook applies to them alone.
   await app.register(async (scope) => registerRegistryRoutes(scope, context));

@@ -1,0 +1,105 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { BaseError } from "../core/errors.js";
+import { type ApiKey, parseBindings, withinBindings } from "./apiKeys.js";
+import type { Auth } from "./authPlugin.js";
+import { actorOf, type Principal, rolesOf } from "./principal.js";
+
+const idParams = {
+  type: "object",
+  required: ["id"],
+  properties: { id: { type: "string", maxLength: 64 } },
+} as const;
+
+const isAdmin = (principal: Principal) => rolesOf(principal).includes("admin");
+
+/** Whose keys a principal manages: an admin all; an account (or a key of an account) the account's; else its own. */
+function owns(principal: Principal, key: ApiKey): boolean {
+  if (isAdmin(principal)) return true;
+  if (principal.kind === "account" || (principal.kind === "api-key" && principal.account !== undefined)) {
+    return key.account?.toLowerCase() === principal.account?.toLowerCase();
+  }
+  return key.createdBy === actorOf(principal);
+}
+
+/**
+ * API keys for services: `GET /v1/api-keys`, `POST /v1/api-keys` {name, bindings} (the key is shown
+ * once), `POST /v1/api-keys/:id/rotate` (a new secret, shown once), `DELETE /v1/api-keys/:id`. A caller
+ * creates keys only with roles and scopes it holds itself (`AUTH_FORBIDDEN` otherwise); an admin any.
+ */
+export function registerApiKeyRoutes(app: FastifyInstance, context: { auth: Auth }): void {
+  const { keys } = context.auth;
+  const tags = ["auth"];
+  const config = { permission: "apikeys.manage" } as const;
+
+  async function ownKey(request: FastifyRequest): Promise<ApiKey> {
+    const id = (request.params as { id: string }).id;
+    const key = await keys.get(id);
+    // Someone else's key is answered like a missing one: nothing leaks.
+    if (!key || !owns(request.principal, key)) {
+      throw new BaseError("AUTH_KEY_NOT_FOUND", `no API key ${id} of yours`, { details: { id } });
+    }
+    return key;
+  }
+
+  app.get(
+    "/v1/api-keys",
+    { schema: { summary: "The API keys you manage (never their secrets), newest first", tags }, config },
+    async (request) => {
+      const principal = request.principal;
+      const all = await keys.list();
+      return { keys: all.filter((key) => owns(principal, key)) };
+    },
+  );
+
+  app.post(
+    "/v1/api-keys",
+    {
+      schema: {
+        summary: "Create an API key with some of your roles and scopes; its secret is shown once",
+        tags,
+        body: {
+          type: "object",
+          required: ["name", "bindings"],
+          properties: { name: { type: "string", maxLength: 100 }, bindings: { type: "array", maxItems: 32 } },
+        },
+      },
+      config,
+    },
+    async (request) => {
+      const principal = request.principal;
+      const body = request.body as { name: string; bindings: unknown };
+      const bindings = parseBindings(body.bindings);
+      const held = principal.kind === "account" || principal.kind === "api-key" ? principal.bindings : [];
+      if (!withinBindings(bindings, held)) {
+        throw new BaseError("AUTH_FORBIDDEN", "a key may hold only roles and scopes you hold yourself", {
+          details: { action: "apikeys.manage", roles: rolesOf(principal) },
+        });
+      }
+      return keys.create({
+        name: body.name,
+        bindings,
+        account: principal.kind === "account" || principal.kind === "api-key" ? principal.account : undefined,
+        createdBy: actorOf(principal),
+      });
+    },
+  );
+
+  app.post(
+    "/v1/api-keys/:id/rotate",
+    {
+      schema: {
+        summary: "Give a key a new secret (shown once); the old one stops working",
+        tags,
+        params: idParams,
+      },
+      config,
+    },
+    async (request) => keys.rotate((await ownKey(request)).id),
+  );
+
+  app.delete(
+    "/v1/api-keys/:id",
+    { schema: { summary: "Revoke a key for good", tags, params: idParams }, config },
+    async (request) => ({ key: await keys.revoke((await ownKey(request)).id) }),
+  );
+}

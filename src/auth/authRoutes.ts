@@ -1,0 +1,174 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Queryable } from "../db/database.js";
+import { bindingsOf } from "./accountStore.js";
+import { allowedActions } from "./authorize.js";
+import type { Auth } from "./authPlugin.js";
+import { rolesOf } from "./principal.js";
+import { sessionCookie, sessionSeconds } from "./sessions.js";
+import { createSiwe, type SiweOrigin } from "./siwe.js";
+
+const bindingSchema = {
+  type: "object",
+  properties: { role: { type: "string" }, scope: { type: "object", additionalProperties: true } },
+} as const;
+
+const sessionAnswer = {
+  type: "object",
+  properties: {
+    token: { type: "string" },
+    expiresAt: { type: "string" },
+    refreshUntil: { type: "string" },
+    account: { type: "string" },
+    bindings: { type: "array", items: bindingSchema },
+  },
+} as const;
+
+/** The session token a request carries: `Authorization: Bearer gls_…`, else the session cookie. */
+export function sessionTokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith("Bearer gls_")) return header.slice(7).trim();
+  const match = new RegExp(`(?:^|;\\s*)${sessionCookie}=(gls_[A-Za-z0-9_-]{43})(?:;|$)`).exec(
+    request.headers.cookie ?? "",
+  );
+  return match?.[1];
+}
+
+/** The session cookie: HttpOnly, SameSite=Strict, Path=/, Secure over https; `maxAge` 0 clears it. */
+function setCookie(request: FastifyRequest, reply: FastifyReply, token: string, maxAge: number) {
+  const secure = request.protocol === "https" ? "; Secure" : "";
+  reply.header(
+    "set-cookie",
+    `${sessionCookie}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}${secure}`,
+  );
+}
+
+/**
+ * Sign-in with Ethereum (EIP-4361) and sessions: `POST /v1/auth/nonce`, `/signin`, `/refresh`,
+ * `/signout` and `GET /v1/auth/me` (docs/http-api.md, "Authentication").
+ */
+export function registerAuthRoutes(
+  app: FastifyInstance,
+  context: { db: Queryable; chainId: number; auth: Auth },
+): void {
+  const siwe = createSiwe(context.db);
+  const { sessions } = context.auth;
+  const originOf = (request: FastifyRequest): SiweOrigin => ({
+    domain: request.host,
+    uri: `${request.protocol}://${request.host}`,
+    chainId: context.chainId,
+  });
+  const tags = ["auth"];
+
+  app.post(
+    "/v1/auth/nonce",
+    {
+      schema: {
+        summary: "A single-use sign-in nonce (5 minutes) and the EIP-4361 fields of the message to sign",
+        tags,
+        body: {
+          type: "object",
+          required: ["address"],
+          properties: { address: { type: "string", maxLength: 64 } },
+        },
+      },
+      config: { permission: "auth.signin" },
+    },
+    async (request) => siwe.challenge((request.body as { address: string }).address, originOf(request)),
+  );
+
+  app.post(
+    "/v1/auth/signin",
+    {
+      schema: {
+        summary: "Sign in with a signed EIP-4361 message: a session token (1 hour) and the session cookie",
+        tags,
+        body: {
+          type: "object",
+          required: ["message", "signature"],
+          properties: {
+            message: { type: "string", maxLength: 4096 },
+            signature: { type: "string", maxLength: 200 },
+          },
+        },
+        response: { 200: sessionAnswer },
+      },
+      config: { permission: "auth.signin" },
+    },
+    async (request, reply) => {
+      const body = request.body as { message: string; signature: string };
+      const account = await siwe.verify(body.message, body.signature, originOf(request));
+      const session = await sessions.open(account);
+      setCookie(request, reply, session.token, sessionSeconds);
+      return {
+        token: session.token,
+        expiresAt: session.expiresAt.toISOString(),
+        refreshUntil: session.refreshUntil.toISOString(),
+        account: session.account,
+        bindings: await bindingsOf(context.db, session.account),
+      };
+    },
+  );
+
+  app.post(
+    "/v1/auth/refresh",
+    {
+      schema: {
+        summary: "A new session for the current one (which is revoked), up to 12 hours after sign-in",
+        tags,
+        response: { 200: sessionAnswer },
+      },
+      config: { permission: "auth.signin", authOptional: true },
+    },
+    async (request, reply) => {
+      const session = await sessions.refresh(sessionTokenOf(request) ?? "");
+      setCookie(request, reply, session.token, sessionSeconds);
+      return {
+        token: session.token,
+        expiresAt: session.expiresAt.toISOString(),
+        refreshUntil: session.refreshUntil.toISOString(),
+        account: session.account,
+        bindings: await bindingsOf(context.db, session.account),
+      };
+    },
+  );
+
+  app.post(
+    "/v1/auth/signout",
+    {
+      schema: { summary: "Sign out: the session is revoked and the cookie cleared", tags },
+      config: { permission: "auth.signin", authOptional: true },
+    },
+    async (request, reply) => {
+      if (request.principal.kind === "account") await sessions.revoke(request.principal.sessionId);
+      setCookie(request, reply, "", 0);
+      return { signedOut: true };
+    },
+  );
+
+  app.get(
+    "/v1/auth/me",
+    {
+      schema: {
+        summary: "Who the caller is, its roles and the actions of the permission table it may call",
+        tags,
+      },
+      config: { permission: "auth.signin" },
+    },
+    async (request) => {
+      const principal = request.principal;
+      return {
+        principal: {
+          kind: principal.kind,
+          ...(principal.kind === "account" || principal.kind === "api-key"
+            ? { account: principal.account }
+            : {}),
+          ...(principal.kind === "api-key" ? { keyId: principal.keyId, name: principal.name } : {}),
+          ...(principal.kind === "device" ? { deviceId: principal.deviceId } : {}),
+          bindings: principal.kind === "account" || principal.kind === "api-key" ? principal.bindings : [],
+        },
+        roles: rolesOf(principal),
+        actions: allowedActions(principal),
+      };
+    },
+  );
+}
