@@ -49,7 +49,18 @@ export async function grantRole(
   );
 }
 
-/** Registers a device of `owner` (and its community) in `region`, as the region's operator node; returns its key. */
+/**
+ * Admits `address` to the consortium with consortium `roles` (a household as a prosumer member, a
+ * community): the chain lets only members own devices and only communities group them.
+ */
+export async function admitMember(t: MeteringNode, address: Address, name: string, roles: string[]) {
+  const admitted = await t.post("/v1/proposals", { kind: "admit-member", address, name, roles });
+  if (admitted.status !== 200 || !admitted.body.executed)
+    throw new Error(`admission failed: ${JSON.stringify(admitted.body)}`);
+  await t.node.context.indexer.sync();
+}
+
+/** Registers a device of `owner` (a member; with its community) in `region`, as the region's operator node; returns its key. */
 export async function ownedDevice(
   t: MeteringNode,
   options: { region: string; owner: Address; community?: Address; kind?: string },

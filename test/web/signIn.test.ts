@@ -13,6 +13,7 @@ import {
   startMeteringNode,
 } from "../helpers/metering.js";
 import {
+  admitMember,
   grantRole,
   injectWallet,
   newAccount,
@@ -68,6 +69,9 @@ describe.runIf(browserAvailable())("signing in to the dashboard as different act
     neighbour = await newAccount(keys.dir, "neighbour");
     operator = await newAccount(keys.dir, "region-operator");
     const community = (await newAccount(keys.dir, "community")).address;
+    await admitMember(t, community, "珠江社区", ["community"]);
+    await admitMember(t, prosumer.address, "李家", ["prosumer"]);
+    await admitMember(t, neighbour.address, "王家", ["prosumer"]);
     await grantRole(t, regulator.address, "regulator");
     await grantRole(t, prosumer.address, "prosumer", { community });
     await grantRole(t, neighbour.address, "prosumer", { community });
@@ -123,8 +127,8 @@ describe.runIf(browserAvailable())("signing in to the dashboard as different act
     await poll(() => rows.count()).toBe(2);
     const regions = await rows.locator("td:nth-child(4)").allTextContents();
     expect(regions.sort()).toEqual(["CN-GD", "CN-ZJ"]);
-    // A regulator reads for a purpose; acting on alerts is for operators.
-    expect(await page.getByTestId("acknowledge").count()).toBe(0);
+    // The table lets regulators act on alerts too.
+    expect(await page.getByTestId("acknowledge").count()).toBe(2);
     expect(await page.getByTestId("purpose-chip").textContent()).toContain("2026年12月例行检查");
     await shot(page, "regulator-alerts");
 

@@ -8,6 +8,7 @@ import {
   useRef,
   useState,
 } from "react";
+import { getAddress, isAddress } from "viem";
 import { actions as allActions, permissions } from "../../src/auth/permissions.js";
 import { ApiError, api, type Me, type SignedIn, setPurpose as setApiPurpose } from "./api.js";
 import { SignInDialog } from "./auth/SignInDialog.js";
@@ -128,7 +129,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const actions = new Set(me?.actions ?? []);
     return {
       me,
-      account: me?.principal.kind === "account" ? me.principal.account : undefined,
+      account: me?.principal.kind === "account" ? checksummed(me.principal.account) : undefined,
       can: (action) => actions.has(action),
       openSignIn: () => setDialogOpen(true),
       async signOut() {
@@ -161,6 +162,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       )}
     </SessionContext.Provider>
   );
+}
+
+/** An address as EIP-55 writes it (the node may answer in lower case). */
+function checksummed(address: string | undefined): string | undefined {
+  return address && isAddress(address, { strict: false }) ? getAddress(address) : address;
 }
 
 /** The session of this page. */
