@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { defaults, initDefaults, type NodeFlags, resolveNodeConfig } from "../core/config.js";
+import { apiTokenPath } from "../node/apiToken.js";
 import type { InitOptions } from "../node/openNode.js";
 import { output, printRecord } from "./output.js";
 
@@ -164,8 +165,9 @@ export function registerNodeCommands(program: Command): void {
         })
       : undefined;
     const info = {
-      dashboard: `${node.apiUrl}/#token=${node.context.apiToken}`,
+      dashboard: `${node.apiUrl}/`,
       api: node.apiUrl,
+      adminKeyFile: apiTokenPath(config.dataDir),
       rpcUrl: node.rpcUrl,
       mqttUrl: node.mqttUrl,
       chainId: node.context.chainId,

@@ -39,13 +39,26 @@ export type IngestOptions = {
 /** The ingest pipeline: parse → device checks → signatures (worker threads) → continuity → store. */
 export type Ingest = {
   /** Checks and stores readings (JSON form); answers one result per reading, in order, once stored. */
-  submit(readings: readonly unknown[], options?: { topicDeviceId?: `0x${string}` }): Promise<IngestResult[]>;
+  submit(readings: readonly unknown[], options?: SubmitOptions): Promise<IngestResult[]>;
   /** Resolves when everything submitted so far is stored. */
   drain(): Promise<void>;
 };
 
+/**
+ * Who sent the readings: `topicDeviceId`, the MQTT topic's device (others → `READING_TOPIC_MISMATCH`);
+ * `deviceId`, the device an HTTP device token names, and `regions`, the region codes of a collector's
+ * API key (readings of other devices or regions → `READING_OUT_OF_SCOPE`).
+ */
+export type SubmitOptions = {
+  topicDeviceId?: `0x${string}`;
+  deviceId?: `0x${string}`;
+  regions?: readonly string[];
+};
+
 type Item = {
   reading?: SignedReading;
+  /** Region codes the sender may submit for (a collector's key); undefined: any. */
+  regions?: readonly string[];
   /** Seq of a reading refused before it entered the pipeline, echoed in its result. */
   seq?: bigint;
   message?: Uint8Array;
@@ -69,9 +82,18 @@ export function createIngest(options: IngestOptions): Ingest {
   let pumping: Promise<void> | undefined;
   let writing: Promise<void> = Promise.resolve();
 
-  function parse(input: unknown, topicDeviceId: string | undefined): Item {
+  function parse(input: unknown, { topicDeviceId, deviceId, regions }: SubmitOptions): Item {
     try {
       const reading = parseReadingJson(input);
+      if (deviceId !== undefined && reading.deviceId !== deviceId) {
+        return {
+          result: refused({
+            code: "READING_OUT_OF_SCOPE",
+            message: `a device token lets device ${deviceId.slice(2)} submit only its own readings, not ${reading.deviceId.slice(2)}'s`,
+          }),
+          seq: reading.seq,
+        };
+      }
       if (topicDeviceId !== undefined && reading.deviceId !== topicDeviceId) {
         return {
           result: refused({
@@ -81,7 +103,7 @@ export function createIngest(options: IngestOptions): Ingest {
           seq: reading.seq,
         };
       }
-      return { reading, message: encodeReading(reading) };
+      return { reading, message: encodeReading(reading), ...(regions ? { regions } : {}) };
     } catch (error) {
       if (isBaseError(error))
         return { result: { status: "rejected", code: error.code, message: error.message } };
@@ -104,7 +126,13 @@ export function createIngest(options: IngestOptions): Ingest {
           operator,
           now: nowSeconds,
           maxClockSkew: options.maxClockSkew ?? 300,
-        });
+        }) ??
+        (device && item.regions && !item.regions.includes(device.regionCode)
+          ? {
+              code: "READING_OUT_OF_SCOPE",
+              message: `device ${device.deviceId.slice(2)} is in ${device.regionCode}, outside this key's regions (${item.regions.join(", ")})`,
+            }
+          : undefined);
       if (refusal) item.result = refused(refusal);
       else {
         toVerify.push(item);
@@ -342,7 +370,7 @@ export function createIngest(options: IngestOptions): Ingest {
           { details: { max: maxReadingsPerRequest, count: readings.length } },
         );
       }
-      const items = readings.map((input) => parse(input, submitOptions.topicDeviceId));
+      const items = readings.map((input) => parse(input, submitOptions));
       if (items.some((item) => item.result === undefined)) {
         await new Promise<void>((resolve, reject) => {
           queue.push({

@@ -9,6 +9,8 @@ import { createMetering, type Metering } from "../metering/metering.js";
 import { nodeClientIdPrefix, nodeUsername } from "../metering/mqttAuth.js";
 import { startMqttBroker } from "../metering/mqttBroker.js";
 import { createMqttIngest } from "../metering/mqttIngest.js";
+import { verifySignature } from "../metering/verifyWorker.js";
+import { deviceStatuses } from "../registry/deviceTypes.js";
 import { createServer } from "../server/createServer.js";
 import { loadOrCreateMqttCredentials } from "./mqttCredentials.js";
 import { type InitOptions, type NodeContext, openNode } from "./openNode.js";
@@ -80,8 +82,25 @@ export async function startNode(
       maxPayloadBytes: config.mqttMaxPayload,
       maxReadingsPerMessage: config.mqttMaxReadings,
     };
+    // A device token on POST /v1/readings is checked like an MQTT login: the active device's registered key.
+    const verifyDevice = async (id: `0x${string}`, message: Uint8Array, signature: Uint8Array) => {
+      const record = (await metering.devices.get([id])).get(id);
+      return (
+        record !== undefined &&
+        record.status === deviceStatuses.active &&
+        verifySignature(record.scheme, record.publicKey, signature, message)
+      );
+    };
     const app = await createServer(
-      { ...context, metering, analytics, rpcUrl: () => rpcUrl, mqttUrl: () => mqttUrl, mqtt: mqttInfo },
+      {
+        ...context,
+        metering,
+        analytics,
+        rpcUrl: () => rpcUrl,
+        mqttUrl: () => mqttUrl,
+        mqtt: mqttInfo,
+        verifyDevice,
+      },
       { ...options, limits: config.httpLimits },
     );
     const warn = (what: string) => (error: unknown) => app.log.warn({ err: error }, `${what} failed`);

@@ -1,5 +1,8 @@
 import type { FastifyInstance } from "fastify";
+import { reachFor } from "../auth/authorize.js";
+import type { Principal } from "../auth/principal.js";
 import { BaseError } from "../core/errors.js";
+import type { SubmitOptions } from "../metering/ingest.js";
 import { maxReadingsPerRequest } from "../metering/ingest.js";
 import type { Metering } from "../metering/metering.js";
 import { bodyLimits } from "./jsonBody.js";
@@ -81,7 +84,22 @@ const codesOf = (region: string | undefined) =>
     .map((code) => code.trim())
     .filter(Boolean);
 
-/** Readings in (`POST /v1/readings`, open to devices: signatures authenticate them), proofs, anchors, audit. */
+/**
+ * What a principal may submit: a device its own readings; a collector's key the devices of its regions;
+ * an admin anything (src/auth/permissions.ts, `readings.ingest`).
+ */
+function ingestScopeOf(principal: Principal): SubmitOptions {
+  if (principal.kind === "device") return { deviceId: principal.deviceId };
+  if (reachFor("readings.ingest", principal) === "all") return {};
+  const bindings = principal.kind === "anonymous" ? [] : principal.bindings;
+  return {
+    regions: bindings.flatMap((binding) =>
+      binding.role === "collector" && binding.scope.kind === "region" ? [binding.scope.region] : [],
+    ),
+  };
+}
+
+/** Readings in (`POST /v1/readings`: a collector's key or the device's own token), proofs, anchors, audit. */
 export function registerMeteringRoutes(app: FastifyInstance, metering: Metering): void {
   app.post(
     "/v1/readings",
@@ -102,7 +120,10 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
       },
     },
     async (request) => ({
-      results: await metering.ingest.submit((request.body as { readings: unknown[] }).readings),
+      results: await metering.ingest.submit(
+        (request.body as { readings: unknown[] }).readings,
+        ingestScopeOf(request.principal),
+      ),
     }),
   );
 
