@@ -3,7 +3,6 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { type Address, type Hex, hexToString, isHex, pad } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { expect } from "vitest";
 import { accountRoleIds, type ChainRole } from "../../src/auth/roles.js";
 import { type DeviceKey, generateDeviceKey } from "../../src/metering/deviceKey.js";
 import type { MeteringNode } from "../helpers/metering.js";
@@ -96,9 +95,10 @@ export async function signInWithKeyFile(
   if (how === "pick") await dialog.getByTestId("key-file").setInputFiles(account.keyFile);
   else await dialog.getByTestId("key-text").fill(account.key);
   await dialog.getByTestId("sign-in-submit").click();
-  await expect
-    .poll(() => page.getByTestId("whoami").getAttribute("data-account"), { timeout: 15_000 })
-    .toBe(account.address);
+  // A locator wait, not expect.poll: this also runs in beforeAll.
+  await page
+    .locator(`[data-testid="whoami"][data-account="${account.address}"]`)
+    .waitFor({ timeout: 15_000 });
 }
 
 /**
