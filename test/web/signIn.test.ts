@@ -105,6 +105,17 @@ describe.runIf(browserAvailable())("signing in to the dashboard as different act
     await page.goto(`${t.node.apiUrl}/#/access-log`);
     await poll(() => refusal.getAttribute("data-action")).toBe("accesslog.read");
     await shot(page, "visitor-access-log");
+    // No browser wallet here: the dialog says so and offers the key file.
+    await page.getByTestId("sign-in").click();
+    const dialog = page.getByTestId("sign-in-dialog");
+    await dialog.getByTestId("key-text").fill("0x1234");
+    await dialog.getByTestId("sign-in-submit").click();
+    await poll(() => dialog.getByTestId("sign-in-error").textContent()).toContain("这不是密钥文件");
+    await dialog.getByTestId("sign-in-wallet").click();
+    expect(await dialog.textContent()).toContain("此浏览器中没有浏览器钱包");
+    expect(await dialog.getByTestId("sign-in-wallet-submit").isDisabled()).toBe(true);
+    await shot(page, "visitor-sign-in-dialog");
+    await dialog.getByRole("button", { name: "取消" }).click();
     // Nothing of the old shared token is kept in the browser.
     expect(await page.evaluate("Object.keys(localStorage).filter(k => k.includes('token'))")).toEqual([]);
   });
