@@ -1,3 +1,4 @@
+import { alertCondition, type DeviceReach } from "../auth/access.js";
 import { BaseError } from "../core/errors.js";
 import type { Queryable } from "../db/database.js";
 import type { AlertDraft } from "./detectors/detectorTypes.js";
@@ -43,6 +44,8 @@ export type AlertFilter = {
   to?: Date | undefined;
   limit?: number | undefined;
   offset?: number | undefined;
+  /** Only alerts inside this reach (src/auth/access.ts `alertCondition`); all when absent. */
+  reach?: DeviceReach | undefined;
 };
 
 /** Longest name in `by` (who acknowledged or resolved) and longest note. */
@@ -198,6 +201,14 @@ export function createAlertStore(db: Queryable) {
       if (filter.severities?.length) add((p) => `a.severity = any(${p}::text[])`, filter.severities);
       if (filter.from) add((p) => `a.created_at >= ${p}`, filter.from);
       if (filter.to) add((p) => `a.created_at < ${p}`, filter.to);
+      if (filter.reach && !filter.reach.all) {
+        where.push(
+          alertCondition(filter.reach, (value) => {
+            params.push(value);
+            return `$${params.length}`;
+          }),
+        );
+      }
       const clause = where.length ? `where ${where.join(" and ")}` : "";
       const limit = Math.min(Math.max(filter.limit ?? 50, 1), 1000);
       const offset = Math.max(filter.offset ?? 0, 0);

@@ -24,6 +24,8 @@ export const defaults = {
   mqttMaxPayload: 256 * 1024,
   /** Most readings in one MQTT message. */
   mqttMaxReadings: 500,
+  /** Fewest devices a region must have before the public sees its figures (k-anonymity). */
+  minGroupSize: 5,
 } as const;
 
 /** Defaults of `gridledger init`: the first seat holder of a new consortium. */
@@ -77,6 +79,8 @@ export type NodeConfig = {
   mqttMaxReadings: number;
   /** Rate limits and the request timeout of the HTTP API. */
   httpLimits: HttpLimits;
+  /** Fewest devices of a region before statistics break it down for a principal that does not reach it. */
+  minGroupSize: number;
 };
 
 /** Limits of the HTTP API against slow, greedy or hostile clients (docs/http-api.md, "Limits"). */
@@ -111,6 +115,7 @@ export type NodeFlags = {
   requestTimeout?: string | undefined;
   mqttMaxPayload?: string | undefined;
   mqttMaxReadings?: string | undefined;
+  minGroupSize?: string | undefined;
 };
 
 /** Parses a TCP port, naming the flag when the value is not one. */
@@ -343,5 +348,12 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
         code: "CONFIG_INVALID_LIMIT",
       },
     ),
+    minGroupSize: wholeNumberSetting(flags.minGroupSize ?? (env.GRIDLEDGER_MIN_GROUP_SIZE || undefined), {
+      flag: "--min-group-size",
+      fallback: defaults.minGroupSize,
+      min: 1,
+      max: 1000,
+      code: "CONFIG_INVALID_LIMIT",
+    }),
   };
 }

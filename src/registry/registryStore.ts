@@ -1,4 +1,5 @@
 import { getAddress } from "viem";
+import { type DeviceReach, deviceCondition } from "../auth/access.js";
 import { assertCleanText, escapeLike } from "../core/text.js";
 import type { Queryable } from "../db/database.js";
 import { decodeDeviceKind, decodeDeviceStatus, decodeEnergySource, decodeScheme } from "./deviceTypes.js";
@@ -105,6 +106,8 @@ export type DeviceFilter = {
   status?: number | undefined;
   limit?: number | undefined;
   offset?: number | undefined;
+  /** Only the devices inside this reach (src/auth/access.ts); all when absent. */
+  reach?: DeviceReach | undefined;
 };
 
 /** Reads of the registry mirror that the indexer keeps in the database (see registryIndexer.ts). */
@@ -168,6 +171,14 @@ export function createRegistryStore(db: Queryable) {
       if (filter.status !== undefined) {
         params.push(filter.status);
         where.push(`d.status = $${params.length}`);
+      }
+      if (filter.reach && !filter.reach.all) {
+        where.push(
+          deviceCondition(filter.reach, (value) => {
+            params.push(value);
+            return `$${params.length}`;
+          }),
+        );
       }
       const clause = where.length ? `where ${where.join(" and ")}` : "";
       const count = await db.query<{ n: string }>(

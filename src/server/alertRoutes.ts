@@ -1,6 +1,9 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { type Alert, alertSeverities, alertStatuses, createAlertStore } from "../analytics/alertStore.js";
 import { maxEvidenceReadings } from "../analytics/detectors/detectorTypes.js";
+import { alertVisible, deviceReach, deviceVisible } from "../auth/access.js";
+import type { Action } from "../auth/permissions.js";
+import { actorOf } from "../auth/principal.js";
 import { BaseError, isBaseError } from "../core/errors.js";
 import type { Queryable } from "../db/database.js";
 import type { Metering } from "../metering/metering.js";
@@ -48,7 +51,6 @@ const actionBody = {
   type: "object",
   nullable: true,
   properties: {
-    by: { ...text(1000), description: "who acts (1–100 characters)" },
     note: { ...text(10_000), description: "optional note, up to 2000 characters" },
   },
 } as const;
@@ -147,14 +149,21 @@ async function withProof(metering: Metering | undefined, ref: { deviceId: string
 /**
  * Alerts: `GET /v1/alerts` (filters by region, kind, status, severity, device and creation time,
  * newest first, with the total), `GET /v1/alerts/:id` with the evidence readings and their Merkle
- * proofs, and the lifecycle `POST /v1/alerts/:id/acknowledge` and `/resolve` ({by, note}; writes, so
- * they need the API token).
+ * proofs, and the lifecycle `POST /v1/alerts/:id/acknowledge` and `/resolve` ({note}; who acts is
+ * the signed-in principal). Every route is narrowed to the principal's reach (src/auth/access.ts).
  */
 export function registerAlertRoutes(
   app: FastifyInstance,
   context: { db: Queryable; metering?: Metering | undefined },
 ): void {
   const store = createAlertStore(context.db);
+
+  /** The alert of the path, or `ALERT_NOT_FOUND` (as for a missing one) when it is outside the principal's reach. */
+  async function visibleAlert(request: FastifyRequest, action: Action): Promise<Alert> {
+    const alert = await store.get((request.params as { id: string }).id);
+    if (await alertVisible(context.db, request.principal, action, alert)) return alert;
+    throw new BaseError("ALERT_NOT_FOUND", `no alert has id ${alert.id}`, { details: { id: alert.id } });
+  }
 
   app.get(
     "/v1/alerts",
@@ -188,6 +197,8 @@ export function registerAlertRoutes(
     async (request) => {
       const query = request.query as ListQuery;
       return store.list({
+        // Narrowed to the alerts the principal reaches (its devices' alerts; its regions').
+        reach: deviceReach(request.principal, "alerts.read"),
         region: query.region,
         deviceId: query.device,
         kinds: listOf(query.kind),
@@ -243,8 +254,20 @@ export function registerAlertRoutes(
       },
     },
     async (request) => {
-      const alert = await store.get((request.params as { id: string }).id);
-      const readings = await Promise.all(evidenceRefs(alert).map((ref) => withProof(context.metering, ref)));
+      const alert = await visibleAlert(request, "alerts.read");
+      // Evidence may name other devices (a community's imbalance): only those in reach are shown.
+      const refs = [];
+      for (const ref of evidenceRefs(alert)) {
+        if (await deviceVisible(context.db, request.principal, "alerts.read", ref.deviceId)) refs.push(ref);
+      }
+      if (Array.isArray(alert.evidence.readings)) {
+        const shown = new Set(refs.map((ref) => `${ref.deviceId}/${ref.seq}`));
+        alert.evidence.readings = alert.evidence.readings.filter((item) => {
+          const { deviceId, seq } = (item ?? {}) as { deviceId?: unknown; seq?: unknown };
+          return shown.has(`${String(deviceId)}/${String(seq)}`);
+        });
+      }
+      const readings = await Promise.all(refs.map((ref) => withProof(context.metering, ref)));
       return { alert, readings };
     },
   );
@@ -266,9 +289,10 @@ export function registerAlertRoutes(
         },
       },
       async (request) => {
-        const id = (request.params as { id: string }).id;
-        const body = (request.body ?? {}) as { by?: unknown; note?: unknown };
-        return { alert: await store[action](id, body.by, body.note) };
+        const alert = await visibleAlert(request, "alerts.write");
+        const body = (request.body ?? {}) as { note?: unknown };
+        // Who acts is the signed-in principal (an address or api-key:<id>), never a name in the body.
+        return { alert: await store[action](alert.id, actorOf(request.principal), body.note) };
       },
     );
   }

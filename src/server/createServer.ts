@@ -118,7 +118,7 @@ export async function createServer(
   await app.register(async (scope) => registerRegistryRoutes(scope, context));
   registerGovernanceRoutes(app, context);
   if (context.metering) {
-    registerMeteringRoutes(app, context.metering);
+    registerMeteringRoutes(app, context.metering, context.db);
     registerBatchRoutes(app, context.metering);
   }
   if (context.mqtt) registerMqttRoutes(app, context.mqtt);

@@ -27,6 +27,8 @@ const statusRules: [RegExp, number][] = [
   [/^BATCH_NOT_QUARANTINED$/, 409],
   [/^CHAIN_(UNREACHABLE|REQUEST_FAILED)$/, 502],
   [/^CHAIN_TX_REVERTED$/, 500],
+  [/^PROFILE_ERASED$/, 404],
+  [/^PROFILE_(KEY_MISMATCH|MASTER_KEY_INVALID)$/, 500],
 ];
 
 /** The HTTP status of an error code: the only place codes meet statuses (STYLE.md). */

@@ -2,12 +2,14 @@ import type { FastifyInstance } from "fastify";
 import { reachFor } from "../auth/authorize.js";
 import type { Principal } from "../auth/principal.js";
 import { BaseError } from "../core/errors.js";
+import type { Queryable } from "../db/database.js";
 import type { SubmitOptions } from "../metering/ingest.js";
 import { maxReadingsPerRequest } from "../metering/ingest.js";
 import type { Metering } from "../metering/metering.js";
 import { bodyLimits } from "./jsonBody.js";
 import { decimalId, hex32, pageLimit, pageOffset, text, unixSeconds } from "./paramSchemas.js";
 import { deviceIdParam } from "./registryRoutes.js";
+import { assertReadingVisible } from "./visibility.js";
 
 const str = { type: "string" } as const;
 const int = { type: "integer" } as const;
@@ -100,7 +102,7 @@ function ingestScopeOf(principal: Principal): SubmitOptions {
 }
 
 /** Readings in (`POST /v1/readings`: a collector's key or the device's own token), proofs, anchors, audit. */
-export function registerMeteringRoutes(app: FastifyInstance, metering: Metering): void {
+export function registerMeteringRoutes(app: FastifyInstance, metering: Metering, db: Queryable): void {
   app.post(
     "/v1/readings",
     {
@@ -153,7 +155,9 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
     },
     async (request) => {
       const params = request.params as { deviceId: string; seq: string };
-      return metering.reading(deviceIdParam(params.deviceId), parseSeq(params.seq));
+      const [deviceId, seq] = [deviceIdParam(params.deviceId), parseSeq(params.seq)];
+      await assertReadingVisible(db, request, deviceId, seq);
+      return metering.reading(deviceId, seq);
     },
   );
 
@@ -171,7 +175,9 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering)
     },
     async (request) => {
       const params = request.params as { deviceId: string; seq: string };
-      return metering.proof(deviceIdParam(params.deviceId), parseSeq(params.seq));
+      const [deviceId, seq] = [deviceIdParam(params.deviceId), parseSeq(params.seq)];
+      await assertReadingVisible(db, request, deviceId, seq);
+      return metering.proof(deviceId, seq);
     },
   );
 

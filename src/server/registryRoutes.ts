@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Hex } from "viem";
+import { canSeeDevice, deviceReach } from "../auth/access.js";
 import { BaseError } from "../core/errors.js";
 import { checkDeviceText, type DeviceRequest, parseDeviceRequest } from "../registry/deviceInput.js";
 import { deviceStatuses, encodeDeviceStatus } from "../registry/deviceTypes.js";
@@ -229,7 +230,9 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
       };
       const regionId = q.region === undefined ? undefined : (await regionIdLookup([q.region]))(q.region);
       const status = q.status === undefined ? undefined : deviceStatuses[q.status];
-      return store.listDevices({ ...q, regionId, status });
+      // Narrowed to the devices the principal reaches (its own, its community's, its regions').
+      const reach = deviceReach(request.principal, "devices.read");
+      return store.listDevices({ ...q, regionId, status, reach });
     },
   );
 
@@ -246,7 +249,10 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
     },
     async (request) => {
       const key = (request.params as { deviceId: string }).deviceId;
-      return (await store.getDevice(deviceIdParam(key))) ?? Promise.reject(notFound("device", key));
+      const found = await store.getDevice(deviceIdParam(key));
+      // Outside the principal's reach: answered as an unknown device, so nothing leaks.
+      if (!found || !canSeeDevice(request.principal, "devices.read", found)) throw notFound("device", key);
+      return found;
     },
   );
 

@@ -8,6 +8,7 @@ import type { Database } from "../db/database.js";
 import { commodities } from "../metering/readingFormat.js";
 import { hex32, maxUnixSeconds, text, timeText } from "./paramSchemas.js";
 import { deviceIdParam } from "./registryRoutes.js";
+import { assertDeviceVisible } from "./visibility.js";
 
 const str = { type: "string" } as const;
 const num = { type: "number", nullable: true } as const;
@@ -224,7 +225,10 @@ export function registerStatsRoutes(
       },
     },
     async (request, reply) => {
-      const deviceId = deviceIdParam((request.params as { deviceId: string }).deviceId);
+      const raw = (request.params as { deviceId: string }).deviceId;
+      const deviceId = deviceIdParam(raw);
+      // Outside the principal's reach (or unknown to a scoped principal): 404, as an unknown device.
+      await assertDeviceVisible(db, request, deviceId);
       const query = request.query as RangeQuery;
       const series = await deviceSeries(db, config, deviceId, rangeOf(query, Math.floor(now() / 1000)));
       if (query.format === "csv") {

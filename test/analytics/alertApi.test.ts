@@ -35,6 +35,8 @@ function quarters(key: DeviceKey, which: number[], deltas: { imported?: bigint; 
   });
 }
 
+/** Who acts on an alert: the principal of the bootstrap admin key the test client uses. */
+const admin = "api-key:bootstrap";
 const pgAvailable = await postgresAvailable();
 // PostgreSQL runs on developer machines and in CI: there a missing server fails the suite, not skips it.
 const engines = (["pglite", "postgres"] as const).filter(
@@ -204,7 +206,7 @@ describe.each(engines)("alerts over HTTP on %s", (engine) => {
     expect(acknowledge.body.error.code).toBe("ALERT_NOT_FOUND");
   });
 
-  it("acknowledges and resolves with who, when and notes, and refuses a repeated transition", async () => {
+  it("acknowledges and resolves as the signed-in principal (a `by` in the body is ignored), with when and notes, and refuses a repeated transition", async () => {
     const id = ids.data_gap;
     const url = `${t.node.apiUrl}/v1/alerts/${id}/acknowledge`;
     const anonymous = await fetch(url, {
@@ -215,13 +217,6 @@ describe.each(engines)("alerts over HTTP on %s", (engine) => {
     expect(anonymous.status).toBe(401);
     expect(((await anonymous.json()) as Json).error.code).toBe("AUTH_REQUIRED");
 
-    for (const by of [undefined, "", "   ", "x".repeat(101)]) {
-      const refused = await t.post(`/v1/alerts/${id}/acknowledge`, { by });
-      expect(refused.status).toBe(400);
-      expect(refused.body.error.code).toBe("REQUEST_INVALID");
-      expect(refused.body.error.message).toContain('"by"');
-    }
-
     const startedAt = Date.now();
     const acknowledged = await t.post(`/v1/alerts/${id}/acknowledge`, {
       by: "Li Wei (Guangdong Energy Bureau)",
@@ -231,7 +226,7 @@ describe.each(engines)("alerts over HTTP on %s", (engine) => {
     expect(acknowledged.body.alert).toMatchObject({
       id,
       status: "acknowledged",
-      acknowledgedBy: "Li Wei (Guangdong Energy Bureau)",
+      acknowledgedBy: admin,
       note: "meter crew sent",
       resolvedBy: null,
       resolvedAt: null,
@@ -244,15 +239,15 @@ describe.each(engines)("alerts over HTTP on %s", (engine) => {
     expect(twice.status).toBe(409);
     expect(twice.body.error).toMatchObject({
       code: "ALERT_ALREADY_ACKNOWLEDGED",
-      details: { id, acknowledgedBy: "Li Wei (Guangdong Energy Bureau)" },
+      details: { id, acknowledgedBy: admin },
     });
 
     const resolved = await t.post(`/v1/alerts/${id}/resolve`, { by: "Zhang Min", note: "meter replaced" });
     expect(resolved.status).toBe(200);
     expect(resolved.body.alert).toMatchObject({
       status: "resolved",
-      acknowledgedBy: "Li Wei (Guangdong Energy Bureau)",
-      resolvedBy: "Zhang Min",
+      acknowledgedBy: admin,
+      resolvedBy: admin,
       note: "meter crew sent\nmeter replaced",
     });
     expect(Date.parse(resolved.body.alert.resolvedAt)).toBeGreaterThanOrEqual(at);
@@ -270,7 +265,7 @@ describe.each(engines)("alerts over HTTP on %s", (engine) => {
     expect(direct.body.alert).toMatchObject({
       status: "resolved",
       acknowledgedBy: null,
-      resolvedBy: "Zhang Min",
+      resolvedBy: admin,
     });
 
     const race = await Promise.all(
