@@ -96,6 +96,10 @@ describe.runIf(browserAvailable())("signing in to the dashboard as different act
     const page = await freshPage();
     await page.goto(`${t.node.apiUrl}/`);
     await poll(() => page.getByTestId("tile-CN-GD").count()).toBe(1);
+    // One device in 广东: too small a group to break down for the public.
+    await poll(() => page.getByTestId("tile-CN-GD").getByTestId("suppressed").textContent()).toBe(
+      "不予显示：设备少于 5 台",
+    );
     expect(await page.locator("header nav a").allTextContents()).toEqual(["总览", "区块浏览器"]);
     await page.goto(`${t.node.apiUrl}/#/alerts`);
     const refusal = page.getByTestId("needs-sign-in");

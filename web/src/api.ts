@@ -115,6 +115,8 @@ export type OverviewRegion = {
   suppressed?: boolean;
   /** That minimum group size (k), when the node says it. */
   minGroupSize?: number;
+  /** Why it is not shown (`fewer than 5 devices in region …`). */
+  reason?: string;
 };
 
 export type Overview = { date: string; utcOffsetMinutes: number; regions: OverviewRegion[] };
@@ -147,6 +149,7 @@ export type Series = {
   /** As {@link OverviewRegion.suppressed}: no breakdown for the public. */
   suppressed?: boolean;
   minGroupSize?: number;
+  reason?: string;
 };
 
 /** An alert (`GET /v1/alerts`). */

@@ -76,7 +76,7 @@ function RegionTile({ region }: { region: OverviewRegion }) {
         </span>
       </a>
       {region.suppressed ? (
-        <SuppressedNote k={region.minGroupSize} />
+        <SuppressedNote k={region.minGroupSize} reason={region.reason} />
       ) : (
         <div className="figures">
           <Figure

@@ -111,7 +111,7 @@ export function RegionPage({ code, params }: { code: string; params: URLSearchPa
         </div>
       </div>
       <ErrorBox error={regions.error ?? series.error} />
-      {series.data?.suppressed && <SuppressedNote k={series.data.minGroupSize} />}
+      {series.data?.suppressed && <SuppressedNote k={series.data.minGroupSize} reason={series.data.reason} />}
       {totals && !series.data?.suppressed && (
         <div className="strip" data-testid="region-totals">
           <Figure
@@ -171,11 +171,13 @@ export function RegionPage({ code, params }: { code: string; params: URLSearchPa
 }
 
 /** What the public sees of a region with fewer devices than the node's minimum group size. */
-export function SuppressedNote({ k }: { k: number | undefined }) {
+export function SuppressedNote({ k, reason }: { k: number | undefined; reason?: string | undefined }) {
   const { t } = useI18n();
+  // The node names k in its reason ("fewer than 5 devices in region …") when it does not give it apart.
+  const size = k ?? Number(/fewer than (\d+)/.exec(reason ?? "")?.[1] ?? Number.NaN);
   return (
     <p className="notice" data-testid="suppressed">
-      {k ? t("notShownFewer", { k }) : t("notShownFewerAny")}
+      {Number.isFinite(size) ? t("notShownFewer", { k: size }) : t("notShownFewerAny")}
     </p>
   );
 }
