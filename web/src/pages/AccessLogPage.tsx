@@ -80,7 +80,9 @@ export function AccessLogPage({ params }: { params: URLSearchParams }) {
                   <td>{String(entry.seq)}</td>
                   <td>{formatTime(entry.at, lang)}</td>
                   <td>
-                    <code title={entry.actor}>{shortHex(entry.actor, 4)}</code>
+                    <code title={entry.actor}>
+                      {entry.actor.startsWith("0x") ? shortHex(entry.actor, 4) : entry.actor}
+                    </code>
                   </td>
                   <td>{entry.roles.map(roleName).join(lang === "zh" ? "、" : ", ") || "—"}</td>
                   <td>
