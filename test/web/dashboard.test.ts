@@ -2,6 +2,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DeviceKey, signReading } from "../../src/metering/deviceKey.js";
 import { seedDemoRegions } from "../../src/node/demoRegions.js";
+import { tempDir } from "../helpers/cli.js";
 import {
   asJson,
   intervalAgo,
@@ -10,6 +11,7 @@ import {
   readingSeries,
   startMeteringNode,
 } from "../helpers/metering.js";
+import { grantRole, newAccount, signInWithKeyFile, type TestAccount } from "./accounts.js";
 import { browserAvailable, ensureWebBuilt, launchChromium } from "./browser.js";
 
 /** Waits for what the page shows (vitest's default of 1 s is short for a cold browser on a busy CI machine). */
@@ -34,7 +36,9 @@ describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () =
   let context: BrowserContext;
   let page: Page;
   let consumer: DeviceKey;
-  let token: string;
+  let keys: Awaited<ReturnType<typeof tempDir>>;
+  /** The operator of 广东省 (a region operator scoped to CN-GD): sees and acts on everything of the region. */
+  let operator: TestAccount;
   const count = 6;
   const importDelta = 250n;
   const exportDelta = 400n;
@@ -42,8 +46,10 @@ describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () =
   beforeAll(async () => {
     const built = ensureWebBuilt();
     t = await startMeteringNode();
-    token = t.node.context.apiToken;
     await seedDemoRegions(t.node.context);
+    keys = await tempDir();
+    operator = await newAccount(keys.dir, "region-operator");
+    await grantRole(t, operator.address, "region-operator", { region: "CN-GD" });
     consumer = await t.device({ region: "CN-GD", kind: "consumption" });
     const solar = await t.device({ region: "CN-GD", kind: "generation", source: "solar" });
     const start = intervalAgo(count + 2);
@@ -66,11 +72,14 @@ describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () =
     chromium = await launchChromium({ timezoneId: "America/New_York" });
     context = chromium.context;
     page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${t.node.apiUrl}/`);
+    await signInWithKeyFile(page, operator, "paste");
   }, 240_000);
 
   afterAll(async () => {
     await chromium?.close();
     await t?.stop();
+    await keys?.cleanup();
   });
 
   it("finds 广东省 by its Chinese name and shows its charts and figures", async () => {
@@ -138,15 +147,9 @@ describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () =
     expect(await page.locator("header nav a.active").allTextContents()).toEqual(["预警"]);
   });
 
-  it("acknowledges an alert: a refused token shows its code, then the status changes in the page and in the API", async () => {
+  it("acknowledges an alert as the signed-in operator: the status changes in the page and in the API", async () => {
     const alerts = await t.get("/v1/alerts?kind=reading_conflict");
     expect(alerts.status, "GET /v1/alerts answers").toBe(200);
-    // A token in the address is kept in localStorage and removed from the address.
-    await page.goto(`${t.node.apiUrl}/#token=not-the-token`);
-    await poll(() => page.url()).not.toContain("token");
-    expect(await page.evaluate("localStorage.getItem('gridledger.token')")).toBe("not-the-token");
-    // One session state: the header says signed in.
-    await poll(() => page.getByTestId("signed-in").textContent()).toContain("已登录");
     await page.goto(`${t.node.apiUrl}/#/alerts?kind=reading_conflict`);
     const row = page.locator('tr[data-kind="reading_conflict"]');
     await poll(() => row.count()).toBe(1);
@@ -159,26 +162,16 @@ describe.runIf(browserAvailable())("the regulator's dashboard in Chromium", () =
     // The node's English message, worded in the page's language from the alert's evidence.
     expect(await row.getByTestId("alert-text").textContent()).toMatch(/^序号 \d+ 的第二条不同读数.*被拒绝/);
 
+    // No name is asked: the node records the signed-in account.
     await row.getByTestId("acknowledge").click();
-    const dialog = page.getByTestId("sign-in-dialog");
-    await dialog.locator('input[name="name"]').fill("李监管");
-    // Signed in by the link: only the name is asked, never the token again.
-    expect(await dialog.locator('input[name="token"]').count()).toBe(0);
-    await dialog.locator('button[type="submit"]').click();
-    await poll(() => page.getByTestId("api-error").textContent()).toContain("API_UNAUTHORISED");
-    expect(await row.getAttribute("data-status")).toBe("open");
-
-    await page.getByRole("button", { name: /退出/ }).click();
-    await row.getByTestId("acknowledge").click();
-    await dialog.locator('input[name="name"]').fill("李监管");
-    await dialog.locator('input[name="token"]').fill(token);
-    await dialog.locator('button[type="submit"]').click();
     await poll(() => row.getAttribute("data-status")).toBe("acknowledged");
+    expect(await page.getByTestId("sign-in-dialog").count()).toBe(0);
     expect(await row.getByTestId("alert-status").textContent()).toBe("已确认");
 
     const { body } = await t.get("/v1/alerts?kind=reading_conflict");
     expect(body.alerts).toHaveLength(1);
-    expect(body.alerts[0]).toMatchObject({ status: "acknowledged", acknowledgedBy: "李监管" });
+    expect(body.alerts[0].status).toBe("acknowledged");
+    expect(body.alerts[0].acknowledgedBy.toLowerCase()).toBe(operator.address.toLowerCase());
   });
 
   it("counts on a region's tile the open alerts its link lists (not the acknowledged one)", async () => {

@@ -1,9 +1,14 @@
 import { useEffect } from "react";
+import { Gate } from "./components/Access.js";
 import { NodeStatus } from "./components/NodeStatus.js";
 import { SearchBox } from "./components/SearchBox.js";
+import { WhoAmI } from "./components/WhoAmI.js";
 import { useI18n } from "./i18n.js";
+import { AccessLogPage } from "./pages/AccessLogPage.js";
 import { AlertDetailPage } from "./pages/AlertDetailPage.js";
 import { AlertsPage } from "./pages/AlertsPage.js";
+import { DevicePage } from "./pages/DevicePage.js";
+import { DevicesPage } from "./pages/DevicesPage.js";
 import { ExplorerPage } from "./pages/ExplorerPage.js";
 import { OverviewPage } from "./pages/OverviewPage.js";
 import { RegionPage } from "./pages/RegionPage.js";
@@ -13,13 +18,49 @@ import { useSession } from "./session.js";
 function page(route: Route) {
   const parts = route.path.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "region" && parts[1]) return <RegionPage code={parts[1]} params={route.params} />;
-  if (parts[0] === "alerts" && parts[1]) return <AlertDetailPage id={parts[1]} />;
-  if (parts[0] === "alerts") return <AlertsPage params={route.params} />;
+  if (parts[0] === "alerts" && parts[1]) {
+    return (
+      <Gate action="alerts.read">
+        <AlertDetailPage id={parts[1]} />
+      </Gate>
+    );
+  }
+  if (parts[0] === "alerts") {
+    return (
+      <Gate action="alerts.read">
+        <AlertsPage params={route.params} />
+      </Gate>
+    );
+  }
+  if (parts[0] === "devices" && parts[1]) {
+    return (
+      <Gate action="readings.read">
+        <DevicePage id={parts[1]} />
+      </Gate>
+    );
+  }
+  if (parts[0] === "devices") {
+    return (
+      <Gate action="devices.read">
+        <DevicesPage />
+      </Gate>
+    );
+  }
+  if (parts[0] === "access-log") {
+    return (
+      <Gate action="accesslog.read">
+        <AccessLogPage params={route.params} />
+      </Gate>
+    );
+  }
   if (parts[0] === "explorer") return <ExplorerPage params={route.params} />;
   return <OverviewPage />;
 }
 
-/** The dashboard: header (navigation, region search, language, sign-in) and the page of the hash route. */
+/**
+ * The dashboard: header (navigation, region search, language, who is signed in) and the page of the
+ * hash route. Pages and links follow the actions the node grants this principal (GET /v1/auth/me).
+ */
 export function App() {
   const { t, lang, setLang } = useI18n();
   const session = useSession();
@@ -45,8 +86,10 @@ export function App() {
         </a>
         <nav>
           {nav("/", t("navOverview"), section === "")}
-          {nav("/alerts", t("navAlerts"), section === "alerts")}
+          {session.can("alerts.read") && nav("/alerts", t("navAlerts"), section === "alerts")}
+          {session.can("devices.read") && nav("/devices", t("navDevices"), section === "devices")}
           {nav("/explorer", t("navExplorer"), section === "explorer")}
+          {session.can("accesslog.read") && nav("/access-log", t("navAccessLog"), section === "access-log")}
         </nav>
         <SearchBox />
         <NodeStatus />
@@ -60,24 +103,17 @@ export function App() {
           >
             {t("language")}
           </button>
-          {session.token ? (
-            <button
-              type="button"
-              className="on-dark"
-              onClick={session.signOut}
-              title={t("signOut")}
-              data-testid="signed-in"
-            >
-              {session.name ? t("signedInAs", { name: session.name }) : t("signedInToken")} · {t("signOut")}
-            </button>
-          ) : (
-            <button type="button" className="on-dark" onClick={session.openSignIn}>
-              {t("signIn")}
-            </button>
-          )}
+          <WhoAmI />
         </div>
       </header>
-      <main>{page(route)}</main>
+      <main>
+        {session.notice && (
+          <p className="notice" role="status" data-testid="session-notice">
+            {t(session.notice)}
+          </p>
+        )}
+        {page(route)}
+      </main>
     </>
   );
 }

@@ -12,20 +12,40 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls the node's HTTP API (same origin); non-2xx answers become an {@link ApiError}. */
+let statedPurpose: string | undefined;
+
+/**
+ * The purpose stated for this page's reads of personal data (a regulator's `purpose` actions): sent
+ * with every request until changed (`X-GridLedger-Purpose`, or `?purpose=` when not ASCII), and
+ * written to the node's access log.
+ */
+export function setPurpose(purpose: string | undefined): void {
+  statedPurpose = purpose?.trim() || undefined;
+}
+
+/**
+ * Calls the node's HTTP API (same origin); non-2xx answers become an {@link ApiError}. The session is
+ * the node's HttpOnly cookie, sent by the browser: the page never holds a token.
+ */
 export async function api<T>(
   path: string,
-  init: { method?: string; body?: unknown; token?: string | undefined; signal?: AbortSignal } = {},
+  init: { method?: string; body?: unknown; signal?: AbortSignal } = {},
 ): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (init.body !== undefined) headers["content-type"] = "application/json";
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  let url = path;
+  if (statedPurpose) {
+    // Header values are ASCII only: a purpose in Chinese goes as the `purpose` query parameter instead.
+    if (/^[\x20-\x7e]*$/.test(statedPurpose)) headers["x-gridledger-purpose"] = statedPurpose;
+    else url = `${path}${path.includes("?") ? "&" : "?"}purpose=${encodeURIComponent(statedPurpose)}`;
+  }
   let response: Response;
   try {
-    response = await fetch(path, {
+    response = await fetch(url, {
       method: init.method ?? "GET",
       headers,
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      credentials: "same-origin",
       signal: init.signal,
     });
   } catch (error) {
@@ -91,6 +111,12 @@ export type OverviewRegion = {
   co2Kg: string;
   completeness: number | null;
   openAlerts: number;
+  /** The region has fewer devices than the node's minimum group size: the public gets no figures. */
+  suppressed?: boolean;
+  /** That minimum group size (k), when the node says it. */
+  minGroupSize?: number;
+  /** Why it is not shown (`fewer than 5 devices in region …`). */
+  reason?: string;
 };
 
 export type Overview = { date: string; utcOffsetMinutes: number; regions: OverviewRegion[] };
@@ -120,6 +146,10 @@ export type Series = {
   to: number;
   points: (SeriesFigures & { start: number })[];
   totals: SeriesFigures;
+  /** As {@link OverviewRegion.suppressed}: no breakdown for the public. */
+  suppressed?: boolean;
+  minGroupSize?: number;
+  reason?: string;
 };
 
 /** An alert (`GET /v1/alerts`). */
@@ -224,3 +254,69 @@ export type MeteringStats = {
   alerts: number;
   lastReadingAt: string | null;
 };
+
+/** One role binding as the node reports it (src/auth/roles.ts). */
+export type Binding = {
+  role: string;
+  scope: { kind: "all" } | { kind: "region"; region: string } | { kind: "community"; community: string };
+};
+
+/** `GET /v1/auth/me`: who the node takes this browser for, and the actions of the permission table it may call. */
+export type Me = {
+  principal: { kind: string; account?: string; keyId?: string; bindings?: Binding[] };
+  roles: string[];
+  actions: string[];
+};
+
+/** `POST /v1/auth/nonce`: the EIP-4361 fields the message must carry. */
+export type SignInChallenge = {
+  nonce: string;
+  domain: string;
+  uri: string;
+  chainId: number;
+  version: "1";
+  statement?: string;
+  issuedAt: string;
+  expirationTime: string;
+};
+
+/** `POST /v1/auth/signin` and `/refresh`. */
+export type SignedIn = { token?: string; expiresAt: string; account?: string; bindings?: Binding[] };
+
+/** A registered device (`GET /v1/devices`). */
+export type Device = {
+  deviceId: string;
+  owner: string;
+  region: string | null;
+  kind: string;
+  source: string;
+  capacityW: string;
+  status: string;
+  community: string | null;
+};
+
+/** `GET /v1/devices/{id}/series`. */
+export type DeviceSeries = {
+  deviceId: string;
+  commodity: string;
+  unit: string;
+  granularity: string;
+  points: { start: number; import: string; export: string; net: string; readings: number }[];
+};
+
+/** One row of the access log (`GET /v1/access-log`). */
+export type AccessLogEntry = {
+  seq: number | string;
+  at: string;
+  actor: string;
+  roles: string[];
+  action: string;
+  method: string;
+  object: string;
+  purpose: string | null;
+  hash: string;
+  prevHash: string;
+};
+
+/** `GET /v1/access-log/verify`. */
+export type AccessLogVerdict = { ok: boolean; entries: number; head: string; brokenAt?: number | string };

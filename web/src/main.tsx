@@ -2,11 +2,10 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App.js";
 import { I18nProvider } from "./i18n.js";
-import { captureTokenFromUrl, SessionProvider } from "./session.js";
+import { SessionProvider } from "./session.js";
 import "./styles.css";
 import { loadZone } from "./time.js";
 
-captureTokenFromUrl();
 loadZone();
 
 createRoot(document.getElementById("root")!).render(

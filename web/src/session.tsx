@@ -1,6 +1,5 @@
 import {
   createContext,
-  type FormEvent,
   type ReactNode,
   useCallback,
   useContext,
@@ -9,110 +8,155 @@ import {
   useRef,
   useState,
 } from "react";
-import { useI18n } from "./i18n.js";
+import { getAddress, isAddress } from "viem";
+import { actions as allActions, permissions } from "../../src/auth/permissions.js";
+import { ApiError, api, type Me, type SignedIn, setPurpose as setApiPurpose } from "./api.js";
+import { SignInDialog } from "./auth/SignInDialog.js";
 
-const tokenKey = "gridledger.token";
-const nameKey = "gridledger.name";
+const purposeKey = "gridledger.purpose";
+const expiresKey = "gridledger.sessionExpiresAt";
+/** Refresh this long before the session expires (sessions last an hour). */
+const refreshMarginMs = 5 * 60_000;
 
-/**
- * Takes an API token given in the address (`#token=…`, or `token=…` in the hash's query), keeps it in
- * localStorage and removes it from the address bar and history, so it is not shared with a screenshot
- * or a copied link.
- */
-export function captureTokenFromUrl(): string | undefined {
-  const hash = window.location.hash.replace(/^#/, "");
-  const [path = "", search = ""] = hash.includes("?")
-    ? hash.split("?", 2)
-    : hash.startsWith("/")
-      ? [hash, ""]
-      : ["", hash];
-  const params = new URLSearchParams(search);
-  const token = params.get("token");
-  if (!token) return undefined;
-  localStorage.setItem(tokenKey, token);
-  params.delete("token");
-  const rest = params.toString();
-  const cleaned = `${path || "/"}${rest ? `?${rest}` : ""}`;
-  window.history.replaceState(null, "", `${window.location.pathname}${window.location.search}#${cleaned}`);
-  window.dispatchEvent(new HashChangeEvent("hashchange"));
-  return token;
-}
+/** What a visitor who is not signed in may do: the table's public actions (a node without sign-in answers 404 to /v1/auth/me). */
+const publicMe: Me = {
+  principal: { kind: "anonymous" },
+  roles: [],
+  actions: allActions.filter((action) => "public" in permissions[action]),
+};
 
-/**
- * Who acts on alerts: their name (recorded as `by`) and the node's API token. Holding the token is
- * being signed in (the header says so, also after a `#token=` link); the name is asked once, at the
- * first action, without asking for the token again.
- */
-export type Credentials = { name: string; token: string };
+/** Why the dashboard dropped a session. */
+export type SessionNotice = "sessionEnded" | undefined;
 
 type Session = {
-  name: string | undefined;
-  token: string | undefined;
-  /** The credentials, asking for the missing ones in the sign-in dialog; undefined when it is cancelled. */
-  credentials(): Promise<Credentials | undefined>;
+  /** Who the node takes this browser for; undefined until `GET /v1/auth/me` answers. */
+  me: Me | undefined;
+  /** The signed-in account's address, when signed in with Sign-In with Ethereum. */
+  account: string | undefined;
+  /** Whether the permission table lets this principal call `action` (from `GET /v1/auth/me`). */
+  can(action: string): boolean;
   openSignIn(): void;
-  signOut(): void;
+  signOut(): Promise<void>;
+  /** The purpose stated for reads of personal data (sent as X-GridLedger-Purpose), if any. */
+  purpose: string | undefined;
+  setPurpose(purpose: string | undefined): void;
+  /** Changes whenever who is signed in or the purpose changes, so answers are fetched again. */
+  epoch: number;
+  notice: SessionNotice;
 };
 
 const SessionContext = createContext<Session | undefined>(undefined);
 
-/** Keeps the name and token in localStorage and shows the sign-in dialog when an action needs them. */
+/** Forgets what older dashboards kept in localStorage (an API token and a name): the session is the node's cookie now. */
+function forgetStoredToken(): void {
+  localStorage.removeItem("gridledger.token");
+  localStorage.removeItem("gridledger.name");
+}
+
+/**
+ * The session: the node's HttpOnly cookie (set by `POST /v1/auth/signin`, never readable here), who it
+ * is (`GET /v1/auth/me`), its refresh before expiry and sign-out; the sign-in dialog.
+ */
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [name, setName] = useState(() => localStorage.getItem(nameKey) ?? undefined);
-  const [token, setToken] = useState(() => localStorage.getItem(tokenKey) ?? undefined);
+  const [me, setMe] = useState<Me>();
   const [dialogOpen, setDialogOpen] = useState(false);
-  const waiting = useRef<((credentials: Credentials | undefined) => void)[]>([]);
+  const [purpose, setPurposeState] = useState(() => sessionStorage.getItem(purposeKey) ?? undefined);
+  const [epoch, setEpoch] = useState(0);
+  const [notice, setNotice] = useState<SessionNotice>();
+  const [expiresAt, setExpiresAt] = useState(() => sessionStorage.getItem(expiresKey) ?? undefined);
+  const loaded = useRef(false);
+  if (!loaded.current) {
+    loaded.current = true;
+    forgetStoredToken();
+    setApiPurpose(purpose);
+  }
 
-  // A `#token=…` link opened while the dashboard is already open changes only the hash.
+  const loadMe = useCallback(async () => {
+    let answer: Me;
+    try {
+      answer = await api<Me>("/v1/auth/me");
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status === 0) throw error;
+      answer = publicMe;
+    }
+    setMe(answer);
+    setEpoch((n) => n + 1);
+    return answer;
+  }, []);
+
+  const remember = useCallback((signedIn: SignedIn | undefined) => {
+    if (signedIn?.expiresAt) sessionStorage.setItem(expiresKey, signedIn.expiresAt);
+    else sessionStorage.removeItem(expiresKey);
+    setExpiresAt(signedIn?.expiresAt);
+  }, []);
+
   useEffect(() => {
-    const onHashChange = () => {
-      const captured = captureTokenFromUrl();
-      if (captured) setToken(captured);
-    };
-    window.addEventListener("hashchange", onHashChange);
-    return () => window.removeEventListener("hashchange", onHashChange);
-  }, []);
+    loadMe().catch(() => setMe(publicMe));
+  }, [loadMe]);
 
-  const finish = useCallback((credentials: Credentials | undefined) => {
-    setDialogOpen(false);
-    for (const resolve of waiting.current.splice(0)) resolve(credentials);
-  }, []);
+  const signedIn = me?.principal.kind === "account";
 
-  const value = useMemo<Session>(
-    () => ({
-      name,
-      token,
-      credentials() {
-        if (name && token) return Promise.resolve({ name, token });
-        setDialogOpen(true);
-        return new Promise((resolve) => waiting.current.push(resolve));
+  // Refresh before expiry; a session whose expiry this tab does not know is refreshed at once.
+  useEffect(() => {
+    if (!signedIn) return;
+    const due = expiresAt ? Date.parse(expiresAt) - refreshMarginMs - Date.now() : 0;
+    const timer = setTimeout(
+      () => {
+        api<SignedIn>("/v1/auth/refresh", { method: "POST" })
+          .then(remember)
+          .catch(async () => {
+            // Past the refresh limit, or revoked: signed out, and told why.
+            remember(undefined);
+            setNotice("sessionEnded");
+            await loadMe().catch(() => setMe(publicMe));
+          });
       },
+      Math.max(due, 0),
+    );
+    return () => clearTimeout(timer);
+  }, [signedIn, expiresAt, remember, loadMe]);
+
+  const setPurpose = useCallback((next: string | undefined) => {
+    const value = next?.trim() || undefined;
+    if (value) sessionStorage.setItem(purposeKey, value);
+    else sessionStorage.removeItem(purposeKey);
+    setApiPurpose(value);
+    setPurposeState(value);
+    setEpoch((n) => n + 1);
+  }, []);
+
+  const value = useMemo<Session>(() => {
+    const actions = new Set(me?.actions ?? []);
+    return {
+      me,
+      account: me?.principal.kind === "account" ? checksummed(me.principal.account) : undefined,
+      can: (action) => actions.has(action),
       openSignIn: () => setDialogOpen(true),
-      signOut() {
-        localStorage.removeItem(tokenKey);
-        localStorage.removeItem(nameKey);
-        setName(undefined);
-        setToken(undefined);
+      async signOut() {
+        await api("/v1/auth/signout", { method: "POST" }).catch(() => undefined);
+        remember(undefined);
+        setPurpose(undefined);
+        await loadMe().catch(() => setMe(publicMe));
       },
-    }),
-    [name, token],
-  );
+      purpose,
+      setPurpose,
+      epoch,
+      notice,
+    };
+  }, [me, purpose, setPurpose, epoch, notice, remember, loadMe]);
 
   return (
     <SessionContext.Provider value={value}>
       {children}
       {dialogOpen && (
         <SignInDialog
-          name={name}
-          token={token}
-          nameOnly={Boolean(token)}
-          onCancel={() => finish(undefined)}
-          onSave={(credentials) => {
-            localStorage.setItem(nameKey, credentials.name);
-            localStorage.setItem(tokenKey, credentials.token);
-            setName(credentials.name);
-            setToken(credentials.token);
-            finish(credentials);
+          onCancel={() => setDialogOpen(false)}
+          onSignedIn={async (answer) => {
+            remember(answer);
+            setNotice(undefined);
+            setPurpose(undefined);
+            await loadMe();
+            setDialogOpen(false);
           }}
         />
       )}
@@ -120,67 +164,32 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   );
 }
 
-/** The signed-in person and token. */
+/** An address as EIP-55 writes it (the node may answer in lower case). */
+function checksummed(address: string | undefined): string | undefined {
+  return address && isAddress(address, { strict: false }) ? getAddress(address) : address;
+}
+
+/** The session of this page. */
 export function useSession(): Session {
   const value = useContext(SessionContext);
   if (!value) throw new Error("useSession outside SessionProvider");
   return value;
 }
 
-function SignInDialog(props: {
-  name: string | undefined;
-  token: string | undefined;
-  /** Signed in already (a token is kept): ask only for the name. */
-  nameOnly: boolean;
-  onSave(credentials: Credentials): void;
-  onCancel(): void;
-}) {
-  const { t } = useI18n();
-  const [name, setName] = useState(props.name ?? "");
-  const [token, setToken] = useState(props.token ?? "");
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    if (name.trim() && token.trim()) props.onSave({ name: name.trim(), token: token.trim() });
-  };
-  return (
-    <div className="dialog-backdrop">
-      <dialog open className="dialog" aria-labelledby="sign-in-title" data-testid="sign-in-dialog">
-        <form onSubmit={submit}>
-          <h2 id="sign-in-title">{t("signInTitle")}</h2>
-          <p className="muted">{props.nameOnly ? t("nameOnlyHelp") : t("signInHelp")}</p>
-          <label>
-            {t("yourName")}
-            <input
-              name="name"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              required
-              autoComplete="name"
-            />
-          </label>
-          {!props.nameOnly && (
-            <label>
-              {t("apiToken")}
-              <input
-                name="token"
-                type="password"
-                value={token}
-                onChange={(e) => setToken(e.target.value)}
-                required
-                autoComplete="current-password"
-              />
-            </label>
-          )}
-          <div className="row end">
-            <button type="button" onClick={props.onCancel}>
-              {t("cancel")}
-            </button>
-            <button type="submit" className="primary">
-              {t("save")}
-            </button>
-          </div>
-        </form>
-      </dialog>
-    </div>
-  );
+/** The session's epoch, or 0 outside a SessionProvider (so `useApi` also works in isolation). */
+export function useSessionEpoch(): number {
+  return useContext(SessionContext)?.epoch ?? 0;
+}
+
+/** The roles the permission table lists for `action` (for "sign in as … to see this"). */
+export function rolesFor(action: string): string[] {
+  const permission = (permissions as Record<string, { roles: Record<string, string> }>)[action];
+  return permission ? Object.keys(permission.roles).filter((role) => role !== "admin") : [];
+}
+
+/** Whether `action` asks the roles of `roles` for a stated purpose (and none of them reaches it without one). */
+export function needsPurpose(action: string, roles: string[]): boolean {
+  const permission = (permissions as Record<string, { roles: Record<string, string> }>)[action];
+  const reaches = roles.map((role) => permission?.roles[role]).filter(Boolean);
+  return reaches.length > 0 && reaches.every((reach) => reach === "purpose");
 }

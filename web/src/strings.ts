@@ -1,3 +1,4 @@
+import { authEn, authZh } from "./authStrings.js";
 import { viewEn, viewZh } from "./viewStrings.js";
 
 /** English labels of the dashboard; `zh` below has the same keys. */
@@ -5,6 +6,7 @@ export const en = {
   appTitle: "GridLedger regulator console",
   appSubtitle: "Distributed energy regulatory platform",
   ...viewEn,
+  ...authEn,
   navOverview: "Overview",
   navAlerts: "Alerts",
   navExplorer: "Explorer",
@@ -13,16 +15,6 @@ export const en = {
   searchPlaceholder: "Find a region: 广东, Guangdong, CN-GD…",
   searchLabel: "Find a region",
   searchNoMatch: "No region matches “{q}”",
-  signIn: "Sign in",
-  signOut: "Sign out",
-  signedInAs: "Signed in as {name}",
-  signInTitle: "Sign in to act on alerts",
-  signInHelp:
-    "Acknowledging and resolving alerts needs the node's API token (the file api-token in the node's data directory). Your name is recorded as the person who acted.",
-  yourName: "Your name",
-  apiToken: "API token",
-  save: "Save",
-  cancel: "Cancel",
   loading: "Loading…",
   refresh: "Refresh",
   updatedAt: "Updated {time}",
@@ -225,6 +217,7 @@ export const zh: Record<StringKey, string> = {
   appTitle: "GridLedger 监管控制台",
   appSubtitle: "分布式能源监管平台",
   ...viewZh,
+  ...authZh,
   navOverview: "总览",
   navAlerts: "预警",
   navExplorer: "区块浏览器",
@@ -233,16 +226,6 @@ export const zh: Record<StringKey, string> = {
   searchPlaceholder: "查找地区：广东、Guangdong、CN-GD…",
   searchLabel: "查找地区",
   searchNoMatch: "没有与“{q}”匹配的地区",
-  signIn: "登录",
-  signOut: "退出",
-  signedInAs: "当前用户：{name}",
-  signInTitle: "登录以处理预警",
-  signInHelp:
-    "确认和解决预警需要节点的 API 令牌（节点数据目录中的 api-token 文件）。您的姓名将被记录为处理人。",
-  yourName: "姓名",
-  apiToken: "API 令牌",
-  save: "保存",
-  cancel: "取消",
   loading: "加载中…",
   refresh: "刷新",
   updatedAt: "更新于 {time}",

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, api } from "./api.js";
+import { useSessionEpoch } from "./session.js";
 
 /** The state of one GET: the last answer (kept while refreshing), the last refusal, and a way to reload. */
 export type ApiState<T> = {
@@ -12,7 +13,8 @@ export type ApiState<T> = {
 
 /**
  * GETs `path` (nothing when null) and again whenever it changes, every `refreshMs` when given, and on
- * `reload()`. An answer to an older path is dropped.
+ * `reload()`, and after a sign-in, a sign-out or a new stated purpose. An answer to an older path is
+ * dropped.
  */
 export function useApi<T>(path: string | null, options: { refreshMs?: number } = {}): ApiState<T> {
   const [data, setData] = useState<T>();
@@ -22,8 +24,9 @@ export function useApi<T>(path: string | null, options: { refreshMs?: number } =
   const [tick, setTick] = useState(0);
   const current = useRef(path);
   current.current = path;
+  const epoch = useSessionEpoch();
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` is the reload trigger
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` and `epoch` are reload triggers
   useEffect(() => {
     if (path === null) {
       setData(undefined);
@@ -41,20 +44,24 @@ export function useApi<T>(path: string | null, options: { refreshMs?: number } =
       })
       .catch((caught: unknown) => {
         if (controller.signal.aborted) return;
-        setError(caught instanceof ApiError ? caught : new ApiError(0, "CLIENT", String(caught)));
+        const error = caught instanceof ApiError ? caught : new ApiError(0, "CLIENT", String(caught));
+        // Refused now (the session ended): what was shown before is no longer this viewer's to see.
+        if (error.status === 401 || error.status === 403) setData(undefined);
+        setError(error);
       })
       .finally(() => {
         if (!controller.signal.aborted) setLoading(false);
       });
     return () => controller.abort();
-  }, [path, tick]);
+  }, [path, tick, epoch]);
 
-  // A new path starts from nothing, so figures of another region never show under this one's name.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the path changes
+  // A new path starts from nothing, so figures of another region never show under this one's name;
+  // so does a new session, so nothing fetched for the previous account stays after a sign-out.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the path or the session changes
   useEffect(() => {
     setData(undefined);
     setError(undefined);
-  }, [path]);
+  }, [path, epoch]);
 
   useEffect(() => {
     if (!options.refreshMs || path === null) return;

@@ -14,9 +14,6 @@ export const viewEn = {
   colValue: "Value",
   colGasUsed: "Gas used (EVM)",
   anchorsNewestFirst: "Newest intervals first.",
-  signedInToken: "Signed in (API token)",
-  nameOnlyHelp:
-    "You are signed in with the node's API token. Your name is recorded as the person who acted; it is asked once.",
   commodity_electricity: "Electricity",
   commodity_gas: "Natural gas",
   commodity_heat: "Heat",
@@ -56,8 +53,6 @@ export const viewZh: Record<keyof typeof viewEn, string> = {
   colValue: "数值",
   colGasUsed: "Gas 消耗（EVM）",
   anchorsNewestFirst: "最新时段在前。",
-  signedInToken: "已登录（API 令牌）",
-  nameOnlyHelp: "您已使用节点的 API 令牌登录。您的姓名将被记录为处理人，只需填写一次。",
   commodity_electricity: "电力",
   commodity_gas: "天然气",
   commodity_heat: "热力",

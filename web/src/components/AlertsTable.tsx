@@ -23,22 +23,18 @@ export function useAlertLabels() {
 }
 
 /**
- * Acknowledges or resolves an alert as the signed-in person (POST /v1/alerts/:id/acknowledge|resolve
- * with the API token and `{ by }`), asking to sign in first when needed.
+ * Acknowledges or resolves an alert (POST /v1/alerts/:id/acknowledge|resolve, with an optional note):
+ * the node records the signed-in account as who acted, so no name is asked.
  */
 export function useAlertAction(onDone: (alert: Alert) => void) {
-  const session = useSession();
   const [error, setError] = useState<ApiError>();
   const [busy, setBusy] = useState<string>();
-  const act = async (alert: Alert, action: "acknowledge" | "resolve") => {
-    const credentials = await session.credentials();
-    if (!credentials) return;
+  const act = async (alert: Alert, action: "acknowledge" | "resolve", note?: string) => {
     setBusy(alert.id);
     try {
       const answer = await api<{ alert: Alert }>(`/v1/alerts/${encodeURIComponent(alert.id)}/${action}`, {
         method: "POST",
-        body: { by: credentials.name },
-        token: credentials.token,
+        body: note?.trim() ? { note: note.trim() } : {},
       });
       setError(undefined);
       onDone(answer.alert);
@@ -51,22 +47,37 @@ export function useAlertAction(onDone: (alert: Alert) => void) {
   return { act, error, busy };
 }
 
-/** Acknowledge and resolve buttons of one alert, as its status allows. */
+/** Acknowledge and resolve buttons of one alert, as its status allows; none without `alerts.write`. */
 export function AlertButtons(props: {
   alert: Alert;
   busy: boolean;
-  onAct(alert: Alert, action: "acknowledge" | "resolve"): void;
+  onAct(alert: Alert, action: "acknowledge" | "resolve", note?: string): void;
+  /** Offer a note to record with the action (the alert's page). */
+  withNote?: boolean;
 }) {
   const { t } = useI18n();
+  const session = useSession();
+  const [note, setNote] = useState("");
   const { alert } = props;
+  if (!session.can("alerts.write") || alert.status === "resolved") return null;
   return (
     <span className="row">
+      {props.withNote && (
+        <input
+          name="note"
+          value={note}
+          onChange={(e) => setNote(e.target.value)}
+          placeholder={t("note")}
+          maxLength={500}
+          data-testid="alert-note"
+        />
+      )}
       {alert.status === "open" && (
         <button
           type="button"
           disabled={props.busy}
           data-testid="acknowledge"
-          onClick={() => props.onAct(alert, "acknowledge")}
+          onClick={() => props.onAct(alert, "acknowledge", note)}
         >
           {t("acknowledge")}
         </button>
@@ -76,7 +87,7 @@ export function AlertButtons(props: {
           type="button"
           disabled={props.busy}
           data-testid="resolve"
-          onClick={() => props.onAct(alert, "resolve")}
+          onClick={() => props.onAct(alert, "resolve", note)}
         >
           {t("resolve")}
         </button>
@@ -90,6 +101,8 @@ export function AlertsTable({ alerts, onChanged }: { alerts: Alert[]; onChanged(
   const { t, lang } = useI18n();
   const labels = useAlertLabels();
   const { act, error, busy } = useAlertAction(onChanged);
+  const session = useSession();
+  const acts = session.can("alerts.write");
   if (alerts.length === 0) return <p className="muted">{t("noAlerts")}</p>;
   return (
     <>
@@ -106,7 +119,7 @@ export function AlertsTable({ alerts, onChanged }: { alerts: Alert[]; onChanged(
               <th>{t("colMessage")}</th>
               <th>{t("colStatus")}</th>
               <th>{t("colWho")}</th>
-              <th>{t("colActions")}</th>
+              <th>{acts ? t("colActions") : ""}</th>
             </tr>
           </thead>
           <tbody>
@@ -130,7 +143,9 @@ export function AlertsTable({ alerts, onChanged }: { alerts: Alert[]; onChanged(
                   {alertText(alert, lang)}
                 </td>
                 <td data-testid="alert-status">{labels.status(alert.status)}</td>
-                <td>{alert.resolvedBy ?? alert.acknowledgedBy ?? "—"}</td>
+                <td>
+                  <Actor who={alert.resolvedBy ?? alert.acknowledgedBy} />
+                </td>
                 <td>
                   <span className="row">
                     <a href={href(`/alerts/${alert.id}`)}>{t("details")}</a>
@@ -144,4 +159,11 @@ export function AlertsTable({ alerts, onChanged }: { alerts: Alert[]; onChanged(
       </div>
     </>
   );
+}
+
+/** Who acted on an alert: an account's address shortened (whole in the title), or an older free-text name. */
+export function Actor({ who }: { who: string | null }) {
+  if (!who) return <>—</>;
+  if (/^0x[0-9a-fA-F]{40}$/.test(who)) return <code title={who}>{shortHex(who, 4)}</code>;
+  return <>{who}</>;
 }

@@ -91,7 +91,7 @@ export function AlertDetailPage({ id }: { id: string }) {
             <h1>
               {t("alertTitle", { id: alert.id })}: {labels.kind(alert.kind)}
             </h1>
-            <AlertButtons alert={alert} busy={busy === alert.id} onAct={act} />
+            <AlertButtons alert={alert} busy={busy === alert.id} onAct={act} withNote />
           </div>
           <dl className="fields">
             <div>

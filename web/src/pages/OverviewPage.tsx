@@ -7,6 +7,7 @@ import { useI18n } from "../i18n.js";
 import { href } from "../router.js";
 import { formatClock, offsetText, setZone } from "../time.js";
 import { useApi } from "../useApi.js";
+import { SuppressedNote } from "./RegionPage.js";
 
 const refreshMs = 10_000;
 
@@ -74,28 +75,36 @@ function RegionTile({ region }: { region: OverviewRegion }) {
           {second} · {region.code}
         </span>
       </a>
-      <div className="figures">
-        <Figure
-          label={t("consumption")}
-          value={formatEnergy(region.consumptionWh, lang)}
-          testId="consumption"
-        />
-        <Figure label={t("generation")} value={formatEnergy(region.generationWh, lang)} testId="generation" />
-        <Figure
-          label={t("renewableShare")}
-          value={formatShare(region.renewableShare, lang)}
-          hint={t("renewableShareHint")}
-          testId="renewable-share"
-        />
-        <Figure
-          label={t("gasConsumption")}
-          value={formatQuantity(region.gasLitres, "gas", lang)}
-          testId="gas"
-        />
-        <Figure label={t("tce")} value={formatTce(region.tce, lang)} />
-        <Figure label={t("co2")} value={formatCo2(region.co2Kg, lang)} />
-        <Figure label={t("completeness")} value={formatShare(region.completeness, lang)} />
-      </div>
+      {region.suppressed ? (
+        <SuppressedNote k={region.minGroupSize} reason={region.reason} />
+      ) : (
+        <div className="figures">
+          <Figure
+            label={t("consumption")}
+            value={formatEnergy(region.consumptionWh, lang)}
+            testId="consumption"
+          />
+          <Figure
+            label={t("generation")}
+            value={formatEnergy(region.generationWh, lang)}
+            testId="generation"
+          />
+          <Figure
+            label={t("renewableShare")}
+            value={formatShare(region.renewableShare, lang)}
+            hint={t("renewableShareHint")}
+            testId="renewable-share"
+          />
+          <Figure
+            label={t("gasConsumption")}
+            value={formatQuantity(region.gasLitres, "gas", lang)}
+            testId="gas"
+          />
+          <Figure label={t("tce")} value={formatTce(region.tce, lang)} />
+          <Figure label={t("co2")} value={formatCo2(region.co2Kg, lang)} />
+          <Figure label={t("completeness")} value={formatShare(region.completeness, lang)} />
+        </div>
+      )}
       <a
         className={region.openAlerts > 0 ? "badge warn" : "badge"}
         href={href("/alerts", { region: region.code, status: "open" })}

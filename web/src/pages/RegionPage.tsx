@@ -1,11 +1,13 @@
 import { useEffect, useState } from "react";
 import { type Alert, query, type Region, type Series } from "../api.js";
+import { Gate } from "../components/Access.js";
 import { AlertsTable } from "../components/AlertsTable.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { Figure } from "../components/Figure.js";
 import { formatCo2, formatEnergy, formatNumber, formatPower, formatShare, formatTce } from "../format.js";
 import { useI18n } from "../i18n.js";
 import { href } from "../router.js";
+import { useSession } from "../session.js";
 import { dayStartAt } from "../time.js";
 import { useApi } from "../useApi.js";
 import { RegionCharts } from "./RegionCharts.js";
@@ -30,6 +32,7 @@ function rangeOf(days: number, offsetMinutes: number, now = Date.now() / 1000) {
 /** A region: its figures and charts over today, 7 or 30 days, CSV downloads and its alerts. */
 export function RegionPage({ code, params }: { code: string; params: URLSearchParams }) {
   const { t, lang, zone } = useI18n();
+  const session = useSession();
   const rangeParam = params.get("range");
   const range: RangeName = rangeParam === "7d" || rangeParam === "30d" ? rangeParam : "today";
   const granularity = params.get("granularity") ?? defaultGranularity[range];
@@ -52,7 +55,7 @@ export function RegionPage({ code, params }: { code: string; params: URLSearchPa
     refreshMs: 10_000,
   });
   const alerts = useApi<{ alerts: Alert[]; total: number }>(
-    region ? `/v1/alerts${query({ region: region.code, limit: 20 })}` : null,
+    region && session.can("alerts.read") ? `/v1/alerts${query({ region: region.code, limit: 20 })}` : null,
     { refreshMs: 10_000 },
   );
 
@@ -108,7 +111,8 @@ export function RegionPage({ code, params }: { code: string; params: URLSearchPa
         </div>
       </div>
       <ErrorBox error={regions.error ?? series.error} />
-      {totals && (
+      {series.data?.suppressed && <SuppressedNote k={series.data.minGroupSize} reason={series.data.reason} />}
+      {totals && !series.data?.suppressed && (
         <div className="strip" data-testid="region-totals">
           <Figure
             label={t("consumption")}
@@ -137,10 +141,10 @@ export function RegionPage({ code, params }: { code: string; params: URLSearchPa
           <Figure label={t("activeDevices")} value={formatNumber(totals.activeDevices, lang, 0)} />
         </div>
       )}
-      {series.data ? (
+      {series.data && !series.data.suppressed ? (
         <RegionCharts series={series.data} now={now} />
       ) : (
-        !series.error && <p className="muted">{t("loading")}</p>
+        !series.error && !series.data && <p className="muted">{t("loading")}</p>
       )}
       {region && (
         <p className="row">
@@ -157,9 +161,23 @@ export function RegionPage({ code, params }: { code: string; params: URLSearchPa
         </p>
       )}
       <h2>{t("regionAlerts")}</h2>
-      <ErrorBox error={alerts.error} />
-      {alerts.data && <AlertsTable alerts={alerts.data.alerts} onChanged={alerts.reload} />}
-      {region && <a href={href("/alerts", { region: region.code })}>{t("allAlertsOfRegion")}</a>}
+      <Gate action="alerts.read">
+        <ErrorBox error={alerts.error} action="alerts.read" />
+        {alerts.data && <AlertsTable alerts={alerts.data.alerts} onChanged={alerts.reload} />}
+        {region && <a href={href("/alerts", { region: region.code })}>{t("allAlertsOfRegion")}</a>}
+      </Gate>
     </section>
+  );
+}
+
+/** What the public sees of a region with fewer devices than the node's minimum group size. */
+export function SuppressedNote({ k, reason }: { k: number | undefined; reason?: string | undefined }) {
+  const { t } = useI18n();
+  // The node names k in its reason ("fewer than 5 devices in region …") when it does not give it apart.
+  const size = k ?? Number(/fewer than (\d+)/.exec(reason ?? "")?.[1] ?? Number.NaN);
+  return (
+    <p className="notice" data-testid="suppressed">
+      {Number.isFinite(size) ? t("notShownFewer", { k: size }) : t("notShownFewerAny")}
+    </p>
   );
 }
