@@ -8,6 +8,7 @@ import {
   createChainClient,
   fetchChainId,
 } from "../chain/chainClient.js";
+import { type AccountsClient, createAccountsClient } from "../auth/accountsClient.js";
 import { createEmbeddedChain, type EmbeddedChain } from "../chain/embedded/index.js";
 import { initDefaults, type NodeConfig } from "../core/config.js";
 import { acquireDataDirLock } from "../core/dataDirLock.js";
@@ -68,6 +69,8 @@ export type NodeContext = {
   /** The in-process chain, when the node runs the embedded one. */
   embedded: EmbeddedChain | undefined;
   registry: RegistryClient;
+  /** Role bindings and access-log anchors on chain, as the node's organisation. */
+  accounts: AccountsClient;
   /** Token the HTTP API requires for writes (`<dataDir>/api-token`). */
   apiToken: string;
   store: RegistryStore;
@@ -233,6 +236,7 @@ export async function openNode(
       client,
       embedded,
       registry: createRegistryClient({ client, contracts }),
+      accounts: createAccountsClient({ client, address: contracts.Accounts }),
       store,
       indexer,
       close,
