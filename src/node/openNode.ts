@@ -2,13 +2,13 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
+import { type AccountsClient, createAccountsClient } from "../auth/accountsClient.js";
 import {
   type ChainClient,
   type ChainEndpoint,
   createChainClient,
   fetchChainId,
 } from "../chain/chainClient.js";
-import { type AccountsClient, createAccountsClient } from "../auth/accountsClient.js";
 import { createEmbeddedChain, type EmbeddedChain } from "../chain/embedded/index.js";
 import { initDefaults, type NodeConfig } from "../core/config.js";
 import { acquireDataDirLock } from "../core/dataDirLock.js";
