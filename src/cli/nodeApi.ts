@@ -3,7 +3,12 @@ import { BaseError } from "../core/errors.js";
 
 /** A client of a running node's HTTP API, as the CLI uses it. */
 export type NodeApi = {
-  get<T>(path: string, query?: Record<string, string | number | boolean | undefined>): Promise<T>;
+  /** A read; `auth` sends the API token too (reads the node does not serve to anyone). */
+  get<T>(
+    path: string,
+    query?: Record<string, string | number | boolean | undefined>,
+    options?: { auth?: boolean },
+  ): Promise<T>;
   send<T>(method: "POST" | "PATCH", path: string, body: unknown): Promise<T>;
 };
 
@@ -19,10 +24,10 @@ export function createNodeApi(
   baseUrl: string,
   token: () => Promise<string | undefined> = async () => undefined,
 ): NodeApi {
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async function call<T>(method: string, path: string, body?: unknown, auth = false): Promise<T> {
     let response: Response;
     const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
-    const apiToken = method === "GET" ? undefined : await token();
+    const apiToken = method === "GET" && !auth ? undefined : await token();
     if (apiToken) headers.authorization = `Bearer ${apiToken}`;
     try {
       response = await fetch(`${baseUrl}${path}`, {
@@ -58,11 +63,11 @@ export function createNodeApi(
     return payload as T;
   }
   return {
-    get(path, query = {}) {
+    get(path, query = {}, options = {}) {
       const params = new URLSearchParams();
       for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
       const qs = params.toString();
-      return call("GET", qs ? `${path}?${qs}` : path);
+      return call("GET", qs ? `${path}?${qs}` : path, undefined, options.auth);
     },
     send(method, path, body) {
       return call(method, path, body);
