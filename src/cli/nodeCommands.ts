@@ -144,7 +144,7 @@ export function registerNodeCommands(program: Command): void {
       )
       .option(
         "--demo",
-        `approve the demo provinces CN-GD, CN-ZJ and CN-GS where they are not registered yet, and run the meter simulator in them (the last 24 h as fast as the node takes them, then live); implies --dev-chain`,
+        `approve the demo provinces CN-GD, CN-ZJ and CN-GS where they are not registered yet, and run the meter simulator in them (the last 24 h as fast as the node takes them, then live); create one demo account per role in <data-dir>/demo-accounts and grant it on chain; implies --dev-chain`,
       ),
   ).action(async (_options: NodeCommandOptions, command: Command) => {
     const options = command.optsWithGlobals<NodeCommandOptions>();
