@@ -165,7 +165,7 @@ export function createAccessLog(db: Database, options: { now?: () => number } = 
       { day: number; date: string; head: string; count: number; anchoredAt: string }[]
     > {
       const { rows } = await db.query<{ day: string; head: string; count: string; anchored_at: Date }>(
-        "select * from access_log_anchors order by day desc limit 1000",
+        "select * from access_log_anchored_days order by day desc limit 1000",
       );
       return rows.map((r) => ({
         day: Number(r.day),
@@ -179,14 +179,14 @@ export function createAccessLog(db: Database, options: { now?: () => number } = 
     /** The last anchored day, or undefined. */
     async lastAnchoredDay(): Promise<number | undefined> {
       const { rows } = await db.query<{ day: string }>(
-        "select max(day)::text as day from access_log_anchors",
+        "select max(day)::text as day from access_log_anchored_days",
       );
       return rows[0]?.day == null ? undefined : Number(rows[0].day);
     },
 
     async markAnchored(day: number, head: string, count: number): Promise<void> {
       await db.query(
-        "insert into access_log_anchors (day, head, count) values ($1, $2, $3) on conflict (day) do nothing",
+        "insert into access_log_anchored_days (day, head, count) values ($1, $2, $3) on conflict (day) do nothing",
         [day, head, count],
       );
     },
@@ -224,4 +224,29 @@ export async function anchorAccessLogDay(options: {
     previousCount = count;
   }
   return anchored;
+}
+
+/**
+ * Runs {@link anchorAccessLogDay} at start and then every `everyMs` (an hour by default: a day is
+ * anchored within an hour of its end); a failed round is reported and retried at the next one.
+ */
+export function startAccessLogAnchoring(options: {
+  accessLog: AccessLog;
+  anchor: (day: number, head: string, count: number) => Promise<void>;
+  onError: (error: unknown) => void;
+  everyMs?: number;
+}): { close(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const round = () => {
+    running = running.then(() => anchorAccessLogDay(options).catch(options.onError));
+  };
+  round();
+  const timer = setInterval(round, options.everyMs ?? 3_600_000);
+  timer.unref();
+  return {
+    async close() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerAccountCommands } from "./accountCommands.js";
 import { registerAuthCommands } from "./authCommands.js";
 import { registerBatchCommands } from "./batchCommands.js";
 import { registerGovernanceCommands } from "./governanceCommands.js";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerNodeCommands(program);
   registerRegistryCommands(program);
   registerGovernanceCommands(program);
+  registerAccountCommands(program);
   registerMeteringCommands(program);
   registerMqttCommands(program);
   registerBatchCommands(program);

@@ -18,6 +18,9 @@ const cliPath = fileURLToPath(new URL("../../bin/gridledger.js", import.meta.url
  */
 const demoSpeed = 100_000;
 
+/** Simulated devices the demo's prosumer account owns (registered in the node's own community). */
+const demoProsumerDevices = 3;
+
 type NodeCommandOptions = NodeFlags & InitOptions & { demo?: boolean };
 
 function nodeOptions(command: Command): Command {
@@ -146,18 +149,21 @@ export function registerNodeCommands(program: Command): void {
       )
       .option(
         "--demo",
-        `approve the demo provinces CN-GD, CN-ZJ and CN-GS where they are not registered yet, and run the meter simulator in them (the last 24 h as fast as the node takes them, then live); implies --dev-chain`,
+        `approve the demo provinces CN-GD, CN-ZJ and CN-GS where they are not registered yet, and run the meter simulator in them (the last 24 h as fast as the node takes them, then live); create one demo account per role in <data-dir>/demo-accounts and grant it on chain; implies --dev-chain`,
       ),
   ).action(async (_options: NodeCommandOptions, command: Command) => {
     const options = command.optsWithGlobals<NodeCommandOptions>();
     const config = resolveNodeConfig({ ...options, devChain: options.devChain || options.demo });
     const { startNode } = await import("../node/startNode.js");
     const { seedDemoRegions } = await import("../node/demoRegions.js");
+    const { seedDemoAccounts } = await import("../node/demoAccounts.js");
     const { startDemoSimulator } = await import("./simulateCommand.js");
     // Warnings and errors (e.g. an internal error behind a 500) go to stderr as JSON lines; stdout
     // stays for what the command prints.
     const node = await startNode(config, options, { logger: { level: "warn", stream: process.stderr } });
     if (options.demo) await seedDemoRegions(node.context);
+    const demoAccounts = options.demo ? await seedDemoAccounts(node.context, config.dataDir) : [];
+    const prosumer = demoAccounts.find((a) => a.role === "prosumer");
     const simulator = options.demo
       ? startDemoSimulator({
           nodeUrl: node.apiUrl,
@@ -166,6 +172,11 @@ export function registerNodeCommands(program: Command): void {
           dataDir: config.dataDir,
           speed: demoSpeed,
           log: (line) => console.error(line),
+          demoOwner: prosumer && {
+            owner: prosumer.address,
+            community: node.context.registry.operator,
+            count: demoProsumerDevices,
+          },
         })
       : undefined;
     const info = {
@@ -180,6 +191,13 @@ export function registerNodeCommands(program: Command): void {
       database: node.context.db.kind,
       dataDir: config.dataDir,
       contracts: node.context.contracts,
+      ...(options.demo
+        ? {
+            demoAccounts: Object.fromEntries(
+              demoAccounts.map((a) => [a.role, { address: a.address, keyFile: a.keyFile }]),
+            ),
+          }
+        : {}),
     };
     output(command.optsWithGlobals(), info, () => {
       console.log("GridLedger node running");
@@ -190,6 +208,12 @@ export function registerNodeCommands(program: Command): void {
           `MQTT is on ${mqttPort}, not ${defaults.mqttPort}: that port was taken when this data directory first needed it; ` +
             "the node keeps this one (ports.json in the data directory) so meters given it keep connecting",
         );
+      }
+      if (demoAccounts.length > 0) {
+        console.log("Demo accounts (one key file per role; on the dashboard: Sign in → key file):");
+        for (const a of demoAccounts) {
+          console.log(`  ${a.role.padEnd(18)} ${a.address}  gridledger login --key ${a.keyFile}`);
+        }
       }
       console.log(`Try: npx gridledger --node ${node.apiUrl} region list   (Ctrl-C stops the node)`);
       console.log(

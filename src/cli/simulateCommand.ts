@@ -3,6 +3,7 @@ import { type Command, Option } from "commander";
 import { defaults } from "../core/config.js";
 import { BaseError } from "../core/errors.js";
 import { readApiToken } from "../node/apiToken.js";
+import type { DemoOwner } from "../sim/registerSimDevices.js";
 import type { SimProgress, SimSummary } from "../sim/runSimulator.js";
 import { parseSize, type SimSize } from "../sim/scenario.js";
 import { createNodeApi, nodeUrlOf } from "./nodeApi.js";
@@ -217,6 +218,8 @@ export type DemoSimulatorOptions = {
   speed?: number;
   size?: SimSize;
   log: (message: string) => void;
+  /** The demo prosumer that owns some of the simulated devices. */
+  demoOwner?: DemoOwner | undefined;
 };
 
 /**
@@ -237,6 +240,7 @@ export function startDemoSimulator(options: DemoSimulatorOptions): { stop(): Pro
         size: options.size,
         speed: options.speed ?? 60,
         incidents: true,
+        demoOwner: options.demoOwner,
         signal: controller.signal,
         log: options.log,
         onProgress: (p) => {

@@ -11,6 +11,8 @@ import {
   zeroAddress,
 } from "viem";
 import {
+  accountsAbi,
+  accountsBytecode,
   consortiumAbi,
   consortiumBytecode,
   meterAnchorAbi,
@@ -25,6 +27,20 @@ import type { ContractName, NodeState } from "./nodeState.js";
 
 /** The MeterAnchor's name in the Consortium's service directory: "MeterAnchor" as a left-aligned `bytes32`. */
 export const meterAnchorServiceName: Hex = stringToHex("MeterAnchor", { size: 32 });
+
+/** The Accounts contract's name in the Consortium's service directory: "accounts" as a left-aligned `bytes32`. */
+export const accountsServiceName: Hex = stringToHex("accounts", { size: 32 });
+
+/** The contracts found through the service directory, in the order a founder deploys them. */
+const services = [
+  {
+    contract: "MeterAnchor",
+    name: meterAnchorServiceName,
+    abi: meterAnchorAbi,
+    bytecode: meterAnchorBytecode,
+  },
+  { contract: "Accounts", name: accountsServiceName, abi: accountsAbi, bytecode: accountsBytecode },
+] as const;
 
 /**
  * What the Consortium's service directory says about a name: the bound contract, nothing bound yet,
@@ -70,17 +86,16 @@ function serviceNotBound(consortium: Address, service: string, lookup: ServiceLo
 }
 
 /**
- * Deploys the GridLedger contracts (Consortium, then Registry, then binds them, then MeterAnchor, bound
- * in the Consortium's service directory) and bootstraps the consortium with the operator as its first
+ * Deploys the GridLedger contracts (Consortium, then Registry, then binds them, then MeterAnchor and
+ * Accounts, each bound in the Consortium's service directory) and bootstraps the consortium with the operator as its first
  * seat holder. Every step is idempotent and resumable: before a deployment is sent, the address it
  * will get (from the deployer's nonce) is saved as pending, so after a crash the node adopts the
  * contract if it landed and sends it again if not.
  *
- * A data directory from before MeterAnchor existed (Consortium and Registry recorded, no MeterAnchor)
- * is brought up to date: the MeterAnchor already bound in the directory is adopted; otherwise the
- * founder deploys and binds it, and any other operator gets `NODE_SERVICE_NOT_BOUND`. A Consortium
- * deployed before the service directory existed cannot bind it: the founder's MeterAnchor is then
- * only recorded in the node state.
+ * A data directory from before MeterAnchor or Accounts existed is brought up to date: a service already
+ * bound in the directory ("MeterAnchor", "accounts") is adopted; otherwise the founder deploys and binds
+ * it, and any other operator gets `NODE_SERVICE_NOT_BOUND`. A Consortium deployed before the service
+ * directory existed cannot bind one: the founder's contract is then only recorded in the node state.
  */
 export async function deployContracts(options: {
   client: ChainClient;
@@ -153,44 +168,53 @@ export async function deployContracts(options: {
     });
   }
 
-  const lookup = await lookUpService(client, consortium, meterAnchorServiceName);
-  if (lookup.kind === "bound") {
-    if (state.contracts.MeterAnchor !== lookup.address) {
-      state = { ...state, contracts: { ...state.contracts, MeterAnchor: lookup.address } };
-      await options.save(state);
+  // Each service (deployed with the Registry as its one argument) is adopted from the directory when
+  // bound there; otherwise only the founder may deploy and bind it.
+  const found: Partial<Record<(typeof services)[number]["contract"], Address>> = {};
+  let consortiumFounder: Address | undefined;
+  for (const service of services) {
+    const lookup = await lookUpService(client, consortium, service.name);
+    if (lookup.kind === "bound") {
+      found[service.contract] = lookup.address;
+      if (state.contracts[service.contract] !== lookup.address) {
+        state = { ...state, contracts: { ...state.contracts, [service.contract]: lookup.address } };
+        await options.save(state);
+      }
+      continue;
     }
-    return { Consortium: consortium, Registry: registry, MeterAnchor: lookup.address };
-  }
-  const consortiumFounder = await publicClient.readContract({
-    address: consortium,
-    abi: consortiumAbi,
-    functionName: "founder",
-  });
-  if (!isAddressEqual(consortiumFounder, sender.account.address)) {
-    throw serviceNotBound(consortium, "MeterAnchor", lookup);
-  }
-  const meterAnchor = await ensure("MeterAnchor", async () => {
-    const receipt = await sender.deploy({
-      abi: meterAnchorAbi,
-      bytecode: meterAnchorBytecode,
-      args: [registry],
-    });
-    return receipt.contractAddress;
-  });
-  if (lookup.kind === "unbound") {
-    await sender.write({
+    consortiumFounder ??= await publicClient.readContract({
       address: consortium,
       abi: consortiumAbi,
-      functionName: "bindService",
-      args: [meterAnchorServiceName, meterAnchor],
+      functionName: "founder",
     });
+    if (!isAddressEqual(consortiumFounder, sender.account.address)) {
+      throw serviceNotBound(consortium, service.contract, lookup);
+    }
+    const address = await ensure(service.contract, async () => {
+      const receipt = await sender.deploy({ abi: service.abi, bytecode: service.bytecode, args: [registry] });
+      return receipt.contractAddress;
+    });
+    if (lookup.kind === "unbound") {
+      await sender.write({
+        address: consortium,
+        abi: consortiumAbi,
+        functionName: "bindService",
+        args: [service.name, address],
+      });
+    }
+    found[service.contract] = address;
   }
-  return { Consortium: consortium, Registry: registry, MeterAnchor: meterAnchor };
+  return {
+    Consortium: consortium,
+    Registry: registry,
+    MeterAnchor: found.MeterAnchor as Address,
+    Accounts: found.Accounts as Address,
+  };
 }
 
 /**
  * Adopts contracts the consortium already deployed: checks that the Consortium has code and reads
- * the Registry it is bound to and the MeterAnchor of its service directory
+ * the Registry it is bound to and the MeterAnchor and Accounts of its service directory
  * (`NODE_REGISTRY_NOT_BOUND`, `NODE_SERVICE_NOT_BOUND` when missing).
  */
 export async function attachContracts(client: ChainClient, consortium: Address): Promise<GridContracts> {
@@ -217,5 +241,12 @@ export async function attachContracts(client: ChainClient, consortium: Address):
   }
   const meterAnchor = await lookUpService(client, consortium, meterAnchorServiceName);
   if (meterAnchor.kind !== "bound") throw serviceNotBound(consortium, "MeterAnchor", meterAnchor);
-  return { Consortium: consortium, Registry: registry, MeterAnchor: meterAnchor.address };
+  const accounts = await lookUpService(client, consortium, accountsServiceName);
+  if (accounts.kind !== "bound") throw serviceNotBound(consortium, "Accounts", accounts);
+  return {
+    Consortium: consortium,
+    Registry: registry,
+    MeterAnchor: meterAnchor.address,
+    Accounts: accounts.address,
+  };
 }

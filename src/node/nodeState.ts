@@ -6,7 +6,7 @@ import type { Address, Hex } from "viem";
 import { BaseError } from "../core/errors.js";
 
 /** Names of the contracts a node deploys or attaches to. */
-export type ContractName = "Consortium" | "Registry" | "MeterAnchor";
+export type ContractName = "Consortium" | "Registry" | "MeterAnchor" | "Accounts";
 
 /** What a node records about itself in `<dataDir>/node.json`. */
 export type NodeState = {

@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
+import { type AccountsClient, createAccountsClient } from "../auth/accountsClient.js";
 import {
   type ChainClient,
   type ChainEndpoint,
@@ -68,6 +69,8 @@ export type NodeContext = {
   /** The in-process chain, when the node runs the embedded one. */
   embedded: EmbeddedChain | undefined;
   registry: RegistryClient;
+  /** Role bindings and access-log anchors on chain, as the node's organisation. */
+  accounts: AccountsClient;
   /** Token the HTTP API requires for writes (`<dataDir>/api-token`). */
   apiToken: string;
   store: RegistryStore;
@@ -233,6 +236,7 @@ export async function openNode(
       client,
       embedded,
       registry: createRegistryClient({ client, contracts }),
+      accounts: createAccountsClient({ client, address: contracts.Accounts }),
       store,
       indexer,
       close,

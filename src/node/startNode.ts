@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { type AnalyticsConfig, loadAnalyticsConfig } from "../analytics/analyticsConfig.js";
 import { startAnalytics } from "../analytics/analyticsService.js";
-import { createAccessLog } from "../auth/accessLog.js";
+import { createAccessLog, startAccessLogAnchoring } from "../auth/accessLog.js";
 import { loadMasterKey } from "../auth/masterKey.js";
 import { createProfileStore } from "../auth/profiles.js";
 import { serveJsonRpc } from "../chain/embedded/index.js";
@@ -12,8 +12,8 @@ import { createMetering, type Metering } from "../metering/metering.js";
 import { nodeClientIdPrefix, nodeUsername } from "../metering/mqttAuth.js";
 import { startMqttBroker } from "../metering/mqttBroker.js";
 import { createMqttIngest } from "../metering/mqttIngest.js";
-import { createNodeMetrics } from "../metrics/nodeMetrics.js";
 import { verifySignature } from "../metering/verifyWorker.js";
+import { createNodeMetrics } from "../metrics/nodeMetrics.js";
 import { deviceStatuses } from "../registry/deviceTypes.js";
 import { createServer } from "../server/createServer.js";
 import { loadOrCreateMqttCredentials } from "./mqttCredentials.js";
@@ -97,6 +97,7 @@ export async function startNode(
         verifySignature(record.scheme, record.publicKey, signature, message)
       );
     };
+    const accessLog = createAccessLog(context.db);
     const app = await createServer(
       {
         ...context,
@@ -108,7 +109,7 @@ export async function startNode(
         mqtt: mqttInfo,
         privacy: {
           profiles: createProfileStore(context.db, await loadMasterKey({ dataDir: config.dataDir })),
-          accessLog: createAccessLog(context.db),
+          accessLog,
         },
         minGroupSize: config.minGroupSize,
         verifyDevice,
@@ -147,6 +148,17 @@ export async function startNode(
       metrics.countError("anchoring", error);
       warn("anchoring")(error);
     });
+    const accessLogAnchoring = startAccessLogAnchoring({
+      accessLog,
+      anchor: async (day, head, count) => {
+        await context.accounts.anchorAccessLog(day, head as `0x${string}`, count);
+      },
+      onError: (error) => {
+        metrics.countError("access-log", error);
+        warn("access log anchoring")(error);
+      },
+    });
+    closers.push(accessLogAnchoring.close);
     const analyticsService = await startAnalytics({
       db: context.db,
       config: analytics,

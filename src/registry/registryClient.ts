@@ -16,7 +16,12 @@ import {
 import { normaliseRegionCode, regionIdOf } from "./regionCode.js";
 
 /** Addresses of the GridLedger contracts on the chain. */
-export type GridContracts = { Consortium: Address; Registry: Address; MeterAnchor: Address };
+export type GridContracts = {
+  Consortium: Address;
+  Registry: Address;
+  MeterAnchor: Address;
+  Accounts: Address;
+};
 
 /** One device to register, already validated and encoded (see deviceInput.ts). */
 export type DeviceInput = {

@@ -1,5 +1,6 @@
 import { type Address, type Chain, type Log, type PublicClient, parseAbiItem, type Transport } from "viem";
 import { type AlertInput, insertAlerts } from "../analytics/alertStore.js";
+import { type AccountsLog, accountsEvents, applyAccountsLogs } from "../auth/accountsMirror.js";
 import { consortiumAbi, registryAbi } from "../chain/artifacts/index.js";
 import { sanitiseText } from "../core/text.js";
 import type { Database, Queryable } from "../db/database.js";
@@ -21,14 +22,17 @@ type DecodedLog = Log<bigint, number, false, undefined, true, typeof indexedAbi>
 
 /**
  * Mirrors the on-chain registry (organisations, regions, devices) into the database by following
- * the Consortium and Registry events from the deployment block on (ponder's sync/store split).
+ * the Consortium and Registry events from the deployment block on (ponder's sync/store split), and,
+ * when given, the Accounts contract's role bindings and access-log anchors (src/auth/accountsMirror.ts).
+ * Accounts has its own cursor (`sync_state` "accounts"), so a node that learns of an Accounts contract
+ * deployed after the registry cursor passed it still replays its events from the deployment block.
  * `sync()` brings the mirror up to the chain's latest block and is safe to call concurrently.
  * Reorgs are not handled: the embedded chain and QBFT networks have instant finality.
  */
 export function createRegistryIndexer(options: {
   db: Database;
   publicClient: PublicClient<Transport, Chain>;
-  contracts: { Consortium: Address; Registry: Address };
+  contracts: { Consortium: Address; Registry: Address; Accounts?: Address };
   fromBlock: bigint;
 }) {
   const { db, publicClient, contracts } = options;
@@ -39,35 +43,69 @@ export function createRegistryIndexer(options: {
   let running: Promise<bigint> | undefined;
   let queued: Promise<bigint> | undefined;
 
-  async function syncedBlock(): Promise<bigint> {
+  async function cursorOf(name: string): Promise<bigint> {
     const { rows } = await db.query<{ block_number: string }>(
       "select block_number::text from sync_state where name = $1",
-      [syncName],
+      [name],
     );
     return rows[0] ? BigInt(rows[0].block_number) : options.fromBlock - 1n;
   }
 
-  async function syncOnce(): Promise<bigint> {
-    const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
-    let from = (await syncedBlock()) + 1n;
+  const syncedBlock = () => cursorOf(syncName);
+
+  /** Follows one cursor up to `latest`, a range of blocks per transaction. */
+  async function follow(
+    name: string,
+    latest: bigint,
+    fetch: (from: bigint, to: bigint) => Promise<unknown[]>,
+    apply: (tx: Queryable, logs: unknown[]) => Promise<void>,
+  ): Promise<void> {
+    let from = (await cursorOf(name)) + 1n;
     while (from <= latest) {
       const to = from + blockRange - 1n < latest ? from + blockRange - 1n : latest;
-      const logs = (await publicClient.getLogs({
-        address: [contracts.Consortium, contracts.Registry],
-        events: indexedAbi.filter((item) => item.type === "event"),
-        fromBlock: from,
-        toBlock: to,
-        strict: true,
-      })) as unknown as DecodedLog[];
+      const logs = await fetch(from, to);
       await db.transaction(async (tx) => {
-        await applyLogs(tx, logs, names);
+        await apply(tx, logs);
         await tx.query(
           `insert into sync_state (name, block_number) values ($1, $2)
            on conflict (name) do update set block_number = excluded.block_number`,
-          [syncName, to.toString()],
+          [name, to.toString()],
         );
       });
       from = to + 1n;
+    }
+  }
+
+  async function syncOnce(): Promise<bigint> {
+    const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
+    await follow(
+      syncName,
+      latest,
+      (fromBlock, toBlock) =>
+        publicClient.getLogs({
+          address: [contracts.Consortium, contracts.Registry],
+          events: indexedAbi.filter((item) => item.type === "event"),
+          fromBlock,
+          toBlock,
+          strict: true,
+        }),
+      (tx, logs) => applyLogs(tx, logs as DecodedLog[], names),
+    );
+    const accounts = contracts.Accounts;
+    if (accounts) {
+      await follow(
+        "accounts",
+        latest,
+        (fromBlock, toBlock) =>
+          publicClient.getLogs({
+            address: accounts,
+            events: accountsEvents,
+            fromBlock,
+            toBlock,
+            strict: true,
+          }),
+        (tx, logs) => applyAccountsLogs(tx, logs as AccountsLog[]),
+      );
     }
     return latest;
   }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { type Abi, type Address, decodeFunctionData, getAddress, type Hex } from "viem";
-import { consortiumAbi, meterAnchorAbi, registryAbi } from "../chain/artifacts/index.js";
+import { accountsAbi, consortiumAbi, meterAnchorAbi, registryAbi } from "../chain/artifacts/index.js";
 import { BaseError } from "../core/errors.js";
 import type { GridContracts } from "../registry/registryClient.js";
 import type { ServerContext } from "./createServer.js";
@@ -68,6 +68,7 @@ const abis: Record<keyof GridContracts, Abi> = {
   Consortium: consortiumAbi,
   Registry: registryAbi,
   MeterAnchor: meterAnchorAbi,
+  Accounts: accountsAbi,
 };
 
 /** The name of the function `input` calls, decoded with `abi`; null when it is not one of its functions. */

@@ -11,6 +11,7 @@ import { defaults, type HttpLimits } from "../core/config.js";
 import type { Metering } from "../metering/metering.js";
 import type { NodeMetrics } from "../metrics/nodeMetrics.js";
 import type { NodeContext } from "../node/openNode.js";
+import { registerAccountRoutes } from "./accountRoutes.js";
 import { registerAlertRoutes } from "./alertRoutes.js";
 import { registerAnalysisRoutes } from "./analysisRoutes.js";
 import { registerBatchRoutes } from "./batchRoutes.js";
@@ -35,6 +36,8 @@ export type ServerContext = Pick<
   "chainId" | "contracts" | "db" | "client" | "registry" | "store" | "indexer"
 > & {
   rpcUrl: () => string | undefined;
+  /** Role bindings on chain; the account routes are served when given. */
+  accounts?: NodeContext["accounts"] | undefined;
   /** Readings, proofs and anchors; the metering routes are served when given. */
   metering?: Metering | undefined;
   /** Where devices publish readings over MQTT. */
@@ -130,6 +133,7 @@ export async function createServer(
   // Encapsulated, so the registry routes' index-sync hook applies to them alone.
   await app.register(async (scope) => registerRegistryRoutes(scope, context));
   registerGovernanceRoutes(app, context);
+  if (context.accounts) registerAccountRoutes(app, { ...context, accounts: context.accounts });
   if (context.metering) {
     registerMeteringRoutes(app, context.metering, context.db);
     registerBatchRoutes(app, context.metering);

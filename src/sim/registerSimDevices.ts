@@ -18,6 +18,23 @@ export function communityAddressOf(community: string): Address {
 }
 
 /**
+ * An account that owns some simulated devices (the demo's prosumer), in a community (the demo's
+ * organisation): the first `count` community devices of the scenario are registered as its own.
+ */
+export type DemoOwner = { owner: Address; community: Address; count: number };
+
+/** Names of the devices a demo owner owns: the scenario's first `count` devices in a community. */
+export function demoOwnedDevices(devices: readonly SimDevice[], owner: DemoOwner | undefined): Set<string> {
+  if (!owner) return new Set();
+  return new Set(
+    devices
+      .filter((d) => d.community !== null)
+      .slice(0, owner.count)
+      .map((d) => d.name),
+  );
+}
+
+/**
  * The registration request of a simulated device. Its community's address is given when the
  * community is among `communities` (the ones the consortium has admitted; all by default); plants
  * belong to no community.
@@ -26,7 +43,15 @@ export function deviceRequestOf(
   device: SimDevice,
   meter: SimMeter,
   communities?: ReadonlySet<string>,
+  ownedBy?: DemoOwner,
 ): DeviceRequest {
+  if (ownedBy) {
+    return {
+      ...deviceRequestOf(device, meter, new Set()),
+      owner: ownedBy.owner,
+      community: ownedBy.community,
+    };
+  }
   const community =
     device.community !== null && (communities === undefined || communities.has(device.community))
       ? communityAddressOf(device.community)
@@ -149,7 +174,11 @@ export async function registerSimDevices(
   save: () => Promise<void>,
   signal?: AbortSignal,
   log?: (message: string) => void,
+  demoOwner?: DemoOwner,
 ): Promise<number> {
+  const owned = demoOwnedDevices(scenario.devices, demoOwner);
+  const request = (d: { device: SimDevice; meter: SimMeter }, communities: ReadonlySet<string>) =>
+    deviceRequestOf(d.device, d.meter, communities, owned.has(d.device.name) ? demoOwner : undefined);
   const codes = [...new Set(scenario.devices.map((d) => d.province.code))];
   for (const code of codes) {
     try {
@@ -186,7 +215,7 @@ export async function registerSimDevices(
     await save();
     try {
       await api.send("POST", "/v1/devices", {
-        devices: batch.map((d) => deviceRequestOf(d.device, d.meter, communities)),
+        devices: batch.map((d) => request(d, communities)),
       });
       for (const { meter } of batch) meter.registration = "registered";
     } catch (error) {
@@ -199,7 +228,7 @@ export async function registerSimDevices(
       }
       if (missing.length > 0) {
         await api.send("POST", "/v1/devices", {
-          devices: missing.map((d) => deviceRequestOf(d.device, d.meter, communities)),
+          devices: missing.map((d) => request(d, communities)),
         });
         for (const { meter } of missing) meter.registration = "registered";
       }

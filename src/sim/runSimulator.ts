@@ -5,7 +5,7 @@ import { type ReadingJson, readingToJson } from "../metering/readingFormat.js";
 import { type AckCounts, createAckTracker, type TrackedReading } from "./ackTracker.js";
 import { connectDevices } from "./deviceConnections.js";
 import { stageIncidents } from "./incidents.js";
-import { registerSimDevices } from "./registerSimDevices.js";
+import { type DemoOwner, registerSimDevices } from "./registerSimDevices.js";
 import { buildScenario, type SimSize } from "./scenario.js";
 import { alignDown, defaultStart, dueAt, dueIntervals, type SimPace } from "./simClock.js";
 import {
@@ -58,6 +58,8 @@ export type SimulatorOptions = {
    * ingest concurrency (256 messages), and paces a large fleet by the node's answers.
    */
   maxReadingsInFlight?: number;
+  /** An account registered as the owner of some new devices (the demo's prosumer). */
+  demoOwner?: DemoOwner | undefined;
 };
 
 /** Where a simulation stands. */
@@ -116,7 +118,7 @@ export async function runSimulator(options: SimulatorOptions): Promise<SimSummar
   const api = createNodeApi(options.nodeUrl.replace(/\/+$/, ""), async () => options.apiToken);
   let registered = 0;
   try {
-    registered = await registerSimDevices(api, scenario, state, save, signal, log);
+    registered = await registerSimDevices(api, scenario, state, save, signal, log, options.demoOwner);
   } catch (error) {
     if (!signal?.aborted) throw error;
   }

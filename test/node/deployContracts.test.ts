@@ -3,6 +3,7 @@ import { type Address, getAddress, getContractAddress, type Hex, zeroAddress } f
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  accountsAbi,
   consortiumAbi,
   consortiumBytecode,
   meterAnchorAbi,
@@ -12,7 +13,12 @@ import {
 } from "../../src/chain/artifacts/index.js";
 import { type ChainClient, createChainClient } from "../../src/chain/chainClient.js";
 import { createEmbeddedChain, type EmbeddedChain } from "../../src/chain/embedded/index.js";
-import { attachContracts, deployContracts, meterAnchorServiceName } from "../../src/node/deployContracts.js";
+import {
+  accountsServiceName,
+  attachContracts,
+  deployContracts,
+  meterAnchorServiceName,
+} from "../../src/node/deployContracts.js";
 import type { NodeState } from "../../src/node/nodeState.js";
 import { tempDir } from "../helpers/cli.js";
 import { consortiumBeforeServicesBytecode } from "./fixtures/consortiumBeforeServices.js";
@@ -59,12 +65,12 @@ describe("deploying the contracts", () => {
     return { client, clientFor, state, saved, save, operator, txCount };
   }
 
-  const serviceOf = (client: ChainClient, consortium: Address) =>
+  const serviceOf = (client: ChainClient, consortium: Address, name: Hex = meterAnchorServiceName) =>
     client.publicClient.readContract({
       address: consortium,
       abi: consortiumAbi,
       functionName: "service",
-      args: [meterAnchorServiceName],
+      args: [name],
     });
 
   /** What a data directory initialised before MeterAnchor existed has: Consortium and Registry, bound. */
@@ -108,6 +114,15 @@ describe("deploying the contracts", () => {
       functionName: "registry",
     });
     expect(anchorRegistry).toBe(contracts.Registry);
+    // Nonce 4 binds the MeterAnchor; then Accounts and its binding under "accounts".
+    expect(contracts.Accounts).toBe(getContractAddress({ from: operator, nonce: 5n }));
+    expect(await serviceOf(client, contracts.Consortium, accountsServiceName)).toBe(contracts.Accounts);
+    const accountsRegistry = await client.publicClient.readContract({
+      address: contracts.Accounts,
+      abi: accountsAbi,
+      functionName: "registry",
+    });
+    expect(accountsRegistry).toBe(contracts.Registry);
   });
 
   it("adopts a deployment that landed before a crash instead of deploying it twice", async () => {
@@ -119,8 +134,8 @@ describe("deploying the contracts", () => {
 
     const contracts = await deployContracts({ client, state: crashed, save, founder });
     expect(contracts.Consortium).toBe(expected);
-    // Registry, bindRegistry, MeterAnchor and bindService: four more transactions, not five.
-    expect(await txCount()).toBe(5);
+    // Registry, bindRegistry, MeterAnchor, bindService, Accounts, bindService: six more, not seven.
+    expect(await txCount()).toBe(7);
   });
 
   it("sends nothing when everything is deployed and bound", async () => {
@@ -136,9 +151,13 @@ describe("deploying the contracts", () => {
     const { client, state, save, saved, operator, txCount } = await setup();
     const old = await deployWithoutMeterAnchor(client);
     const contracts = await deployContracts({ client, state: { ...state, contracts: old }, save, founder });
-    expect(contracts).toEqual({ ...old, MeterAnchor: getContractAddress({ from: operator, nonce: 3n }) });
-    // Three transactions for the old contracts, then MeterAnchor and bindService.
-    expect(await txCount()).toBe(5);
+    expect(contracts).toEqual({
+      ...old,
+      MeterAnchor: getContractAddress({ from: operator, nonce: 3n }),
+      Accounts: getContractAddress({ from: operator, nonce: 5n }),
+    });
+    // Three transactions for the old contracts, then each service and its bindService.
+    expect(await txCount()).toBe(7);
     expect(await serviceOf(client, old.Consortium)).toBe(contracts.MeterAnchor);
     expect(saved.at(-1)?.contracts).toEqual(contracts);
   });
@@ -164,7 +183,8 @@ describe("deploying the contracts", () => {
       founder,
     });
     expect(contracts.MeterAnchor).toBe(anchor);
-    expect(await txCount()).toBe(before + 1);
+    // Its binding, then Accounts and its binding.
+    expect(await txCount()).toBe(before + 3);
     expect(await serviceOf(client, old.Consortium)).toBe(anchor);
   });
 
@@ -173,12 +193,13 @@ describe("deploying the contracts", () => {
     const old = await deployWithoutMeterAnchor(client, consortiumBeforeServicesBytecode);
     const contracts = await deployContracts({ client, state: { ...state, contracts: old }, save, founder });
     expect(contracts.MeterAnchor).toMatch(/^0x[0-9a-fA-F]{40}$/);
-    expect(await txCount()).toBe(4);
+    expect(contracts.Accounts).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect(await txCount()).toBe(5);
     expect(saved.at(-1)?.contracts).toEqual(contracts);
     // Starting again adopts the recorded one.
     const again = await deployContracts({ client, state: saved.at(-1)!, save, founder });
     expect(again).toEqual(contracts);
-    expect(await txCount()).toBe(4);
+    expect(await txCount()).toBe(5);
     // Other nodes cannot discover it.
     await expect(attachContracts(client, old.Consortium)).rejects.toMatchObject({
       code: "NODE_SERVICE_NOT_BOUND",
@@ -203,6 +224,48 @@ describe("deploying the contracts", () => {
     expect(await deployContracts({ client: member, state: memberState, save, founder })).toEqual(contracts);
     expect(await member.publicClient.getTransactionCount({ address: memberState.operator })).toBe(0);
     expect(await txCount()).toBe(before);
+  });
+
+  it("brings a data directory from before Accounts up to date; other operators adopt it once bound", async () => {
+    const { client, clientFor, state, save, txCount } = await setup();
+    const old = await deployWithoutMeterAnchor(client);
+    const anchor = getAddress(
+      (
+        await client.sender.deploy({
+          abi: meterAnchorAbi,
+          bytecode: meterAnchorBytecode,
+          args: [old.Registry],
+        })
+      ).contractAddress!,
+    );
+    await client.sender.write({
+      address: old.Consortium,
+      abi: consortiumAbi,
+      functionName: "bindService",
+      args: [meterAnchorServiceName, anchor],
+    });
+    const before = { ...old, MeterAnchor: anchor };
+    const memberKey = generatePrivateKey();
+    const member = clientFor(memberKey);
+    const memberState: NodeState = { ...state, operator: privateKeyToAddress(memberKey), contracts: before };
+    await expect(
+      deployContracts({ client: member, state: memberState, save, founder }),
+    ).rejects.toMatchObject({
+      code: "NODE_SERVICE_NOT_BOUND",
+      details: { consortium: old.Consortium, service: "Accounts", directory: true },
+    });
+    const sent = await txCount();
+    const contracts = await deployContracts({
+      client,
+      state: { ...state, contracts: before },
+      save,
+      founder,
+    });
+    expect(await txCount()).toBe(sent + 2);
+    expect(contracts).toEqual({ ...before, Accounts: expect.stringMatching(/^0x[0-9a-fA-F]{40}$/) });
+    expect(await serviceOf(client, old.Consortium, accountsServiceName)).toBe(contracts.Accounts);
+    expect(await deployContracts({ client: member, state: memberState, save, founder })).toEqual(contracts);
+    expect(await attachContracts(member, old.Consortium)).toEqual(contracts);
   });
 });
 

@@ -51,7 +51,7 @@ describe("a node on contracts deployed before device approval", () => {
       functionName: "bindRegistry",
       args: [Registry],
     });
-    const contracts = { Consortium, Registry, MeterAnchor: zeroAddress };
+    const contracts = { Consortium, Registry, MeterAnchor: zeroAddress, Accounts: zeroAddress };
     const registry = createRegistryClient({ client, contracts });
     await registry.propose({ kind: "approve-region", code: "CN-GD", nameZh: "广东省", nameEn: "Guangdong" });
     const publicKey = keccak256(stringToBytes("legacy device"));

@@ -49,7 +49,7 @@ create trigger access_log_no_update before update or delete on access_log
 create trigger access_log_no_truncate before truncate on access_log
   for each statement execute function access_log_append_only();
 -- Heads of finished UTC days anchored on chain (day = days since 1970-01-01; count = entries up to it).
-create table access_log_anchors (
+create table access_log_anchored_days (
   day bigint primary key,
   head text not null check (head ~ '^0x[0-9a-f]{64}$'),
   count bigint not null,
