@@ -18,6 +18,7 @@ import {
     STATUS_SUSPENDED
 } from "./interfaces/IRegistry.sol";
 import {RegionRules} from "./libraries/RegionRules.sol";
+import {ACCOUNT_PROSUMER, IAccounts} from "./interfaces/IAccounts.sol";
 
 /// @title GridLedger registry
 /// @notice Regions (approved by the consortium) and devices with their public keys, so that anyone can check
@@ -55,6 +56,9 @@ contract Registry is IRegistry {
         address community;
         uint8 callerOperates; // 0 = not asked yet, 1 = yes, 2 = no
     }
+
+    /// @dev The service-directory name of the Accounts contract (src/node/deployContracts.ts).
+    bytes32 private constant ACCOUNTS_SERVICE = "accounts";
 
     IConsortium private immutable _consortium;
     mapping(bytes32 regionId => RegionRecord) private _regions;
@@ -253,8 +257,9 @@ contract Registry is IRegistry {
         bool byOperator = msg.sender == r.operator && _callerOperates(cache);
         if (msg.sender != owner && !byOperator) revert RegistryNotAuthorised(msg.sender, owner, input.regionId);
         if (owner == address(0) || owner != cache.owner) {
-            if (!_consortium.isMember(owner)) revert RegistryNotMember(owner);
-            cache.owner = owner;
+            // A member's ownership is remembered for the batch; a prosumer's depends on the device's community.
+            if (_consortium.isMember(owner)) cache.owner = owner;
+            else if (!_isProsumerOf(owner, input.community)) revert RegistryNotMember(owner);
         }
         (bytes32 key, uint8 keyPrefix) = _splitKey(input.scheme, input.publicKey);
         _checkKind(input.kind, input.source);
@@ -295,6 +300,16 @@ contract Registry is IRegistry {
             input.publicKey,
             status
         );
+    }
+
+    /// @dev True when `community` granted `owner` the prosumer role in the Accounts contract (the consortium's
+    /// "accounts" service): a household owns its devices in the community that admitted it.
+    function _isProsumerOf(address owner, address community) private view returns (bool) {
+        if (owner == address(0) || community == address(0)) return false;
+        address accounts = _consortium.service(ACCOUNTS_SERVICE);
+        if (accounts == address(0)) return false;
+        bytes32 scope = bytes32(uint256(uint160(community)));
+        return IAccounts(accounts).grantorOf(owner, ACCOUNT_PROSUMER, scope) == community;
     }
 
     /// @dev The caller is the operator of a region; it may act as one only while an active REGION_OPERATOR.

@@ -166,7 +166,8 @@ interface IRegistry {
     /// @param regionId The device's region.
     error RegistryNotAuthorised(address caller, address owner, bytes32 regionId);
 
-    /// @notice A device owner must be an active consortium member.
+    /// @notice A device owner must be an active consortium member, or a prosumer of the device's community
+    /// (bound by that community in the Accounts contract).
     /// @param owner The refused owner.
     error RegistryNotMember(address owner);
 

@@ -7,6 +7,12 @@ import { resolveNodeConfig } from "../../src/core/config.js";
 import { demoAccountRoles, seedDemoAccounts } from "../../src/node/demoAccounts.js";
 import { seedDemoRegions } from "../../src/node/demoRegions.js";
 import { openNode } from "../../src/node/openNode.js";
+import { zeroAddress } from "viem";
+import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
+import { generateDeviceKey } from "../../src/metering/deviceKey.js";
+import { parseDeviceRequest } from "../../src/registry/deviceInput.js";
+import { deviceStatuses } from "../../src/registry/deviceTypes.js";
+import { regionIdOf } from "../../src/registry/regionCode.js";
 import { runCli, startNodeProcess, tempDir } from "../helpers/cli.js";
 
 describe("demo accounts", () => {
@@ -39,6 +45,28 @@ describe("demo accounts", () => {
       kind: "community",
       community: node.registry.operator,
     });
+    // A prosumer owns devices in the community that bound it; elsewhere, or a stranger, is refused by the Registry.
+    const prosumer = accounts.find((a) => a.role === "prosumer")!.address;
+    const device = (owner: string, community: string) =>
+      parseDeviceRequest(
+        { region: "CN-GD", kind: "consumption", publicKey: generateDeviceKey().publicKeyHex, owner, community },
+        { operator: node.registry.operator, regionIdOf },
+      ).input;
+    await node.registry.registerDevices([device(prosumer, node.registry.operator)]);
+    await expect(node.registry.registerDevices([device(prosumer, zeroAddress)])).rejects.toMatchObject({
+      code: "REGISTRY_NOT_MEMBER",
+    });
+    const stranger = privateKeyToAddress(generatePrivateKey());
+    await expect(node.registry.registerDevices([device(stranger, node.registry.operator)])).rejects.toMatchObject({
+      code: "REGISTRY_NOT_MEMBER",
+    });
+    await node.indexer.sync();
+    const { rows } = await node.db.query<{ owner: string; status: number }>(
+      "select owner, status from devices where owner = $1",
+      [prosumer.toLowerCase()],
+    );
+    expect(rows).toEqual([{ owner: prosumer.toLowerCase(), status: deviceStatuses.active }]);
+
     const operator = node.registry.operator;
     const sent = await node.client.publicClient.getTransactionCount({ address: operator });
     await node.close();

@@ -94,7 +94,7 @@ describe("the HTTP API's limits against hostile input", () => {
     const post = (body: string) =>
       fetch(`${url}/v1/readings`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...auth() },
         body,
       }).then(async (r) => ({ status: r.status, body: (await r.json()) as Json }));
     const fifteenMb = nested(7.5 * 1024 * 1024);
@@ -268,7 +268,7 @@ describe("the HTTP API's limits against hostile input", () => {
       const answer = await new Promise<string>((resolve, reject) => {
         const socket = connect(Number(url.port), "127.0.0.1", () => {
           socket.write(
-            "POST /v1/readings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+            `POST /v1/readings HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth().authorization}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
           );
         });
         let received = "";
