@@ -1,15 +1,15 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import { zeroAddress } from "viem";
+import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { afterAll, describe, expect, it } from "vitest";
 import { readAccountKeyFile } from "../../src/auth/accountKey.js";
 import { bindingsOf } from "../../src/auth/accountStore.js";
 import { resolveNodeConfig } from "../../src/core/config.js";
+import { generateDeviceKey } from "../../src/metering/deviceKey.js";
 import { demoAccountRoles, seedDemoAccounts } from "../../src/node/demoAccounts.js";
 import { seedDemoRegions } from "../../src/node/demoRegions.js";
 import { openNode } from "../../src/node/openNode.js";
-import { zeroAddress } from "viem";
-import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
-import { generateDeviceKey } from "../../src/metering/deviceKey.js";
 import { parseDeviceRequest } from "../../src/registry/deviceInput.js";
 import { deviceStatuses } from "../../src/registry/deviceTypes.js";
 import { regionIdOf } from "../../src/registry/regionCode.js";
@@ -49,7 +49,13 @@ describe("demo accounts", () => {
     const prosumer = accounts.find((a) => a.role === "prosumer")!.address;
     const device = (owner: string, community: string) =>
       parseDeviceRequest(
-        { region: "CN-GD", kind: "consumption", publicKey: generateDeviceKey().publicKeyHex, owner, community },
+        {
+          region: "CN-GD",
+          kind: "consumption",
+          publicKey: Buffer.from(generateDeviceKey().publicKey).toString("hex"),
+          owner,
+          community,
+        },
         { operator: node.registry.operator, regionIdOf },
       ).input;
     await node.registry.registerDevices([device(prosumer, node.registry.operator)]);
@@ -57,7 +63,9 @@ describe("demo accounts", () => {
       code: "REGISTRY_NOT_MEMBER",
     });
     const stranger = privateKeyToAddress(generatePrivateKey());
-    await expect(node.registry.registerDevices([device(stranger, node.registry.operator)])).rejects.toMatchObject({
+    await expect(
+      node.registry.registerDevices([device(stranger, node.registry.operator)]),
+    ).rejects.toMatchObject({
       code: "REGISTRY_NOT_MEMBER",
     });
     await node.indexer.sync();
