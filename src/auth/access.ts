@@ -215,3 +215,27 @@ export async function alertVisible(
   if (alert.deviceId !== null) return deviceVisible(db, principal, action, alert.deviceId);
   return alert.region !== null && reach.regions.includes(alert.region.toUpperCase());
 }
+
+/**
+ * The region codes `principal` reaches for a region-level action (audit, batches): undefined when it
+ * reaches every region, else the regions of its region-scoped bindings (possibly none).
+ */
+export function regionsInReach(principal: Principal, action: Action): string[] | undefined {
+  const reach = deviceReach(principal, action);
+  return reach.all ? undefined : reach.regions;
+}
+
+/**
+ * The regions a region-level request covers: those asked for (all when none), narrowed to the
+ * principal's reach. An empty list means none; undefined means every region.
+ */
+export function regionsAsked(
+  principal: Principal,
+  action: Action,
+  asked: readonly string[] | undefined,
+): string[] | undefined {
+  const reach = regionsInReach(principal, action);
+  if (reach === undefined) return asked?.length ? [...asked] : undefined;
+  if (!asked?.length) return reach;
+  return asked.filter((code) => reach.includes(code.toUpperCase()));
+}

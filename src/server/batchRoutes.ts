@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { regionsAsked, regionsInReach } from "../auth/access.js";
 import { BaseError } from "../core/errors.js";
 import { type Batch, type BatchStatus, batchKeyText, batchStatuses } from "../metering/batchStore.js";
 import type { Metering } from "../metering/metering.js";
@@ -132,7 +133,9 @@ export function registerBatchRoutes(app: FastifyInstance, metering: Metering): v
           );
         }
       }
-      const codes = listOf(query.region);
+      // A region operator sees its own regions' batches only.
+      const codes = regionsAsked(request.principal, "audit.read", listOf(query.region));
+      if (codes?.length === 0) return { batches: [] };
       const regionIds = codes?.length ? await metering.regionIdsOf(codes) : undefined;
       const regionCodes = await metering.regionCodes();
       const batches = await metering.batches.list({
@@ -166,7 +169,18 @@ export function registerBatchRoutes(app: FastifyInstance, metering: Metering): v
         },
       },
       async (request) => {
-        const batch = await metering.decideBatch((request.body as { batch: string }).batch, decision);
+        const text = (request.body as { batch: string }).batch;
+        const reach = regionsInReach(request.principal, "batches.write");
+        if (reach !== undefined) {
+          // Outside the operator's regions a batch is answered as missing.
+          const region = (await metering.resolveBatch(text)).name.split("/")[0] ?? "";
+          if (!reach.includes(region)) {
+            throw new BaseError("BATCH_NOT_FOUND", `no batch ${text.slice(0, 100)} in your regions`, {
+              details: { batch: text.slice(0, 100) },
+            });
+          }
+        }
+        const batch = await metering.decideBatch(text, decision);
         return rowOf(batch.key, batch.key.split("/")[0] ?? "", batch);
       },
     );

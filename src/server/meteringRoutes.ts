@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { regionsAsked } from "../auth/access.js";
 import { reachFor } from "../auth/authorize.js";
 import type { Principal } from "../auth/principal.js";
 import { BaseError } from "../core/errors.js";
@@ -289,8 +290,11 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
     },
     async (request) => {
       const query = request.query as RangeQuery;
+      // A region operator audits its own regions only (the findings name devices).
+      const regionCodes = regionsAsked(request.principal, "audit.read", codesOf(query.region));
+      if (regionCodes?.length === 0) return { ok: true, batches: 0, readings: 0, findings: [] };
       const report = await metering.audit({
-        regionCodes: codesOf(query.region),
+        regionCodes,
         from: query.from === undefined ? undefined : BigInt(query.from),
         to: query.to === undefined ? undefined : BigInt(query.to),
       });

@@ -146,6 +146,30 @@ describe("who sees what over HTTP", () => {
     expect((await call("GET", `/v1/readings/${id("alice")}/1`, as.zj)).status).toBe(404);
   });
 
+  it("lets a region operator audit and list batches of its own regions only", async () => {
+    const regionsOf = (batches: Json[]) => [...new Set(batches.map((b: Json) => b.region))].sort();
+    expect(regionsOf((await call("GET", "/v1/batches?status=anchored", as.regulator)).body.batches)).toEqual([
+      "CN-GD",
+      "CN-ZJ",
+    ]);
+    expect(regionsOf((await call("GET", "/v1/batches?status=anchored", as.zj)).body.batches)).toEqual([
+      "CN-ZJ",
+    ]);
+    expect((await call("GET", "/v1/batches?status=anchored&region=CN-GD", as.zj)).body.batches).toEqual([]);
+    const own = await call("GET", "/v1/audit", as.zj);
+    const all = await call("GET", "/v1/audit", as.regulator);
+    expect(own.body.ok).toBe(true);
+    expect(own.body.readings).toBeGreaterThan(0);
+    expect(own.body.readings).toBeLessThan(all.body.readings);
+    expect((await call("GET", "/v1/audit?region=CN-GD", as.zj)).body).toMatchObject({
+      batches: 0,
+      readings: 0,
+    });
+    const [gdBatch] = (await call("GET", "/v1/batches?status=anchored&region=CN-GD", as.gd)).body.batches;
+    const release = await call("POST", "/v1/batches/release", as.zj, { batch: gdBatch.key });
+    expect([release.status, release.body.error.code]).toEqual([404, "BATCH_NOT_FOUND"]);
+  });
+
   it("refuses a regulator without a purpose and logs the purpose it states", async () => {
     const refused = await call("GET", `/v1/readings/${id("carol")}/1`, as.regulator!);
     expect([refused.status, refused.body.error.code]).toEqual([403, "AUTH_PURPOSE_REQUIRED"]);
