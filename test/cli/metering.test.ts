@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deviceKeyFromPem, signReading } from "../../src/metering/deviceKey.js";
 import { leafHash } from "../../src/metering/merkleTree.js";
+import { deviceToken } from "../../src/metering/mqttAuth.js";
 import {
   encodeReading,
   leafInputOf,
@@ -115,7 +116,7 @@ describe("metering through the CLI: keygen, register, send, anchor, proof, verif
     expect(registered.stdout.trim()).toBe(`0x${deviceId}`);
   });
 
-  it("takes a reading signed with meter.key over POST /v1/readings without an API token", async () => {
+  it("takes a reading signed with meter.key over POST /v1/readings with the meter's own token, none without", async () => {
     const key = deviceKeyFromPem(await readFile(join(dir, "meter.key"), "utf8"));
     const reading = signReading(key, {
       seq: 1n,
@@ -128,11 +129,17 @@ describe("metering through the CLI: keygen, register, send, anchor, proof, verif
       importDelta: 250n,
       exportDelta: 0n,
     });
-    const response = await fetch(`${node!.info.api}/v1/readings`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ readings: [readingToJson(reading)] }),
-    });
+    const post = (headers: Record<string, string>) =>
+      fetch(`${node!.info.api}/v1/readings`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ readings: [readingToJson(reading)] }),
+      });
+    const anonymous = await post({});
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe("AUTH_REQUIRED");
+    const token = deviceToken(key, Math.floor(Date.now() / 1000));
+    const response = await post({ authorization: `Device ${key.deviceId} ${token}` });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ results: [{ status: "accepted", seq: "1" }] });
   });

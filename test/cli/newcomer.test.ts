@@ -146,7 +146,12 @@ describe("a newcomer's first node, through the CLI", () => {
     const status = JSON.parse((await cli("chain", "status", "--json")).stdout);
     expect(status.chainId).toBe(1337);
     expect(status.rpcUrl).toBe(`http://127.0.0.1:${rpcPort}`);
-    expect(Object.keys(status.contracts).sort()).toEqual(["Consortium", "MeterAnchor", "Registry"]);
+    expect(Object.keys(status.contracts).sort()).toEqual([
+      "Accounts",
+      "Consortium",
+      "MeterAnchor",
+      "Registry",
+    ]);
     const { stdout } = await promisify(execFile)(castPath, ["block-number", "--rpc-url", status.rpcUrl]);
     expect(Number(stdout.trim())).toBe(status.blockNumber);
   });

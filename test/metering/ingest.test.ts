@@ -257,15 +257,19 @@ describe("reading ingest over HTTP", () => {
     expect(rows).toEqual([]);
   });
 
-  it("takes readings without the API token (signatures authenticate them)", async () => {
+  it("refuses readings from a sender with neither a collector's key nor the device's token, storing none", async () => {
     const key = await t.device();
     const response = await fetch(`${t.node.apiUrl}/v1/readings`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ readings: asJson(readingSeries(key, { start: intervalAgo(8), count: 1 })) }),
     });
-    expect(response.status).toBe(200);
-    expect(((await response.json()) as Json).results[0].status).toBe("accepted");
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as Json).error.code).toBe("AUTH_REQUIRED");
+    const { rows } = await t.node.context.db.query("select 1 from readings where device_id = $1", [
+      key.deviceId.toLowerCase(),
+    ]);
+    expect(rows).toEqual([]);
   });
 
   it("answers a topic mismatch when a reading names another device than its MQTT topic", async () => {

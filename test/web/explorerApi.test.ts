@@ -80,6 +80,7 @@ describe("the explorer's endpoints", () => {
     const created = transactions.filter((tx: { created: string | null }) => tx.created !== null);
     const contracts = t.node.context.contracts;
     expect(created.map((tx: { contract: string }) => tx.contract).sort()).toEqual([
+      "Accounts",
       "Consortium",
       "MeterAnchor",
       "Registry",
@@ -90,6 +91,9 @@ describe("the explorer's endpoints", () => {
     );
     expect(transactions).toContainEqual(
       expect.objectContaining({ contract: "Registry", method: "registerDevices" }),
+    );
+    expect(transactions).toContainEqual(
+      expect.objectContaining({ contract: "Consortium", method: "bindService" }),
     );
   });
 
