@@ -50,7 +50,11 @@ describe("text on chain the database cannot hold", () => {
       await node.close();
     });
     const get = async (url: string) => {
-      const res = await app.inject({ method: "GET", url });
+      const res = await app.inject({
+        method: "GET",
+        url,
+        headers: { authorization: `Bearer ${node.apiToken}` },
+      });
       return { status: res.statusCode, body: res.json() };
     };
     const listed = await get("/v1/regions");
