@@ -1,0 +1,32 @@
+import { http, local } from "./errorEntry.js";
+
+/** Statistics, saved analyses, alerts and analysis jobs. */
+export const analyticsErrors = {
+  STATS_AMBIGUOUS_REGION: http(400, "a region name matches more than one region; give a code"),
+  STATS_INVALID_DATE: http(400, "a date is not a day as YYYY-MM-DD"),
+  STATS_INVALID_RANGE: http(400, "from is not before to"),
+  STATS_INVALID_REGIONS: http(400, "regions names fewer than 1 or more than 50 regions"),
+  STATS_INVALID_TIME: http(400, "a time is not Unix seconds or an ISO 8601 time from 1970 to 9999"),
+  STATS_RANGE_TOO_LARGE: http(400, "the range holds too many points; choose a coarser granularity"),
+  STATS_UNKNOWN_REGION: http(404, "no region has this code or name"),
+  ANALYSIS_INVALID: http(400, "a saved analysis that is not valid"),
+  ANALYSIS_NOT_FOUND: http(404, "no saved analysis has this id"),
+  ANALYSIS_NAME_EXISTS: http(409, "a saved analysis has this name already"),
+  ALERT_NOT_FOUND: http(404, "no alert has this id"),
+  ALERT_ALREADY_ACKNOWLEDGED: http(409, "the alert was acknowledged already"),
+  ALERT_ALREADY_RESOLVED: http(409, "the alert was resolved already"),
+  JOB_KIND_INVALID: http(400, "a job without a kind"),
+  JOB_OPTIONS_INVALID: http(400, "a job's maxAttempts is not a positive integer"),
+  JOB_PARAMS_INVALID: http(400, "a job's parameters are not valid for its kind"),
+  JOB_STATUS_INVALID: http(400, "no job status has this name"),
+  JOB_NOT_FOUND: http(404, "no job has this id"),
+  JOB_KIND_UNKNOWN: local(400, "the worker has no handler for the job's kind"),
+  JOB_LEASE_LOST: local(409, "the worker no longer holds the job (its lease expired or was taken over)"),
+  JOB_PROGRESS_INVALID: local(400, "a job's progress is not a number from 0 to 1"),
+  JOB_WORKER_INVALID: local(400, "a worker without an id"),
+  SCHEDULER_OPTIONS_INVALID: local(400, "the scheduler's interval or settle time is not valid"),
+  WORKER_OPTIONS_INVALID: local(400, "the worker's concurrency is not a positive integer"),
+  WORKER_NEEDS_POSTGRES: local(400, "gridledger worker needs the node's PostgreSQL database"),
+  WORKER_NO_HANDLERS: local(500, "this version has no analysis job handlers to run"),
+  WORKER_STOPPING: local(503, "the worker is stopping; the job is released for another"),
+};

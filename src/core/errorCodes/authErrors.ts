@@ -1,0 +1,42 @@
+import { http, local } from "./errorEntry.js";
+
+/** Sign-in, sessions, API keys, permissions, role bindings and personal data. */
+export const authErrors = {
+  AUTH_ADDRESS_INVALID: http(
+    400,
+    "a sign-in nonce was asked for something that is not a 20-byte hex address",
+  ),
+  AUTH_BINDING_INVALID: http(400, "an API key's bindings are not a list of 1 to 32 { role, scope }"),
+  AUTH_KEY_NAME_INVALID: http(400, "an API key's name is not 1 to 100 characters"),
+  AUTH_PURPOSE_INVALID: http(400, "the stated purpose is longer than 200 characters"),
+  AUTH_SIWE_INVALID: http(400, "not an EIP-4361 sign-in message, or longer than 4096 characters"),
+  AUTH_UNKNOWN_ROLE: http(400, "no account role has this name"),
+  AUTH_REQUIRED: http(401, "the action needs a signed-in account or an API key"),
+  AUTH_TOKEN_INVALID: http(401, "an unknown, revoked or rotated API key, or a signed-out session"),
+  AUTH_DEVICE_TOKEN_INVALID: http(
+    401,
+    "a device token that is malformed, too old or not signed by the device",
+  ),
+  AUTH_SESSION_EXPIRED: http(401, "the session has expired; refresh it or sign in again"),
+  AUTH_SESSION_INVALID: http(401, "no live session to refresh"),
+  AUTH_REFRESH_EXPIRED: http(401, "the session is past its twelve hours; sign in again"),
+  AUTH_SIWE_DOMAIN: http(401, "a sign-in message for another node's domain or uri, or another chain"),
+  AUTH_SIWE_EXPIRED: http(401, "a sign-in message past its expirationTime or before its notBefore"),
+  AUTH_SIWE_NONCE: http(401, "the sign-in nonce is unknown, expired or already used"),
+  AUTH_SIWE_SIGNATURE: http(401, "the sign-in message is not signed by its address"),
+  AUTH_FORBIDDEN: http(403, "the caller's roles do not give it this action (details: action, roles)"),
+  AUTH_PURPOSE_REQUIRED: http(403, "reading personal data needs a purpose (X-GridLedger-Purpose)"),
+  AUTH_KEY_NOT_FOUND: http(404, "no live API key of yours has this id"),
+  AUTH_ROUTE_UNDECLARED: local(500, "a route declares no permission; the node does not start"),
+  ACCOUNTS_INVALID_ADDRESS: http(400, "an account or organisation is not a 20-byte hex address"),
+  ACCOUNTS_ROLE_NOT_ON_CHAIN: http(400, "the admin role is local to a node, not granted on chain"),
+  ACCOUNTS_SCOPE_MISMATCH: http(400, "the role takes another kind of scope"),
+  ACCOUNTS_SCOPE_REQUIRED: http(400, "a region scope names no region"),
+  ACCOUNTS_INVALID_KEY_FILE: local(400, "the file does not hold an account key (0x and 64 hex digits)"),
+  ACCOUNTS_KEY_FILE_EXISTS: local(409, "the account key file exists already; it is never overwritten"),
+  PROFILE_INVALID: http(400, "a profile with other fields, or a field too long"),
+  PROFILE_NOT_FOUND: http(404, "no profile for this account"),
+  PROFILE_ERASED: http(404, "the profile was erased on request"),
+  PROFILE_KEY_MISMATCH: http(500, "a stored profile does not open with the node's master key"),
+  PROFILE_MASTER_KEY_INVALID: http(500, "the node's master key is not 32 bytes as hex or base64"),
+};
