@@ -201,7 +201,9 @@ export function registerNodeCommands(program: Command): void {
     };
     output(command.optsWithGlobals(), info, () => {
       console.log("GridLedger node running");
-      printRecord(info);
+      // The demo accounts get their own lines below (with the sign-in command), not a nested record.
+      const { demoAccounts: _listedBelow, ...shown } = info as typeof info & { demoAccounts?: unknown };
+      printRecord(shown);
       const mqttPort = Number(new URL(node.mqttUrl).port);
       if (config.mqttUrl === undefined && !config.mqtt.explicit && mqttPort !== defaults.mqttPort) {
         console.log(
@@ -212,7 +214,9 @@ export function registerNodeCommands(program: Command): void {
       if (demoAccounts.length > 0) {
         console.log("Demo accounts (one key file per role; on the dashboard: Sign in → key file):");
         for (const a of demoAccounts) {
-          console.log(`  ${a.role.padEnd(18)} ${a.address}  gridledger login --key ${a.keyFile}`);
+          console.log(
+            `  ${a.role.padEnd(18)} ${a.address}  gridledger login --node ${node.apiUrl} --key ${a.keyFile}`,
+          );
         }
       }
       console.log(`Try: npx gridledger --node ${node.apiUrl} region list   (Ctrl-C stops the node)`);
