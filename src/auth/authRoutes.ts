@@ -4,7 +4,7 @@ import { bindingsOf } from "./accountStore.js";
 import { allowedActions } from "./authorize.js";
 import type { Auth } from "./authPlugin.js";
 import { rolesOf } from "./principal.js";
-import { sessionCookie, sessionSeconds } from "./sessions.js";
+import { type Session, sessionCookie, sessionSeconds } from "./sessions.js";
 import { createSiwe, type SiweOrigin } from "./siwe.js";
 
 const bindingSchema = {
@@ -59,6 +59,22 @@ export function registerAuthRoutes(
   });
   const tags = ["auth"];
 
+  /** Sets the session cookie and answers the session with the account's current bindings. */
+  const answer = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    session: Session & { token: string },
+  ) => {
+    setCookie(request, reply, session.token, sessionSeconds);
+    return {
+      token: session.token,
+      expiresAt: session.expiresAt.toISOString(),
+      refreshUntil: session.refreshUntil.toISOString(),
+      account: session.account,
+      bindings: await bindingsOf(context.db, session.account),
+    };
+  };
+
   app.post(
     "/v1/auth/nonce",
     {
@@ -98,14 +114,7 @@ export function registerAuthRoutes(
       const body = request.body as { message: string; signature: string };
       const account = await siwe.verify(body.message, body.signature, originOf(request));
       const session = await sessions.open(account);
-      setCookie(request, reply, session.token, sessionSeconds);
-      return {
-        token: session.token,
-        expiresAt: session.expiresAt.toISOString(),
-        refreshUntil: session.refreshUntil.toISOString(),
-        account: session.account,
-        bindings: await bindingsOf(context.db, session.account),
-      };
+      return answer(request, reply, session);
     },
   );
 
@@ -121,14 +130,7 @@ export function registerAuthRoutes(
     },
     async (request, reply) => {
       const session = await sessions.refresh(sessionTokenOf(request) ?? "");
-      setCookie(request, reply, session.token, sessionSeconds);
-      return {
-        token: session.token,
-        expiresAt: session.expiresAt.toISOString(),
-        refreshUntil: session.refreshUntil.toISOString(),
-        account: session.account,
-        bindings: await bindingsOf(context.db, session.account),
-      };
+      return answer(request, reply, session);
     },
   );
 
