@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { BaseError } from "../core/errors.js";
-import { type ApiKey, parseBindings, withinBindings } from "./apiKeys.js";
+import { type ApiKey, bootstrapKeyId, parseBindings, withinBindings } from "./apiKeys.js";
 import type { Auth } from "./authPlugin.js";
 import { actorOf, type Principal, rolesOf } from "./principal.js";
 
@@ -94,7 +94,18 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: { auth: Auth
       },
       config,
     },
-    async (request) => keys.rotate((await ownKey(request)).id),
+    async (request) => {
+      const { id } = request.params as { id: string };
+      // The bootstrap admin key rotates itself: a new secret in <data-dir>/api-token, the old one refused.
+      if (
+        id === bootstrapKeyId &&
+        request.principal.kind === "api-key" &&
+        request.principal.keyId === bootstrapKeyId
+      ) {
+        return { id: bootstrapKeyId, key: await context.auth.rotateBootstrap() };
+      }
+      return keys.rotate((await ownKey(request)).id);
+    },
   );
 
   app.delete(

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
 import type { Address } from "viem";
 import { BaseError } from "../core/errors.js";
@@ -36,6 +36,8 @@ export type AuthOptions = {
   db: Queryable;
   /** The bootstrap admin key: the content of `<data-dir>/api-token`. */
   apiToken?: string | undefined;
+  /** Stores a new bootstrap key durably (in `<data-dir>/api-token`); without it the key cannot be rotated. */
+  saveApiToken?: ((token: string) => Promise<void>) | undefined;
   accessLog?: AccessLog | undefined;
   /** Verifies device tokens (`Authorization: Device …`); without it device tokens are refused. */
   verifyDevice?: DeviceVerifier | undefined;
@@ -82,7 +84,7 @@ export function addAuth(app: FastifyInstance, options: AuthOptions) {
   const now = options.now ?? Date.now;
   const keys: ApiKeyStore = createApiKeyStore(options.db);
   const sessions: SessionStore = createSessionStore(options.db, () => new Date(now()));
-  const bootstrap = options.apiToken ? digest(options.apiToken) : undefined;
+  let bootstrap = options.apiToken ? digest(options.apiToken) : undefined;
   const routes: RouteOptions[] = [];
 
   app.decorateRequest("principal", null as never);
@@ -185,6 +187,22 @@ export function addAuth(app: FastifyInstance, options: AuthOptions) {
   return {
     keys,
     sessions,
+    /**
+     * Gives the bootstrap admin key a new secret: stored durably first, then the old one stops working.
+     * Answers the new key (shown once). `AUTH_KEY_NOT_FOUND` when the node has no bootstrap key file.
+     */
+    async rotateBootstrap(): Promise<string> {
+      const save = options.saveApiToken;
+      if (!bootstrap || !save) {
+        throw new BaseError("AUTH_KEY_NOT_FOUND", "this node has no bootstrap key to rotate", {
+          details: { id: bootstrapKeyId },
+        });
+      }
+      const token = randomBytes(32).toString("base64url");
+      await save(token);
+      bootstrap = digest(token);
+      return token;
+    },
     /** Every route registered so far with the action it declares (the generated role × route test walks them). */
     routes(): { method: string; url: string; permission: Action | undefined }[] {
       return routes.flatMap((route) =>

@@ -24,3 +24,8 @@ export async function loadOrCreateApiToken(dataDir: string): Promise<string> {
   await writeFileDurably(apiTokenPath(dataDir), `${token}\n`, 0o600);
   return token;
 }
+
+/** Replaces the bootstrap admin key in `<dataDir>/api-token` (durably, mode 0600): its rotation. */
+export async function saveApiToken(dataDir: string, token: string): Promise<void> {
+  await writeFileDurably(apiTokenPath(dataDir), `${token}\n`, 0o600);
+}

@@ -16,6 +16,7 @@ import { verifySignature } from "../metering/verifyWorker.js";
 import { createNodeMetrics } from "../metrics/nodeMetrics.js";
 import { deviceStatuses } from "../registry/deviceTypes.js";
 import { createServer } from "../server/createServer.js";
+import { saveApiToken } from "./apiToken.js";
 import { loadOrCreateMqttCredentials } from "./mqttCredentials.js";
 import { type InitOptions, type NodeContext, openNode } from "./openNode.js";
 
@@ -112,6 +113,7 @@ export async function startNode(
           accessLog,
         },
         minGroupSize: config.minGroupSize,
+        saveApiToken: (token) => saveApiToken(config.dataDir, token),
         verifyDevice,
       },
       { ...options, limits: config.httpLimits },

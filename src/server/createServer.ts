@@ -46,6 +46,8 @@ export type ServerContext = Pick<
   mqtt?: MqttInfo | undefined;
   /** The bootstrap admin API key (the content of `<data-dir>/api-token`); without it only keys and sessions in the database sign in. */
   apiToken?: string | undefined;
+  /** Stores a rotated bootstrap key (`POST /v1/api-keys/bootstrap/rotate`). */
+  saveApiToken?: ((token: string) => Promise<void>) | undefined;
   /** The node's Prometheus metrics; `GET /metrics` is served when given. */
   metrics?: NodeMetrics | undefined;
   /** Where personal reads and writes are logged (before their handler runs). */
@@ -119,6 +121,7 @@ export async function createServer(
   const auth = addAuth(app, {
     db: context.db,
     apiToken: context.apiToken,
+    saveApiToken: context.saveApiToken,
     accessLog:
       context.accessLog ?? (privacyLog && { record: async (entry) => void (await privacyLog.record(entry)) }),
     verifyDevice: context.verifyDevice,
