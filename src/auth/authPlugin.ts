@@ -4,26 +4,18 @@ import type { Address } from "viem";
 import { BaseError } from "../core/errors.js";
 import type { Queryable } from "../db/database.js";
 import { deviceTokenMessage, parseDeviceToken, tokenWindowSeconds } from "../metering/mqttAuth.js";
+import type { AccessEntry } from "./accessLog.js";
 import { bindingsOf } from "./accountStore.js";
 import { type ApiKeyStore, bootstrapKeyId, createApiKeyStore } from "./apiKeys.js";
 import { authorize } from "./authorize.js";
 import { type Action, permissions } from "./permissions.js";
 import { actorOf, type Principal, rolesOf } from "./principal.js";
-import type { AccountRole } from "./roles.js";
 import { createSessionStore, isSessionToken, type SessionStore, sessionCookie } from "./sessions.js";
 
-/** One line of the access log, as the auth plugin hands it over before the handler runs. */
-export type AccessEntry = {
-  actor: string;
-  roles: AccountRole[];
-  action: Action;
-  method: string;
-  object: string;
-  purpose: string | null;
-};
+/** Where the auth plugin writes access log entries (src/auth/accessLog.ts `createAccessLog`). */
+export type AccessLog = { record(entry: AccessEntry): Promise<unknown> };
 
-/** Where the auth plugin writes access log entries (src/auth/accessLog.ts). */
-export type AccessLog = { record(entry: AccessEntry): Promise<void> };
+export type { AccessEntry };
 
 /** Checks a device's signature over its 44-byte login message with its registered key. */
 export type DeviceVerifier = (

@@ -1,12 +1,11 @@
 import { BaseError } from "../core/errors.js";
-import { type Action, actions, type Permission, permissions, type Reach } from "./permissions.js";
-import type { Principal } from "./principal.js";
+import { type Action, actions, type Permission, permissions, type Reach, reachOf } from "./permissions.js";
+import { type Principal, rolesOf } from "./principal.js";
 
 /** The furthest reach a principal's roles give for an action (`all` > `scoped` > `purpose`), or undefined. */
 export function reachFor(action: Action, principal: Principal): Reach | undefined {
   if (principal.kind !== "account" && principal.kind !== "api-key") return undefined;
-  const table = (permissions[action] as Permission).roles;
-  const reaches = principal.bindings.map((binding) => table[binding.role]);
+  const reaches = principal.bindings.map((binding) => reachOf(action, binding.role));
   for (const reach of ["all", "scoped", "purpose"] as const) if (reaches.includes(reach)) return reach;
   return undefined;
 }
@@ -35,10 +34,13 @@ export function authorize(action: Action, principal: Principal, purpose: string 
   }
   const reach = reachFor(action, principal);
   if (reach === undefined) {
+    const roles = rolesOf(principal);
     throw new BaseError(
       "AUTH_FORBIDDEN",
-      `none of your roles (${[...new Set(principal.bindings.map((b) => b.role))].join(", ") || "none"}) may ${action}`,
-      { details: { action, roles: [...new Set(principal.bindings.map((b) => b.role))] } },
+      `none of your roles (${roles.join(", ") || "none"}) may ${action}`,
+      {
+        details: { action, roles },
+      },
     );
   }
   if (reach === "purpose" && purpose === null) {

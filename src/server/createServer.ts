@@ -4,7 +4,7 @@ import { createAnalysisStore } from "../analytics/analyses.js";
 import { type AnalyticsConfig, analyticsConfigOf } from "../analytics/analyticsConfig.js";
 import type { AccessLog as AccessLogStore } from "../auth/accessLog.js";
 import { registerApiKeyRoutes } from "../auth/apiKeyRoutes.js";
-import { type AccessLog, type Auth, addAuth, type DeviceVerifier } from "../auth/authPlugin.js";
+import { type Auth, addAuth, type DeviceVerifier } from "../auth/authPlugin.js";
 import { registerAuthRoutes } from "../auth/authRoutes.js";
 import type { ProfileStore } from "../auth/profiles.js";
 import { defaults, type HttpLimits } from "../core/config.js";
@@ -50,8 +50,6 @@ export type ServerContext = Pick<
   saveApiToken?: ((token: string) => Promise<void>) | undefined;
   /** The node's Prometheus metrics; `GET /metrics` is served when given. */
   metrics?: NodeMetrics | undefined;
-  /** Where personal reads and writes are logged (before their handler runs). */
-  accessLog?: AccessLog | undefined;
   /** Checks device tokens on `POST /v1/readings`; without it device tokens are refused. */
   verifyDevice?: DeviceVerifier | undefined;
   /** Coefficients and thresholds of the statistics and detectors (defaults when not given). */
@@ -117,13 +115,11 @@ export async function createServer(
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
-  const privacyLog = context.privacy?.accessLog;
   const auth = addAuth(app, {
     db: context.db,
     apiToken: context.apiToken,
     saveApiToken: context.saveApiToken,
-    accessLog:
-      context.accessLog ?? (privacyLog && { record: async (entry) => void (await privacyLog.record(entry)) }),
+    accessLog: context.privacy?.accessLog,
     verifyDevice: context.verifyDevice,
   });
   app.decorate("auth", auth);
