@@ -60,7 +60,9 @@ export function registerAccountCommands(program: Command): void {
 
   account
     .command("list")
-    .description("role bindings on chain, by account (needs the node's API token)")
+    .description(
+      "role bindings on chain, by account (needs accounts.read: an admin, regulator or auditor key or session)",
+    )
     .option("--role <role>", "only this role")
     .option("--address <address>", "only this account")
     .action(async (options: { role?: string; address?: string }, command: Command) => {
