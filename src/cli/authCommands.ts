@@ -182,7 +182,9 @@ export function registerAuthCommands(program: Command): void {
     });
   apikey
     .command("rotate <id>")
-    .description("give a key a new secret (printed once); the old one stops working")
+    .description(
+      "give a key a new secret (printed once); the old one stops working. `rotate bootstrap` with the bootstrap admin key rewrites <data-dir>/api-token",
+    )
     .action(async (id: string, _options: unknown, command: Command) => {
       const { api, out } = clientOf(command);
       const key = await api.send<KeyRow & { key: string }>(
