@@ -1,6 +1,6 @@
 import type { Command } from "commander";
+import type { ProposalView } from "../governance/governanceClient.js";
 import { checkProposalText } from "../registry/proposals.js";
-import type { ProposalView } from "../registry/registryClient.js";
 import { clientOf } from "./context.js";
 import { formatDuration, output, printRecord, printTable } from "./output.js";
 
@@ -12,8 +12,30 @@ export function printOutcome(result: Outcome, effect: string): void {
   if (result.executed) console.log(`${effect} (proposal ${result.proposalId} passed, tx ${result.txHash})`);
   else
     console.log(
-      `proposal ${result.proposalId} awaits more votes: gridledger gov vote ${result.proposalId} --for`,
+      `proposal ${result.proposalId} awaits more votes (or its timelock delay): gridledger gov vote ${result.proposalId} --for, then gridledger gov execute ${result.proposalId}`,
     );
+}
+
+/**
+ * The body fields of the forms given by position: `bind-service NAME ADDRESS`,
+ * `set-function-role CONTRACT FUNCTION ROLE|public|governance`, `grant-authority-role ROLE ACCOUNT`,
+ * `revoke-authority-role ROLE ACCOUNT`, `call TARGET SIGNATURE ARGS...`.
+ */
+export function positionalForm(kind: string, args: readonly string[]): Record<string, unknown> {
+  const [a, b, c] = args;
+  switch (kind) {
+    case "bind-service":
+      return { service: a, address: b };
+    case "set-function-role":
+      return { contract: a, function: b, authorityRole: c };
+    case "grant-authority-role":
+    case "revoke-authority-role":
+      return { authorityRole: a, account: b };
+    case "call":
+      return { target: a, signature: b, args: args.slice(2) };
+    default:
+      return {};
+  }
 }
 
 /** `gridledger gov …` and `gridledger chain …`. */
@@ -22,9 +44,12 @@ export function registerGovernanceCommands(program: Command): void {
     .command("gov")
     .description("consortium governance: proposals and votes of seat holders");
   gov
-    .command("propose <kind>")
+    .command("propose <kind> [args...]")
     .description(
-      "propose admit-member, remove-member, grant-role, revoke-role, approve-region, update-region or set-parameter",
+      "propose admit-member, remove-member, grant-role, revoke-role, approve-region, update-region or set-parameter (with options), " +
+        "or bind-service NAME ADDRESS, set-function-role CONTRACT FUNCTION ROLE|public|governance, " +
+        "grant-authority-role ROLE ACCOUNT, revoke-authority-role ROLE ACCOUNT, call TARGET SIGNATURE ARGS... " +
+        "(TARGET: a contract name such as Registry, or an address; SIGNATURE: e.g. setParameter(bytes32,uint256))",
     )
     .option("--address <address>", "organisation (admit-member, remove-member, grant-role, revoke-role)")
     .option("--name <name>", "organisation name (admit-member) or parameter name (set-parameter)")
@@ -38,9 +63,10 @@ export function registerGovernanceCommands(program: Command): void {
     .option("--interval <seconds>", "metering interval (approve-region)", "900")
     .option("--value <n>", "parameter value (set-parameter)")
     .option("--description <text>", "what and why")
-    .action(async (kind: string, o, command: Command) => {
+    .action(async (kind: string, args: string[], o, command: Command) => {
       const { api, out } = clientOf(command);
       const body = {
+        ...positionalForm(kind, args),
         kind,
         description: o.description,
         address: o.address,
@@ -73,8 +99,16 @@ export function registerGovernanceCommands(program: Command): void {
       output(out, result, () => printOutcome(result, `proposal ${id} took effect`));
     });
   gov
+    .command("queue <id>")
+    .description("queue a proposal that has succeeded in the timelock (execute it once the delay has passed)")
+    .action(async (id: string, _o, command: Command) => {
+      const { api, out } = clientOf(command);
+      const result = await api.send<Outcome>("POST", `/v1/proposals/${encodeURIComponent(id)}/queue`, {});
+      output(out, result, () => console.log(`proposal ${id} queued (tx ${result.txHash})`));
+    });
+  gov
     .command("execute <id>")
-    .description("execute a proposal that has reached the quorum (e.g. after seats changed)")
+    .description("queue (when needed) and execute a proposal that has reached the quorum and whose timelock delay has passed")
     .action(async (id: string, _o, command: Command) => {
       const { api, out } = clientOf(command);
       const result = await api.send<Outcome>("POST", `/v1/proposals/${encodeURIComponent(id)}/execute`, {});
@@ -96,11 +130,16 @@ export function registerGovernanceCommands(program: Command): void {
     });
   gov
     .command("show <id>")
-    .description("show one proposal")
+    .description("show one proposal with its decoded calls")
     .action(async (id: string, _o, command: Command) => {
       const { api, out } = clientOf(command);
       const found = await api.get<ProposalView>(`/v1/proposals/${encodeURIComponent(id)}`);
-      output(out, found, () => printRecord(found));
+      output(out, found, () => {
+        const { calls, ...rest } = found;
+        printRecord(rest);
+        for (const call of calls ?? [])
+          console.log(`call: ${call.contract}.${call.function}(${call.args.map((a) => JSON.stringify(a)).join(", ")})`);
+      });
     });
   gov
     .command("status")

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { defaults, initDefaults, type NodeFlags, resolveNodeConfig } from "../core/config.js";
+import { BaseError } from "../core/errors.js";
 import { apiTokenPath } from "../node/apiToken.js";
 import type { InitOptions } from "../node/openNode.js";
 import { output, printRecord } from "./output.js";
@@ -22,6 +23,18 @@ const demoSpeed = 100_000;
 const demoProsumerDevices = 3;
 
 type NodeCommandOptions = NodeFlags & InitOptions & { demo?: boolean };
+
+/** `--timelock-delay`: whole seconds, at most a year (`NODE_INVALID_TIMELOCK_DELAY`). */
+export function parseTimelockDelay(text: string): bigint {
+  if (!/^[0-9]{1,9}$/.test(text.trim()) || Number(text) > 366 * 86_400) {
+    throw new BaseError(
+      "NODE_INVALID_TIMELOCK_DELAY",
+      `--timelock-delay must be whole seconds from 0 to 31622400 (a year), got "${text}"`,
+      { details: { value: text } },
+    );
+  }
+  return BigInt(text.trim());
+}
 
 function nodeOptions(command: Command): Command {
   return command
@@ -45,6 +58,11 @@ function nodeOptions(command: Command): Command {
     .option(
       "--consortium <address>",
       "attach to this already deployed Consortium instead of deploying (env GRIDLEDGER_CONSORTIUM)",
+    )
+    .option(
+      "--timelock-delay <seconds>",
+      "on a new consortium: seconds a passed proposal waits in the timelock before it can be executed (default 0: at once)",
+      parseTimelockDelay,
     )
     .option(
       "--dev-chain",

@@ -2,6 +2,7 @@ import { analyticsErrors } from "./errorCodes/analyticsErrors.js";
 import { authErrors } from "./errorCodes/authErrors.js";
 import { contractErrors } from "./errorCodes/contractErrors.js";
 import type { ErrorEntry } from "./errorCodes/errorEntry.js";
+import { governanceErrors } from "./errorCodes/governanceErrors.js";
 import { localErrors } from "./errorCodes/localErrors.js";
 import { meteringErrors } from "./errorCodes/meteringErrors.js";
 import { registryErrors } from "./errorCodes/registryErrors.js";
@@ -11,6 +12,7 @@ const sections: Record<string, Record<string, ErrorEntry>>[] = [
   { requestErrors },
   { authErrors },
   { registryErrors },
+  { governanceErrors },
   { meteringErrors },
   { analyticsErrors },
   { localErrors },

@@ -1,221 +1,84 @@
-import {
-  type Address,
-  ContractFunctionRevertedError,
-  ExecutionRevertedError,
-  getAddress,
-  getContractAddress,
-  type Hex,
-  isAddressEqual,
-  stringToHex,
-  BaseError as ViemBaseError,
-  zeroAddress,
-} from "viem";
-import {
-  accountsAbi,
-  accountsBytecode,
-  consortiumAbi,
-  consortiumBytecode,
-  meterAnchorAbi,
-  meterAnchorBytecode,
-  registryAbi,
-  registryBytecode,
-} from "../chain/artifacts/index.js";
+import { type Address, getAddress, zeroAddress } from "viem";
 import type { ChainClient } from "../chain/chainClient.js";
+import { foundConsortium } from "../chain/foundConsortium.js";
+import { type ContractName, contractManifest, contractSpec } from "../chain/manifest.js";
 import { BaseError } from "../core/errors.js";
 import type { GridContracts } from "../registry/registryClient.js";
-import type { ContractName, NodeState } from "./nodeState.js";
+import type { NodeState } from "./nodeState.js";
 
-/** The MeterAnchor's name in the Consortium's service directory: "MeterAnchor" as a left-aligned `bytes32`. */
-export const meterAnchorServiceName: Hex = stringToHex("MeterAnchor", { size: 32 });
-
-/** The Accounts contract's name in the Consortium's service directory: "accounts" as a left-aligned `bytes32`. */
-export const accountsServiceName: Hex = stringToHex("accounts", { size: 32 });
-
-/** The contracts found through the service directory, in the order a founder deploys them. */
-const services = [
-  {
-    contract: "MeterAnchor",
-    name: meterAnchorServiceName,
-    abi: meterAnchorAbi,
-    bytecode: meterAnchorBytecode,
-  },
-  { contract: "Accounts", name: accountsServiceName, abi: accountsAbi, bytecode: accountsBytecode },
-] as const;
+/** The command that moves a data directory from the old contract layout to the new one. */
+export const migrateCommand = (dataDir: string) => `gridledger migrate --data-dir ${dataDir}`;
 
 /**
- * What the Consortium's service directory says about a name: the bound contract, nothing bound yet,
- * or no directory at all (a Consortium deployed before `bindService`/`service` existed).
+ * True when node.json records contracts of the layout before the Governor and the authority: a
+ * Consortium with built-in proposals and no GridAuthority (which a founding deploys first).
  */
-type ServiceLookup = { kind: "bound"; address: Address } | { kind: "unbound" } | { kind: "no-directory" };
-
-async function lookUpService(client: ChainClient, consortium: Address, name: Hex): Promise<ServiceLookup> {
-  try {
-    const address = await client.publicClient.readContract({
-      address: consortium,
-      abi: consortiumAbi,
-      functionName: "service",
-      args: [name],
-    });
-    return address === zeroAddress ? { kind: "unbound" } : { kind: "bound", address };
-  } catch (error) {
-    // A contract without the function reverts with no data (viem reports that as a revert it could not
-    // decode, or as a bare "execution reverted", depending on the node); any other failure is a real one.
-    const revert =
-      error instanceof ViemBaseError &&
-      error.walk((e) => e instanceof ContractFunctionRevertedError || e instanceof ExecutionRevertedError);
-    const withoutData =
-      revert instanceof ExecutionRevertedError ||
-      (revert instanceof ContractFunctionRevertedError && (revert.raw === undefined || revert.raw === "0x"));
-    if (withoutData) return { kind: "no-directory" };
-    throw error;
-  }
+export function hasOutdatedContracts(state: NodeState): boolean {
+  return state.contracts.Consortium !== undefined && state.contracts.GridAuthority === undefined;
 }
 
-function serviceNotBound(consortium: Address, service: string, lookup: ServiceLookup): BaseError {
-  const why =
-    lookup.kind === "no-directory"
-      ? "predates the service directory, so it cannot name one"
-      : "has none bound yet (its founder's node binds it)";
+/** `NODE_CONTRACTS_OUTDATED`, naming the command that migrates the data directory. */
+export function contractsOutdated(dataDir: string, consortium: Address | undefined): BaseError {
   return new BaseError(
-    "NODE_SERVICE_NOT_BOUND",
-    `the Consortium at ${consortium} has no ${service}: it ${why}`,
-    {
-      details: { consortium, service, directory: lookup.kind !== "no-directory" },
-    },
+    "NODE_CONTRACTS_OUTDATED",
+    `${dataDir} records contracts of the layout before governance by the Governor (Consortium at ${consortium}); ` +
+      `stop the node and run "${migrateCommand(dataDir)}" to found the new contract set and copy the consortium into it ` +
+      "(on a shared chain the founder migrates, then the other members start with --consortium <new Consortium>)",
+    { details: { dataDir, consortium: consortium ?? null, command: migrateCommand(dataDir) } },
   );
 }
 
 /**
- * Deploys the GridLedger contracts (Consortium, then Registry, then binds them, then MeterAnchor and
- * Accounts, each bound in the Consortium's service directory) and bootstraps the consortium with the operator as its first
- * seat holder. Every step is idempotent and resumable: before a deployment is sent, the address it
- * will get (from the deployer's nonce) is saved as pending, so after a crash the node adopts the
- * contract if it landed and sends it again if not.
- *
- * A data directory from before MeterAnchor or Accounts existed is brought up to date: a service already
- * bound in the directory ("MeterAnchor", "accounts") is adopted; otherwise the founder deploys and binds
- * it, and any other operator gets `NODE_SERVICE_NOT_BOUND`. A Consortium deployed before the service
- * directory existed cannot bind one: the founder's contract is then only recorded in the node state.
+ * Founds the consortium's contracts (every entry of the manifest, see `foundConsortium`) with the
+ * operator as its first seat holder. Resumable: the address each deployment will get (from the
+ * deployer's nonce) is saved in node.json as pending before it is sent, so after a crash the node
+ * adopts a contract that landed and sends one that did not; wiring steps already done are skipped.
  */
 export async function deployContracts(options: {
   client: ChainClient;
   state: NodeState;
   save: (state: NodeState) => Promise<void>;
   founder: { name: string; roles: number };
+  /** Seconds between a proposal's queueing and its execution (the timelock's minimum delay). */
+  timelockDelay?: bigint;
 }): Promise<GridContracts> {
   const { client, founder } = options;
   let state = options.state;
-  const { publicClient, sender } = client;
-
-  async function hasCode(address: Address | undefined): Promise<boolean> {
-    if (address === undefined) return false;
-    const code = await publicClient.getCode({ address });
-    return code !== undefined && code !== "0x";
-  }
-
-  async function ensure(
-    name: ContractName,
-    deploy: () => Promise<Address | null | undefined>,
-  ): Promise<Address> {
-    const known = state.contracts[name];
-    if (known) return known;
-    let address = state.pendingContracts?.[name];
-    if (!(await hasCode(address))) {
-      const nonce = await sender.nextNonce();
-      const expected = getContractAddress({ from: sender.account.address, nonce: BigInt(nonce) });
-      state = { ...state, pendingContracts: { ...state.pendingContracts, [name]: expected } };
-      await options.save(state);
-      const deployed = await deploy();
-      address = deployed ? getAddress(deployed) : undefined;
-      if (!address)
-        throw new BaseError("NODE_DEPLOY_FAILED", `deploying ${name} returned no contract address`);
-    }
-    const deployedAt = state.deployedAtBlock ?? Number(await publicClient.getBlockNumber());
+  const { publicClient } = client;
+  const record = async (name: ContractName, address: Address, pending: boolean) => {
     const { [name]: _, ...stillPending } = state.pendingContracts ?? {};
-    state = {
-      ...state,
-      deployedAtBlock: deployedAt,
-      contracts: { ...state.contracts, [name]: address },
-      pendingContracts: stillPending,
-    };
+    state = pending
+      ? { ...state, pendingContracts: { ...state.pendingContracts, [name]: address } }
+      : {
+          ...state,
+          deployedAtBlock: state.deployedAtBlock ?? Number(await publicClient.getBlockNumber()),
+          contracts: { ...state.contracts, [name]: address },
+          pendingContracts: stillPending,
+        };
     await options.save(state);
-    return address as Address;
-  }
-
-  const consortium = await ensure("Consortium", async () => {
-    const receipt = await sender.deploy({
-      abi: consortiumAbi,
-      bytecode: consortiumBytecode,
-      args: [founder.name, founder.roles],
-    });
-    return receipt.contractAddress;
-  });
-  const registry = await ensure("Registry", async () => {
-    const receipt = await sender.deploy({ abi: registryAbi, bytecode: registryBytecode, args: [consortium] });
-    return receipt.contractAddress;
-  });
-  const bound = await publicClient.readContract({
-    address: consortium,
-    abi: consortiumAbi,
-    functionName: "registry",
-  });
-  if (bound === zeroAddress) {
-    await sender.write({
-      address: consortium,
-      abi: consortiumAbi,
-      functionName: "bindRegistry",
-      args: [registry],
-    });
-  }
-
-  // Each service (deployed with the Registry as its one argument) is adopted from the directory when
-  // bound there; otherwise only the founder may deploy and bind it.
-  const found: Partial<Record<(typeof services)[number]["contract"], Address>> = {};
-  let consortiumFounder: Address | undefined;
-  for (const service of services) {
-    const lookup = await lookUpService(client, consortium, service.name);
-    if (lookup.kind === "bound") {
-      found[service.contract] = lookup.address;
-      if (state.contracts[service.contract] !== lookup.address) {
-        state = { ...state, contracts: { ...state.contracts, [service.contract]: lookup.address } };
-        await options.save(state);
-      }
-      continue;
-    }
-    consortiumFounder ??= await publicClient.readContract({
-      address: consortium,
-      abi: consortiumAbi,
-      functionName: "founder",
-    });
-    if (!isAddressEqual(consortiumFounder, sender.account.address)) {
-      throw serviceNotBound(consortium, service.contract, lookup);
-    }
-    const address = await ensure(service.contract, async () => {
-      const receipt = await sender.deploy({ abi: service.abi, bytecode: service.bytecode, args: [registry] });
-      return receipt.contractAddress;
-    });
-    if (lookup.kind === "unbound") {
-      await sender.write({
-        address: consortium,
-        abi: consortiumAbi,
-        functionName: "bindService",
-        args: [service.name, address],
-      });
-    }
-    found[service.contract] = address;
-  }
-  return {
-    Consortium: consortium,
-    Registry: registry,
-    MeterAnchor: found.MeterAnchor as Address,
-    Accounts: found.Accounts as Address,
   };
+  const founded = await foundConsortium({
+    publicClient,
+    walletClient: client.walletClient,
+    sender: client.sender,
+    options: {
+      founderName: founder.name,
+      founderRoles: founder.roles,
+      timelockDelay: options.timelockDelay ?? 0n,
+    },
+    known: { ...state.pendingContracts, ...state.contracts },
+    onDeploying: (name, address) => record(name, address, true),
+    onDeployed: async (name, address) => {
+      if (state.contracts[name] !== address) await record(name, address, false);
+    },
+  });
+  return founded;
 }
 
 /**
- * Adopts contracts the consortium already deployed: checks that the Consortium has code and reads
- * the Registry it is bound to and the MeterAnchor and Accounts of its service directory
- * (`NODE_REGISTRY_NOT_BOUND`, `NODE_SERVICE_NOT_BOUND` when missing).
+ * Adopts contracts the consortium already founded: checks that the Consortium has code and reads
+ * every other contract of the manifest from its service directory (`NODE_SERVICE_NOT_BOUND` when one
+ * is missing, `NODE_CONTRACTS_OUTDATED` when the Consortium is of the layout before the Governor).
  */
 export async function attachContracts(client: ChainClient, consortium: Address): Promise<GridContracts> {
   const code = await client.publicClient.getCode({ address: consortium });
@@ -228,25 +91,78 @@ export async function attachContracts(client: ChainClient, consortium: Address):
       },
     );
   }
-  const registry = await client.publicClient.readContract({
-    address: consortium,
-    abi: consortiumAbi,
-    functionName: "registry",
-  });
-  if (registry === zeroAddress) {
-    throw new BaseError(
-      "NODE_REGISTRY_NOT_BOUND",
-      `the Consortium at ${consortium} has no Registry bound yet`,
-    );
+  const contracts: Partial<GridContracts> = { Consortium: consortium };
+  for (const spec of contractManifest) {
+    if (!spec.service) continue;
+    let bound: Address;
+    try {
+      bound = (await client.publicClient.readContract({
+        address: consortium,
+        abi: contractSpec("Consortium").abi,
+        functionName: "service",
+        args: [spec.service],
+      })) as Address;
+    } catch {
+      bound = zeroAddress;
+    }
+    if (bound === zeroAddress) {
+      // A Consortium of the old layout has no Governor in its directory (or no directory at all).
+      if (spec.name === "ConsortiumGovernor" || spec.name === "GridAuthority") {
+        throw new BaseError(
+          "NODE_CONTRACTS_OUTDATED",
+          `the Consortium at ${consortium} is of the layout before governance by the Governor; its founder migrates it with "gridledger migrate", then join the new Consortium`,
+          { details: { consortium, service: spec.name } },
+        );
+      }
+      throw new BaseError(
+        "NODE_SERVICE_NOT_BOUND",
+        `the Consortium at ${consortium} has no ${spec.name} bound in its service directory`,
+        { details: { consortium, service: spec.name } },
+      );
+    }
+    contracts[spec.name] = getAddress(bound);
   }
-  const meterAnchor = await lookUpService(client, consortium, meterAnchorServiceName);
-  if (meterAnchor.kind !== "bound") throw serviceNotBound(consortium, "MeterAnchor", meterAnchor);
-  const accounts = await lookUpService(client, consortium, accountsServiceName);
-  if (accounts.kind !== "bound") throw serviceNotBound(consortium, "Accounts", accounts);
-  return {
-    Consortium: consortium,
-    Registry: registry,
-    MeterAnchor: meterAnchor.address,
-    Accounts: accounts.address,
-  };
+  return contracts as GridContracts;
+}
+
+/**
+ * The contracts a node works with. A founding in progress (contracts or pending addresses recorded,
+ * not yet complete) is resumed; a complete one is re-read from the Consortium's service directory, so
+ * a service governance rebinds is followed at the next start; a new data directory attaches to
+ * `attachTo` or founds a new consortium (after `beforeFounding`, e.g. a funds check).
+ */
+export async function openContracts(options: {
+  client: ChainClient;
+  state: NodeState;
+  save: (state: NodeState) => Promise<void>;
+  founder: { name: string; roles: number };
+  timelockDelay: bigint;
+  attachTo: Address | undefined;
+  beforeFounding: () => Promise<void>;
+}): Promise<GridContracts> {
+  const { client, state, save } = options;
+  if (state.founded && state.contracts.Consortium) {
+    const contracts = await attachContracts(client, state.contracts.Consortium);
+    const changed = contractManifest.some((spec) => state.contracts[spec.name] !== contracts[spec.name]);
+    if (changed) await save({ ...state, contracts });
+    return contracts;
+  }
+  const inProgress =
+    Object.keys(state.contracts).length > 0 || Object.keys(state.pendingContracts ?? {}).length > 0;
+  if (!inProgress && options.attachTo !== undefined) {
+    const contracts = await attachContracts(client, options.attachTo);
+    await save({ ...state, contracts, deployedAtBlock: 0, founded: true });
+    return contracts;
+  }
+  if (!inProgress) await options.beforeFounding();
+  let latest = state;
+  const contracts = await deployContracts({
+    ...options,
+    save: async (next) => {
+      latest = next;
+      await save(next);
+    },
+  });
+  await save({ ...latest, contracts, founded: true });
+  return contracts;
 }

@@ -3,10 +3,8 @@ import { constants } from "node:fs";
 import { access, mkdir, open, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import type { Address, Hex } from "viem";
+import type { ContractName } from "../chain/manifest.js";
 import { BaseError } from "../core/errors.js";
-
-/** Names of the contracts a node deploys or attaches to. */
-export type ContractName = "Consortium" | "Registry" | "MeterAnchor" | "Accounts";
 
 /** What a node records about itself in `<dataDir>/node.json`. */
 export type NodeState = {
@@ -15,10 +13,16 @@ export type NodeState = {
   /** "embedded", or the JSON-RPC URL of the external network the node was initialised against. */
   chain: { mode: "embedded" } | { mode: "external"; rpcUrl: string };
   operator: Address;
-  /** Deployed (or adopted) contract addresses. */
+  /** Deployed (or adopted) contract addresses, by manifest name (src/chain/manifest.ts). */
   contracts: Partial<Record<ContractName, Address>>;
   /** Addresses a deployment in flight will have (from the deployer's nonce), so a crash mid-deploy is resumed. */
   pendingContracts?: Partial<Record<ContractName, Address>>;
+  /** The contracts of the old layout while `gridledger migrate` copies them into the new set. */
+  migratingFrom?: Partial<Record<ContractName, Address>>;
+  /** The contracts of the old layout a migration moved this data directory from. */
+  previousContracts?: Partial<Record<ContractName, Address>>;
+  /** True once the founding (or the attachment) is complete: from then on the directory is read, nothing sent. */
+  founded?: boolean;
   /** Block of the first deployment; indexing starts there. */
   deployedAtBlock?: number;
 };

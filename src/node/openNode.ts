@@ -15,12 +15,14 @@ import { acquireDataDirLock } from "../core/dataDirLock.js";
 import { describeModeFixes, secureDataDir, secureOwnDirectory } from "../core/dataDirModes.js";
 import { BaseError } from "../core/errors.js";
 import { type Database, openDatabase } from "../db/database.js";
+import { createGovernanceClient, type GovernanceClient } from "../governance/governanceClient.js";
 import { createRegistryClient, type GridContracts, type RegistryClient } from "../registry/registryClient.js";
 import { createRegistryIndexer, type RegistryIndexer } from "../registry/registryIndexer.js";
 import { createRegistryStore, type RegistryStore } from "../registry/registryStore.js";
 import { encodeRoles } from "../registry/roles.js";
 import { loadOrCreateApiToken } from "./apiToken.js";
-import { attachContracts, deployContracts } from "./deployContracts.js";
+import { contractsOutdated, hasOutdatedContracts, openContracts } from "./deployContracts.js";
+import { oldFounder } from "./oldLayout.js";
 import { loadOrCreateOperatorKey, type NodeState, readNodeState, writeNodeState } from "./nodeState.js";
 
 /** How the consortium is bootstrapped when a data directory is initialised. */
@@ -33,6 +35,8 @@ export type InitOptions = {
   privateKey?: string | undefined;
   /** Attach to a Consortium the consortium already deployed instead of deploying new contracts. */
   consortium?: string | undefined;
+  /** Seconds between a passed proposal's queueing and its execution, set at founding (default 0). */
+  timelockDelay?: bigint | undefined;
 };
 
 /** Balance of each account funded at genesis on the embedded chain: 1,000,000 ETH in wei. */
@@ -69,6 +73,8 @@ export type NodeContext = {
   /** The in-process chain, when the node runs the embedded one. */
   embedded: EmbeddedChain | undefined;
   registry: RegistryClient;
+  /** Proposals, votes and execution through the Governor, as the node's organisation. */
+  governance: GovernanceClient;
   /** Role bindings and access-log anchors on chain, as the node's organisation. */
   accounts: AccountsClient;
   /** Token the HTTP API requires for writes (`<dataDir>/api-token`). */
@@ -98,6 +104,11 @@ function endpointMismatch(state: NodeState, config: NodeConfig): BaseError | und
 export type OpenNodeOptions = {
   /** Where warnings go (e.g. permissions fixed in the data directory); default stderr. */
   warn?: (message: string) => void;
+  /**
+   * Opens a data directory of the old contract layout (or one whose migration was interrupted) by
+   * founding the new contract set, remembering the old one in `migratingFrom` (`gridledger migrate`).
+   */
+  migrate?: boolean;
 };
 
 /**
@@ -134,6 +145,10 @@ export async function openNode(
     if (existing) {
       const mismatch = endpointMismatch(existing, config);
       if (mismatch) throw mismatch;
+      const outdated = hasOutdatedContracts(existing) || existing.migratingFrom !== undefined;
+      if (outdated && !options.migrate) {
+        throw contractsOutdated(config.dataDir, existing.migratingFrom?.Consortium ?? existing.contracts.Consortium);
+      }
     }
     const privateKey: Hex = await loadOrCreateOperatorKey(
       config.dataDir,
@@ -187,34 +202,31 @@ export async function openNode(
       contracts: {},
     };
     if (state.chain.mode === "external" && config.rpcUrl !== undefined) state.chain.rpcUrl = config.rpcUrl;
+    if (options.migrate && hasOutdatedContracts(state)) {
+      const { deployedAtBlock: _, ...rest } = state;
+      state = { ...rest, migratingFrom: state.contracts, contracts: {}, pendingContracts: {}, founded: false };
+    }
     const save = async (next: NodeState) => {
       state = next;
       consortium = next.contracts.Consortium;
       await writeNodeState(config.dataDir, next);
     };
     const attachTo = init.consortium ?? (process.env.GRIDLEDGER_CONSORTIUM || undefined);
-    let contracts: GridContracts;
-    const founder = {
-      name: init.name ?? initDefaults.name,
-      roles: encodeRoles(init.roles ?? initDefaults.roles),
-    };
-    if (state.contracts.Consortium && state.contracts.Registry) {
-      // Sends nothing when every contract is in place; a data directory from before a contract was
-      // added gets it deployed (founder) or adopted from the service directory (other members).
-      contracts = await deployContracts({ client, state, save, founder });
-    } else if (attachTo !== undefined) {
-      if (!isAddress(attachTo, { strict: false })) {
-        throw new BaseError(
-          "NODE_INVALID_ADDRESS",
-          `--consortium must be a contract address, got "${attachTo}"`,
-        );
-      }
-      contracts = await attachContracts(client, getAddress(attachTo));
-      await save({ ...state, contracts, deployedAtBlock: 0 });
-    } else {
-      await requireFunds(client, operator);
-      contracts = await deployContracts({ client, state, save, founder });
+    const founder = state.migratingFrom?.Consortium
+      ? await oldFounder(client, state.migratingFrom.Consortium, operator)
+      : { name: init.name ?? initDefaults.name, roles: encodeRoles(init.roles ?? initDefaults.roles) };
+    if (attachTo !== undefined && !isAddress(attachTo, { strict: false })) {
+      throw new BaseError("NODE_INVALID_ADDRESS", `--consortium must be a contract address, got "${attachTo}"`);
     }
+    const contracts: GridContracts = await openContracts({
+      client,
+      state,
+      save,
+      founder,
+      timelockDelay: init.timelockDelay ?? 0n,
+      attachTo: attachTo === undefined ? undefined : getAddress(attachTo),
+      beforeFounding: () => requireFunds(client, operator),
+    });
     const store = createRegistryStore(db);
     const indexer = createRegistryIndexer({
       db,
@@ -224,6 +236,11 @@ export async function openNode(
     });
     await indexer.sync();
     const apiToken = await loadOrCreateApiToken(config.dataDir);
+    const governance = createGovernanceClient({
+      client,
+      contracts,
+      fromBlock: BigInt(state.deployedAtBlock ?? 0),
+    });
     return {
       apiToken,
       config,
@@ -235,7 +252,8 @@ export async function openNode(
       db,
       client,
       embedded,
-      registry: createRegistryClient({ client, contracts }),
+      registry: createRegistryClient({ client, contracts, governance }),
+      governance,
       accounts: createAccountsClient({ client, address: contracts.Accounts }),
       store,
       indexer,

@@ -1,25 +1,47 @@
 import { type Address, stringToHex } from "viem";
+import type { ContractName } from "../chain/manifest.js";
 import { BaseError } from "../core/errors.js";
 import { assertCleanText } from "../core/text.js";
 import { parseAddress } from "./address.js";
 import { normaliseRegionCode } from "./regionCode.js";
 import { encodeRole, encodeRoles } from "./roles.js";
 
-/** Kinds of consortium proposals, by their API/CLI names (values match `kind` in contracts/Consortium.sol). */
+/**
+ * The friendly forms of consortium proposals, by their API/CLI names, each with the contract its call
+ * goes to (`null`: the contract is named by the form itself). Each turns into encoded calls of the Governor.
+ */
 export const proposalKinds = {
-  "admit-member": 0,
-  "remove-member": 1,
-  "grant-role": 2,
-  "revoke-role": 3,
-  "approve-region": 4,
-  "set-parameter": 5,
-  "update-region": 6,
-} as const;
+  "admit-member": "Consortium",
+  "remove-member": "Consortium",
+  "grant-role": "Consortium",
+  "revoke-role": "Consortium",
+  "approve-region": "Registry",
+  "set-parameter": "Consortium",
+  "update-region": "Registry",
+  "bind-service": "Consortium",
+  "set-function-role": "GridAuthority",
+  "grant-authority-role": "GridAuthority",
+  "revoke-authority-role": "GridAuthority",
+  call: null,
+} as const satisfies Record<string, ContractName | null>;
 
+/** A friendly proposal form's name. */
 export type ProposalKindName = keyof typeof proposalKinds;
 
-/** States of a proposal, indexed by their on-chain value. */
-export const proposalStates = ["active", "executed", "expired", "defeated"] as const;
+/**
+ * States of a proposal, indexed by OpenZeppelin Governor's `ProposalState` (Pending, Active, Canceled,
+ * Defeated, Succeeded, Queued, Expired, Executed).
+ */
+export const proposalStates = [
+  "pending",
+  "active",
+  "canceled",
+  "defeated",
+  "succeeded",
+  "queued",
+  "expired",
+  "executed",
+] as const;
 
 /** A proposal as the API and CLI take it: its kind and that kind's parameters, all as JSON values. */
 export type ProposalInput =
@@ -35,13 +57,32 @@ export type ProposalInput =
       intervalSeconds?: number;
     }
   | { kind: "set-parameter"; name: string; value: string | number }
-  | { kind: "update-region"; code: string; nameZh?: string; nameEn?: string; operator?: string };
+  | { kind: "update-region"; code: string; nameZh?: string; nameEn?: string; operator?: string }
+  | { kind: "bind-service"; service: string; address: string }
+  | { kind: "set-function-role"; contract: string; function: string; authorityRole: string }
+  | { kind: "grant-authority-role" | "revoke-authority-role"; authorityRole: string; account: string }
+  | { kind: "call"; target: string; signature: string; args?: readonly unknown[] };
+
+/** The forms {@link proposalCall} maps to one call of the Consortium or the Registry. */
+export type RegistryProposalInput = Extract<
+  ProposalInput,
+  {
+    kind:
+      | "admit-member"
+      | "remove-member"
+      | "grant-role"
+      | "revoke-role"
+      | "approve-region"
+      | "set-parameter"
+      | "update-region";
+  }
+>;
 
 /** A region's names and operator as they are now: what an `update-region` proposal starts from. */
 export type RegionState = { nameZh: string; nameEn: string; operator: Address };
 
-/** The contract call a proposal turns into: `Consortium.<functionName>(...args, description)`. */
-export type ProposalCall = { functionName: string; args: readonly unknown[] };
+/** The contract call a friendly proposal turns into: `<contract>.<functionName>(...args)`, run by governance. */
+export type ProposalCall = { contract: ContractName; functionName: string; args: readonly unknown[] };
 
 function text(value: unknown, field: string): string {
   if (typeof value !== "string" || value.trim() === "") {
@@ -65,7 +106,22 @@ export function proposalDescription(value: unknown): string {
  */
 export function checkProposalText(input: object): void {
   const fields = input as Record<string, unknown>;
-  for (const field of ["code", "name", "nameZh", "nameEn", "role", "address", "operator"]) {
+  for (const field of [
+    "code",
+    "name",
+    "nameZh",
+    "nameEn",
+    "role",
+    "address",
+    "operator",
+    "service",
+    "contract",
+    "function",
+    "authorityRole",
+    "account",
+    "target",
+    "signature",
+  ]) {
     const value = fields[field];
     if (typeof value === "string") assertCleanText(value, field);
   }
@@ -84,19 +140,20 @@ export function parameterName(name: string): `0x${string}` {
 }
 
 /**
- * Validates a proposal and maps it to its Consortium contract call. `operator` defaults to
+ * Validates a proposal and maps it to its Consortium or Registry call. `operator` defaults to
  * `defaultOperator` (the node's own organisation) and the interval to 900 s. An `update-region` keeps
  * each name or operator it does not give from `current` (the region as it is now).
  */
 export function proposalCall(
-  input: ProposalInput,
+  input: RegistryProposalInput,
   defaultOperator: Address,
   current?: RegionState,
 ): ProposalCall {
   switch (input.kind) {
     case "admit-member":
       return {
-        functionName: "proposeAdmitMember",
+        contract: "Consortium",
+        functionName: "admitMember",
         args: [
           parseAddress(input.address, "address"),
           text(input.name, "name"),
@@ -105,11 +162,16 @@ export function proposalCall(
         ],
       };
     case "remove-member":
-      return { functionName: "proposeRemoveMember", args: [parseAddress(input.address, "address")] };
+      return {
+        contract: "Consortium",
+        functionName: "removeMember",
+        args: [parseAddress(input.address, "address")],
+      };
     case "grant-role":
     case "revoke-role":
       return {
-        functionName: input.kind === "grant-role" ? "proposeGrantRole" : "proposeRevokeRole",
+        contract: "Consortium",
+        functionName: input.kind === "grant-role" ? "grantRole" : "revokeRole",
         args: [parseAddress(input.address, "address"), encodeRole(text(input.role, "role"))],
       };
     case "approve-region": {
@@ -122,7 +184,8 @@ export function proposalCall(
         );
       }
       return {
-        functionName: "proposeApproveRegion",
+        contract: "Registry",
+        functionName: "approveRegion",
         args: [
           normaliseRegionCode(text(input.code, "code")),
           text(input.nameZh, "nameZh"),
@@ -154,7 +217,7 @@ export function proposalCall(
           { details: { region: code } },
         );
       }
-      return { functionName: "proposeUpdateRegion", args: [code, nameZh, nameEn, operator] };
+      return { contract: "Registry", functionName: "updateRegion", args: [code, nameZh, nameEn, operator] };
     }
     case "set-parameter": {
       let value: bigint;
@@ -168,7 +231,11 @@ export function proposalCall(
           details: { value: input.value },
         });
       }
-      return { functionName: "proposeSetParameter", args: [parameterName(text(input.name, "name")), value] };
+      return {
+        contract: "Consortium",
+        functionName: "setParameter",
+        args: [parameterName(text(input.name, "name")), value],
+      };
     }
     default:
       throw new BaseError(

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { type Abi, type Address, decodeFunctionData, getAddress, type Hex } from "viem";
-import { accountsAbi, consortiumAbi, meterAnchorAbi, registryAbi } from "../chain/artifacts/index.js";
+import { meterAnchorAbi } from "../chain/artifacts/index.js";
+import { contractSpec } from "../chain/manifest.js";
 import { BaseError } from "../core/errors.js";
 import type { GridContracts } from "../registry/registryClient.js";
 import type { ServerContext } from "./createServer.js";
@@ -63,13 +64,6 @@ const onchainAnchorSchema = {
     readAtBlock: int,
   },
 } as const;
-
-const abis: Record<keyof GridContracts, Abi> = {
-  Consortium: consortiumAbi,
-  Registry: registryAbi,
-  MeterAnchor: meterAnchorAbi,
-  Accounts: accountsAbi,
-};
 
 /** The name of the function `input` calls, decoded with `abi`; null when it is not one of its functions. */
 function methodOf(abi: Abi, input: Hex): string | null {
@@ -193,7 +187,7 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
                 from: getAddress(tx.from),
                 to: tx.to ? getAddress(tx.to) : null,
                 contract,
-                method: contract && tx.to ? methodOf(abis[contract], tx.input) : null,
+                method: contract && tx.to ? methodOf(contractSpec(contract).abi, tx.input) : null,
                 created,
               };
             }),

@@ -5,14 +5,15 @@ import type { ServerContext } from "./createServer.js";
 import { decimalId } from "./paramSchemas.js";
 import { outcome, proposal, proposalRequest } from "./registrySchemas.js";
 
+/** Governor proposal ids are `uint256` hashes: up to 78 decimal digits. */
 function proposalId(text: string): bigint {
-  if (!/^[0-9]{1,30}$/.test(text)) {
+  if (!/^[0-9]{1,78}$/.test(text) || BigInt(text) >= 2n ** 256n) {
     throw new BaseError("REQUEST_INVALID", `proposal id must be a whole number, got "${text}"`);
   }
   return BigInt(text);
 }
 
-const idParams = { type: "object", properties: { id: decimalId(30) } } as const;
+const idParams = { type: "object", properties: { id: decimalId(78) } } as const;
 
 /** Governance: seats and quorum, proposals, votes and execution. */
 export function registerGovernanceRoutes(app: FastifyInstance, context: ServerContext): void {
@@ -35,7 +36,8 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
     {
       config: { permission: "registry.read" },
       schema: {
-        summary: "Governance proposals, newest first, with live vote counts and state",
+        summary:
+          "Governance proposals, newest first, with live vote counts, their Governor state and their decoded calls",
         tags: ["governance"],
         response: { 200: { type: "object", properties: { proposals: { type: "array", items: proposal } } } },
       },
@@ -63,7 +65,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
       config: { permission: "governance.write" },
       schema: {
         summary:
-          "Propose a change; the proposer's vote counts for it, and it executes once more than the quorum of seats agree",
+          "Propose a change; the proposer's vote counts for it, and it is queued and executed once more than the quorum of seats agree (and the timelock delay has passed)",
         tags: ["governance"],
         body: proposalRequest,
         response: { 200: outcome },
@@ -96,11 +98,25 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
   );
 
   app.post(
+    "/v1/proposals/:id/queue",
+    {
+      config: { permission: "governance.write" },
+      schema: {
+        summary: "Queue a proposal that has succeeded in the timelock",
+        tags: ["governance"],
+        params: idParams,
+        response: { 200: outcome },
+      },
+    },
+    async (request) => registry.queue(proposalId((request.params as { id: string }).id)),
+  );
+
+  app.post(
     "/v1/proposals/:id/execute",
     {
       config: { permission: "governance.write" },
       schema: {
-        summary: "Execute a proposal that has reached the quorum",
+        summary: "Queue (when needed) and execute a proposal that has reached the quorum",
         tags: ["governance"],
         params: idParams,
         response: { 200: outcome },

@@ -57,6 +57,13 @@ export const proposal = {
     state: str,
     description: str,
     change: { type: "string", nullable: true },
+    calls: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: { contract: str, target: str, function: str, args: { type: "array", items: {} }, value: str },
+      },
+    },
   },
 } as const;
 export const outcome = {
