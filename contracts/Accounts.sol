@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {
     IConsortium, ROLE_AUDITOR, ROLE_COMMUNITY, ROLE_GRID_OPERATOR, ROLE_ISSUER, ROLE_REGULATOR
 } from "./interfaces/IConsortium.sol";
@@ -22,7 +23,7 @@ import {IRegistry} from "./interfaces/IRegistry.sol";
 /// write-once daily heads of the organisations' access logs.
 /// @dev Relies only on `IRegistry.region` and `IConsortium.isMember`/`hasRole`, so it can be deployed next
 /// to a Registry and Consortium that predate it.
-contract Accounts is IAccounts {
+contract Accounts is IAccounts, AccessManaged {
     struct Anchor {
         bytes32 head;
         uint64 count;
@@ -34,15 +35,16 @@ contract Accounts is IAccounts {
     mapping(address org => mapping(uint64 day => Anchor)) private _anchors;
 
     /// @notice Deploys the accounts contract for `registry_`'s regions and its consortium's members.
+    /// @param authority The GridAuthority every restricted function asks.
     /// @param registry_ The Registry contract.
-    constructor(address registry_) {
+    constructor(address authority, address registry_) AccessManaged(authority) {
         if (registry_.code.length == 0) revert AccountsInvalidRegistry(registry_);
         _registry = IRegistry(registry_);
         _consortium = IConsortium(IRegistry(registry_).consortium());
     }
 
     /// @inheritdoc IAccounts
-    function grant(address account, uint8 role, bytes32 scope) external {
+    function grant(address account, uint8 role, bytes32 scope) external restricted {
         if (account == address(0)) revert AccountsZeroAddress();
         _checkMember(msg.sender);
         _checkScope(msg.sender, role, scope);
@@ -55,7 +57,7 @@ contract Accounts is IAccounts {
     }
 
     /// @inheritdoc IAccounts
-    function revoke(address account, uint8 role, bytes32 scope) external {
+    function revoke(address account, uint8 role, bytes32 scope) external restricted {
         bytes32 key = _key(account, role, scope);
         address grantor = _grantors[key];
         if (grantor == address(0)) revert AccountsNotGranted(account, role, scope);
@@ -65,7 +67,7 @@ contract Accounts is IAccounts {
     }
 
     /// @inheritdoc IAccounts
-    function anchorAccessLog(uint64 day, bytes32 head, uint64 count) external {
+    function anchorAccessLog(uint64 day, bytes32 head, uint64 count) external restricted {
         _checkMember(msg.sender);
         if (head == bytes32(0)) revert AccountsZeroHead();
         Anchor storage a = _anchors[msg.sender][day];

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IConsortium, ROLE_REGION_OPERATOR} from "./interfaces/IConsortium.sol";
 import {COMMODITY_ELECTRICITY, COMMODITY_WATER, IMeterAnchor} from "./interfaces/IMeterAnchor.sol";
 import {IRegistry} from "./interfaces/IRegistry.sol";
@@ -10,7 +11,7 @@ import {IRegistry} from "./interfaces/IRegistry.sol";
 /// @dev A batch takes two storage slots: the root, then the leaf count, totals and anchoring time.
 /// It relies only on `IRegistry.region` and `IConsortium.hasRole`, so it can be deployed next to a
 /// Registry and Consortium that predate it.
-contract MeterAnchor is IMeterAnchor {
+contract MeterAnchor is IMeterAnchor, AccessManaged {
     struct Record {
         bytes32 root; // 0 = not anchored (a zero root is refused)
         uint32 leafCount;
@@ -30,15 +31,16 @@ contract MeterAnchor is IMeterAnchor {
     mapping(bytes32 key => Record) private _anchors;
 
     /// @notice Deploys a meter anchor that follows `registry_`'s regions and its consortium's roles.
+    /// @param authority The GridAuthority every restricted function asks.
     /// @param registry_ The Registry contract.
-    constructor(address registry_) {
+    constructor(address authority, address registry_) AccessManaged(authority) {
         if (registry_.code.length == 0) revert MeterAnchorInvalidRegistry(registry_);
         _registry = IRegistry(registry_);
         _consortium = IConsortium(IRegistry(registry_).consortium());
     }
 
     /// @inheritdoc IMeterAnchor
-    function anchor(AnchorInput[] calldata batches) external {
+    function anchor(AnchorInput[] calldata batches) external restricted {
         uint256 n = batches.length;
         if (n == 0) revert MeterAnchorNoBatches();
         CallCache memory cache;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IConsortium, ROLE_COMMUNITY, ROLE_REGION_OPERATOR} from "./interfaces/IConsortium.sol";
 import {
     IRegistry,
@@ -21,11 +22,11 @@ import {RegionRules} from "./libraries/RegionRules.sol";
 import {ACCOUNT_PROSUMER, IAccounts} from "./interfaces/IAccounts.sol";
 
 /// @title GridLedger registry
-/// @notice Regions (approved by the consortium) and devices with their public keys, so that anyone can check
+/// @notice Regions (approved by governance) and devices with their public keys, so that anyone can check
 /// that a reading was signed by a registered device.
 /// @dev A device takes three storage slots plus its slot in the id list: the key without its prefix byte; the
 /// owner with the small fields and registration time; the community with the capacity and a region index.
-contract Registry is IRegistry {
+contract Registry is IRegistry, AccessManaged {
     struct RegionRecord {
         string code;
         string nameZh;
@@ -67,9 +68,10 @@ contract Registry is IRegistry {
     bytes32[] private _deviceIds;
     mapping(bytes32 deviceId => address) private _suspendedBy;
 
-    /// @notice Deploys a registry governed by `consortium_`.
+    /// @notice Deploys a registry of `consortium_`'s members, restricted by `authority`.
+    /// @param authority The GridAuthority every restricted function asks.
     /// @param consortium_ The Consortium contract.
-    constructor(address consortium_) {
+    constructor(address authority, address consortium_) AccessManaged(authority) {
         if (consortium_ == address(0)) revert RegistryInvalidConsortium(consortium_);
         _consortium = IConsortium(consortium_);
     }
@@ -81,13 +83,13 @@ contract Registry is IRegistry {
         string calldata nameEn,
         address operator,
         uint32 intervalSeconds
-    ) external {
-        if (msg.sender != address(_consortium)) revert RegistryNotConsortium(msg.sender);
+    ) external restricted {
         if (!RegionRules.isValidCode(code)) revert RegistryInvalidRegionCode(code);
         if (!RegionRules.isValidInterval(intervalSeconds)) revert RegistryInvalidRegionInterval(intervalSeconds);
         bytes32 regionId = keccak256(bytes(code));
         RegionRecord storage r = _regions[regionId];
         if (r.index != 0) revert RegistryRegionExists(regionId, code);
+        _checkOperator(operator);
         _regionIds.push(regionId);
         r.index = uint32(_regionIds.length);
         r.code = code;
@@ -102,11 +104,16 @@ contract Registry is IRegistry {
     /// @inheritdoc IRegistry
     function updateRegion(string calldata code, string calldata nameZh, string calldata nameEn, address operator)
         external
+        restricted
     {
-        if (msg.sender != address(_consortium)) revert RegistryNotConsortium(msg.sender);
         bytes32 regionId = keccak256(bytes(code));
         RegionRecord storage r = _regions[regionId];
         if (r.index == 0) revert RegistryUnknownRegion(regionId);
+        _checkOperator(operator);
+        if (
+            operator == r.operator && keccak256(bytes(nameZh)) == keccak256(bytes(r.nameZh))
+                && keccak256(bytes(nameEn)) == keccak256(bytes(r.nameEn))
+        ) revert RegistryRegionUnchanged(regionId);
         r.nameZh = nameZh;
         r.nameEn = nameEn;
         r.operator = operator;
@@ -114,7 +121,7 @@ contract Registry is IRegistry {
     }
 
     /// @inheritdoc IRegistry
-    function registerDevices(DeviceInput[] calldata devices) external {
+    function registerDevices(DeviceInput[] calldata devices) external restricted {
         uint256 n = devices.length;
         if (n == 0) revert RegistryEmptyBatch();
         BatchCache memory cache;
@@ -124,7 +131,7 @@ contract Registry is IRegistry {
     }
 
     /// @inheritdoc IRegistry
-    function approveDevices(bytes32[] calldata deviceIds_) external {
+    function approveDevices(bytes32[] calldata deviceIds_) external restricted {
         uint256 n = deviceIds_.length;
         if (n == 0) revert RegistryEmptyBatch();
         bool operates = _consortium.hasRole(msg.sender, ROLE_REGION_OPERATOR);
@@ -144,7 +151,7 @@ contract Registry is IRegistry {
     }
 
     /// @inheritdoc IRegistry
-    function setDeviceStatus(bytes32 deviceId, uint8 status) external {
+    function setDeviceStatus(bytes32 deviceId, uint8 status) external restricted {
         DeviceRecord storage d = _devices[deviceId];
         uint8 current = d.status;
         if (current == 0) revert RegistryUnknownDevice(deviceId);
@@ -310,6 +317,11 @@ contract Registry is IRegistry {
         if (accounts == address(0)) return false;
         bytes32 scope = bytes32(uint256(uint160(community)));
         return IAccounts(accounts).grantorOf(owner, ACCOUNT_PROSUMER, scope) == community;
+    }
+
+    /// @dev A region's operator must be an active member with the REGION_OPERATOR role.
+    function _checkOperator(address operator) private view {
+        if (!_consortium.hasRole(operator, ROLE_REGION_OPERATOR)) revert RegistryInvalidRegionOperator(operator);
     }
 
     /// @dev The caller is the operator of a region; it may act as one only while an active REGION_OPERATOR.

@@ -117,9 +117,13 @@ interface IRegistry {
     /// @param by Who changed it.
     event DeviceStatusChanged(bytes32 indexed deviceId, uint8 status, address by);
 
-    /// @notice Only the consortium contract may do this.
-    /// @param caller The refused caller.
-    error RegistryNotConsortium(address caller);
+    /// @notice A region operator must be an active member with the REGION_OPERATOR role.
+    /// @param operator The refused operator.
+    error RegistryInvalidRegionOperator(address operator);
+
+    /// @notice The update would change nothing.
+    /// @param regionId The region.
+    error RegistryRegionUnchanged(bytes32 regionId);
 
     /// @notice The consortium address is not usable.
     /// @param consortium The refused address.
@@ -216,7 +220,7 @@ interface IRegistry {
     /// @param deviceId The device.
     error RegistryDevicePending(bytes32 deviceId);
 
-    /// @notice Approves a new region. Only the consortium contract (through a passed proposal).
+    /// @notice Approves a new region. Governance only (the GridAuthority's ADMIN_ROLE).
     /// @param code Region code.
     /// @param nameZh Chinese name.
     /// @param nameEn English name.
@@ -231,7 +235,7 @@ interface IRegistry {
     ) external;
 
     /// @notice Changes the names and operator of an approved region; its interval never changes, so the
-    /// intervals of its anchors stay valid. Only the consortium contract (through a passed proposal).
+    /// intervals of its anchors stay valid. Governance only (the GridAuthority's ADMIN_ROLE).
     /// @param code Region code.
     /// @param nameZh Chinese name.
     /// @param nameEn English name.

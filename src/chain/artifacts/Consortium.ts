@@ -4,6 +4,11 @@ export const consortiumAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "authority",
+        "type": "address"
+      },
+      {
         "internalType": "string",
         "name": "founderName",
         "type": "string"
@@ -21,27 +26,54 @@ export const consortiumAbi = [
     "inputs": [
       {
         "internalType": "address",
-        "name": "org",
+        "name": "authority",
         "type": "address"
       }
     ],
-    "name": "ConsortiumAlreadyMember",
+    "name": "AccessManagedInvalidAuthority",
     "type": "error"
   },
   {
     "inputs": [
       {
-        "internalType": "uint256",
-        "name": "id",
-        "type": "uint256"
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
       },
       {
+        "internalType": "uint32",
+        "name": "delay",
+        "type": "uint32"
+      }
+    ],
+    "name": "AccessManagedRequiredDelay",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
-        "name": "voter",
+        "name": "caller",
         "type": "address"
       }
     ],
-    "name": "ConsortiumAlreadyVoted",
+    "name": "AccessManagedUnauthorized",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "CheckpointUnorderedInsertion",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "org",
+        "type": "address"
+      }
+    ],
+    "name": "ConsortiumAlreadyMember",
     "type": "error"
   },
   {
@@ -69,39 +101,6 @@ export const consortiumAbi = [
       }
     ],
     "name": "ConsortiumInvalidQuorum",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "string",
-        "name": "code",
-        "type": "string"
-      }
-    ],
-    "name": "ConsortiumInvalidRegionCode",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint32",
-        "name": "intervalSeconds",
-        "type": "uint32"
-      }
-    ],
-    "name": "ConsortiumInvalidRegionInterval",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "operator",
-        "type": "address"
-      }
-    ],
-    "name": "ConsortiumInvalidRegionOperator",
     "type": "error"
   },
   {
@@ -152,124 +151,11 @@ export const consortiumAbi = [
     "inputs": [
       {
         "internalType": "address",
-        "name": "caller",
-        "type": "address"
-      }
-    ],
-    "name": "ConsortiumNotFounder",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
         "name": "org",
         "type": "address"
       }
     ],
     "name": "ConsortiumNotMember",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "caller",
-        "type": "address"
-      }
-    ],
-    "name": "ConsortiumNotSeatHolder",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "id",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint8",
-        "name": "state",
-        "type": "uint8"
-      }
-    ],
-    "name": "ConsortiumProposalNotActive",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "id",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "forVotes",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "seats",
-        "type": "uint256"
-      }
-    ],
-    "name": "ConsortiumQuorumNotReached",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "string",
-        "name": "code",
-        "type": "string"
-      }
-    ],
-    "name": "ConsortiumRegionExists",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "string",
-        "name": "code",
-        "type": "string"
-      }
-    ],
-    "name": "ConsortiumRegionUnchanged",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "registry",
-        "type": "address"
-      }
-    ],
-    "name": "ConsortiumRegistryAlreadyBound",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "registry",
-        "type": "address"
-      },
-      {
-        "internalType": "address",
-        "name": "consortium",
-        "type": "address"
-      }
-    ],
-    "name": "ConsortiumRegistryMismatch",
-    "type": "error"
-  },
-  {
-    "inputs": [],
-    "name": "ConsortiumRegistryNotBound",
     "type": "error"
   },
   {
@@ -328,51 +214,26 @@ export const consortiumAbi = [
         "type": "address"
       }
     ],
-    "name": "ConsortiumServiceAlreadyBound",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bytes32",
-        "name": "name",
-        "type": "bytes32"
-      },
-      {
-        "internalType": "address",
-        "name": "service",
-        "type": "address"
-      }
-    ],
     "name": "ConsortiumServiceNotContract",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "id",
-        "type": "uint256"
-      }
-    ],
-    "name": "ConsortiumUnknownProposal",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "string",
-        "name": "code",
-        "type": "string"
-      }
-    ],
-    "name": "ConsortiumUnknownRegion",
     "type": "error"
   },
   {
     "inputs": [],
     "name": "ConsortiumZeroAddress",
     "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "authority",
+        "type": "address"
+      }
+    ],
+    "name": "AuthorityUpdated",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -442,69 +303,6 @@ export const consortiumAbi = [
     "inputs": [
       {
         "indexed": true,
-        "internalType": "uint256",
-        "name": "id",
-        "type": "uint256"
-      },
-      {
-        "indexed": true,
-        "internalType": "uint8",
-        "name": "kind",
-        "type": "uint8"
-      },
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "proposer",
-        "type": "address"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint64",
-        "name": "deadline",
-        "type": "uint64"
-      },
-      {
-        "indexed": false,
-        "internalType": "string",
-        "name": "description",
-        "type": "string"
-      }
-    ],
-    "name": "ProposalCreated",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "id",
-        "type": "uint256"
-      }
-    ],
-    "name": "ProposalExecuted",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "registry",
-        "type": "address"
-      }
-    ],
-    "name": "RegistryBound",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
         "internalType": "address",
         "name": "org",
         "type": "address"
@@ -558,41 +356,44 @@ export const consortiumAbi = [
     "type": "event"
   },
   {
-    "anonymous": false,
     "inputs": [
       {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "id",
-        "type": "uint256"
-      },
-      {
-        "indexed": true,
         "internalType": "address",
-        "name": "voter",
+        "name": "org",
         "type": "address"
       },
       {
-        "indexed": false,
+        "internalType": "string",
+        "name": "name",
+        "type": "string"
+      },
+      {
+        "internalType": "uint16",
+        "name": "roles",
+        "type": "uint16"
+      },
+      {
         "internalType": "bool",
-        "name": "support",
+        "name": "seat",
         "type": "bool"
       }
     ],
-    "name": "VoteCast",
-    "type": "event"
+    "name": "admitMember",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    "inputs": [
+    "inputs": [],
+    "name": "authority",
+    "outputs": [
       {
         "internalType": "address",
-        "name": "registry_",
+        "name": "",
         "type": "address"
       }
     ],
-    "name": "bindRegistry",
-    "outputs": [],
-    "stateMutability": "nonpayable",
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -614,19 +415,6 @@ export const consortiumAbi = [
     "type": "function"
   },
   {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "id",
-        "type": "uint256"
-      }
-    ],
-    "name": "execute",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
     "inputs": [],
     "name": "founder",
     "outputs": [
@@ -634,6 +422,48 @@ export const consortiumAbi = [
         "internalType": "address",
         "name": "",
         "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "org",
+        "type": "address"
+      },
+      {
+        "internalType": "uint16",
+        "name": "role",
+        "type": "uint16"
+      }
+    ],
+    "name": "grantRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "org",
+        "type": "address"
+      },
+      {
+        "internalType": "uint48",
+        "name": "timepoint",
+        "type": "uint48"
+      }
+    ],
+    "name": "hadSeatAt",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
       }
     ],
     "stateMutability": "view",
@@ -683,24 +513,13 @@ export const consortiumAbi = [
     "type": "function"
   },
   {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "id",
-        "type": "uint256"
-      },
-      {
-        "internalType": "address",
-        "name": "voter",
-        "type": "address"
-      }
-    ],
-    "name": "hasVoted",
+    "inputs": [],
+    "name": "isConsumingScheduledOp",
     "outputs": [
       {
-        "internalType": "bool",
+        "internalType": "bytes4",
         "name": "",
-        "type": "bool"
+        "type": "bytes4"
       }
     ],
     "stateMutability": "view",
@@ -804,318 +623,6 @@ export const consortiumAbi = [
     "type": "function"
   },
   {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "id",
-        "type": "uint256"
-      }
-    ],
-    "name": "proposal",
-    "outputs": [
-      {
-        "components": [
-          {
-            "internalType": "uint8",
-            "name": "kind",
-            "type": "uint8"
-          },
-          {
-            "internalType": "address",
-            "name": "proposer",
-            "type": "address"
-          },
-          {
-            "internalType": "uint64",
-            "name": "createdAt",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint64",
-            "name": "deadline",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint32",
-            "name": "forVotes",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint32",
-            "name": "againstVotes",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint8",
-            "name": "state",
-            "type": "uint8"
-          },
-          {
-            "internalType": "bytes",
-            "name": "payload",
-            "type": "bytes"
-          },
-          {
-            "internalType": "string",
-            "name": "description",
-            "type": "string"
-          }
-        ],
-        "internalType": "struct IConsortium.Proposal",
-        "name": "",
-        "type": "tuple"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "proposalCount",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "org",
-        "type": "address"
-      },
-      {
-        "internalType": "string",
-        "name": "name",
-        "type": "string"
-      },
-      {
-        "internalType": "uint16",
-        "name": "roles",
-        "type": "uint16"
-      },
-      {
-        "internalType": "bool",
-        "name": "seat",
-        "type": "bool"
-      },
-      {
-        "internalType": "string",
-        "name": "description",
-        "type": "string"
-      }
-    ],
-    "name": "proposeAdmitMember",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "proposalId",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "string",
-        "name": "code",
-        "type": "string"
-      },
-      {
-        "internalType": "string",
-        "name": "nameZh",
-        "type": "string"
-      },
-      {
-        "internalType": "string",
-        "name": "nameEn",
-        "type": "string"
-      },
-      {
-        "internalType": "address",
-        "name": "operator",
-        "type": "address"
-      },
-      {
-        "internalType": "uint32",
-        "name": "intervalSeconds",
-        "type": "uint32"
-      },
-      {
-        "internalType": "string",
-        "name": "description",
-        "type": "string"
-      }
-    ],
-    "name": "proposeApproveRegion",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "proposalId",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "org",
-        "type": "address"
-      },
-      {
-        "internalType": "uint16",
-        "name": "role",
-        "type": "uint16"
-      },
-      {
-        "internalType": "string",
-        "name": "description",
-        "type": "string"
-      }
-    ],
-    "name": "proposeGrantRole",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "proposalId",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "org",
-        "type": "address"
-      },
-      {
-        "internalType": "string",
-        "name": "description",
-        "type": "string"
-      }
-    ],
-    "name": "proposeRemoveMember",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "proposalId",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "org",
-        "type": "address"
-      },
-      {
-        "internalType": "uint16",
-        "name": "role",
-        "type": "uint16"
-      },
-      {
-        "internalType": "string",
-        "name": "description",
-        "type": "string"
-      }
-    ],
-    "name": "proposeRevokeRole",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "proposalId",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bytes32",
-        "name": "name",
-        "type": "bytes32"
-      },
-      {
-        "internalType": "uint256",
-        "name": "value",
-        "type": "uint256"
-      },
-      {
-        "internalType": "string",
-        "name": "description",
-        "type": "string"
-      }
-    ],
-    "name": "proposeSetParameter",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "proposalId",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "string",
-        "name": "code",
-        "type": "string"
-      },
-      {
-        "internalType": "string",
-        "name": "nameZh",
-        "type": "string"
-      },
-      {
-        "internalType": "string",
-        "name": "nameEn",
-        "type": "string"
-      },
-      {
-        "internalType": "address",
-        "name": "operator",
-        "type": "address"
-      },
-      {
-        "internalType": "string",
-        "name": "description",
-        "type": "string"
-      }
-    ],
-    "name": "proposeUpdateRegion",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "proposalId",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
     "inputs": [],
     "name": "quorum",
     "outputs": [
@@ -1147,8 +654,58 @@ export const consortiumAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "org",
+        "type": "address"
+      }
+    ],
+    "name": "removeMember",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "org",
+        "type": "address"
+      },
+      {
+        "internalType": "uint16",
+        "name": "role",
+        "type": "uint16"
+      }
+    ],
+    "name": "revokeRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "seatCount",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint48",
+        "name": "timepoint",
+        "type": "uint48"
+      }
+    ],
+    "name": "seatCountAt",
     "outputs": [
       {
         "internalType": "uint256",
@@ -1181,17 +738,30 @@ export const consortiumAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
-        "name": "id",
-        "type": "uint256"
-      },
-      {
-        "internalType": "bool",
-        "name": "support",
-        "type": "bool"
+        "internalType": "address",
+        "name": "newAuthority",
+        "type": "address"
       }
     ],
-    "name": "vote",
+    "name": "setAuthority",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "name",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "name": "setParameter",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -1211,4 +781,4 @@ export const consortiumAbi = [
   }
 ] as const;
 
-export const consortiumBytecode = "0x60a060405234801561000f575f5ffd5b50604051613da1380380613da183398101604081905261002e91610365565b336080526100506f38bab7b93ab697373ab6b2b930ba37b960811b60026100ac565b6100707138bab7b93ab6973232b737b6b4b730ba37b960711b60036100ac565b61008d6c1d9bdd1a5b99cb9c195c9a5bd9609a1b62093a806100ac565b6100983383836100fc565b6100a533838360016101d0565b50506105fc565b5f82815260066020526040908190208290555182907ff93fd9b81abd6664e36978db24904a722ea8d841c0cc3563aec5e28ce6165a41906100f09084815260200190565b60405180910390a25050565b6001600160a01b03831661012357604051635467742360e11b815260040160405180910390fd5b6001600160a01b0383165f908152600560205260409020600101546301000000900460ff161561017657604051636949ff0d60e11b81526001600160a01b03841660048201526024015b60405180910390fd5b81515f036101a257604051630c04eb1f60e31b81526001600160a01b038416600482015260240161016d565b61ff008116156101cb5760405163399b5a1160e01b815261ffff8216600482015260240161016d565b505050565b6001600160a01b0384165f908152600560205260409020806101f285826104a9565b50600181018054630100000061ffff861662ffffff19909216919091176201000085151502176301000000600160601b031916640100000000426001600160401b0316021717808255600c9061025d906c01000000000000000000000000900463ffffffff16610577565b825463ffffffff9182166101009390930a9283029190920219909116179055600380546001810182557fc2575a0e9e593c00f959f8c92f12db2869c3395a3b0502d05e2516446f71f85b0180546001600160a01b0388166001600160a01b0319909116811790915590545f918252600460205260409091205581156102ef5760015f81546102ea9061059b565b909155505b846001600160a01b03167f291aaee54f9171a83afc4dd8890609a34970970a8a3de2f4df8977adbd8020d385858560405161032c939291906105b3565b60405180910390a25050505050565b634e487b7160e01b5f52604160045260245ffd5b805161ffff81168114610360575f5ffd5b919050565b5f5f60408385031215610376575f5ffd5b82516001600160401b0381111561038b575f5ffd5b8301601f8101851361039b575f5ffd5b80516001600160401b038111156103b4576103b461033b565b604051601f8201601f19908116603f011681016001600160401b03811182821017156103e2576103e261033b565b6040528181528282016020018710156103f9575f5ffd5b8160208401602083015e5f6020838301015280945050505061041d6020840161034f565b90509250929050565b600181811c9082168061043a57607f821691505b60208210810361045857634e487b7160e01b5f52602260045260245ffd5b50919050565b601f8211156101cb57805f5260205f20601f840160051c810160208510156104835750805b601f840160051c820191505b818110156104a2575f815560010161048f565b5050505050565b81516001600160401b038111156104c2576104c261033b565b6104d6816104d08454610426565b8461045e565b6020601f821160018114610508575f83156104f15750848201515b5f19600385901b1c1916600184901b1784556104a2565b5f84815260208120601f198516915b828110156105375787850151825560209485019460019092019101610517565b508482101561055457868401515f19600387901b60f8161c191681555b50505050600190811b01905550565b634e487b7160e01b5f52601160045260245ffd5b5f63ffffffff821663ffffffff810361059257610592610563565b60010192915050565b5f600182016105ac576105ac610563565b5060010190565b606081525f84518060608401528060208701608085015e5f608082850101526080601f19601f83011684010191505061ffff841660208301528215156040830152949350505050565b60805161377f6106225f395f818161031c015281816105950152610f6c015261377f5ff3fe608060405234801561000f575f5ffd5b5060043610610186575f3560e01c80638558ab05116100d9578063cdf33d9d11610093578063e189f6af1161006e578063e189f6af14610429578063fb2885d61461043c578063fe0d94c11461044f578063ffaa455514610462575f5ffd5b8063cdf33d9d146103fb578063cf6ed7a01461040e578063da35c66414610421575f5ffd5b80638558ab0514610363578063a230c52414610376578063bdd4d18d146103ab578063c5e009aa146103c0578063c6b463d3146103e0578063c9d27afe146103e8575f5ffd5b80631e7af662116101445780634d39160c1161011f5780634d39160c146103075780634d853ee51461031a5780636e139786146103405780637b10399914610353575f5ffd5b80631e7af662146102af57806330326c17146102c457806343859632146102e4575f5ffd5b8062dfbabe1461018a57806302a251a3146101b057806302b34f1f146101ef57806305d9b5861461022f57806316f92be81461024e5780631703a01814610261575b5f5ffd5b61019d61019836600461277d565b610475565b6040519081526020015b60405180910390f35b6c1d9bdd1a5b99cb9c195c9a5bd9609a1b5f5260066020527f505eb3f3c66f5240bd4be79074d63a28a4844a0a41a9300937cb83d82e8186ce5461019d565b6102176101fd3660046127dd565b5f908152600960205260409020546001600160a01b031690565b6040516001600160a01b0390911681526020016101a7565b61019d61023d3660046127dd565b5f9081526006602052604090205490565b61019d61025c366004612801565b6104f7565b600660209081525f51602061370a5f395f51905f52547138bab7b93ab6973232b737b6b4b730ba37b960711b5f525f51602061372a5f395f51905f52546040805192835292820152016101a7565b6102c26102bd3660046128a5565b61058a565b005b6102d76102d23660046127dd565b610731565b6040516101a791906128ee565b6102f76102f23660046129b6565b610932565b60405190151581526020016101a7565b61019d61031536600461277d565b61099c565b7f0000000000000000000000000000000000000000000000000000000000000000610217565b61019d61034e366004612a00565b6109ff565b5f546001600160a01b0316610217565b61019d610371366004612aee565b610a9d565b6102f76103843660046128a5565b6001600160a01b03165f908152600560205260409020600101546301000000900460ff1690565b6103b3610af7565b6040516101a79190612b3e565b6103d36103ce3660046128a5565b610b57565b6040516101a79190612b89565b60015461019d565b6102c26103f6366004612be9565b610c81565b6102f7610409366004612c0c565b610e2e565b61019d61041c366004612c38565b610e82565b60025461019d565b6102f76104373660046128a5565b610f1e565b6102c261044a3660046129b6565b610f61565b6102c261045d3660046127dd565b6110d4565b61019d610470366004612d16565b611177565b5f61047f33610f1e565b6104a35760405163042436d560e11b81523360048201526024015b60405180910390fd5b6104ae85855f6111cb565b604080516001600160a01b038716602082015261ffff8616918101919091526104ee906003906060015b60405160208183030381529060405285856112f5565b95945050505050565b5f61050133610f1e565b6105205760405163042436d560e11b815233600482015260240161049a565b6105618888888080601f0160208091040260200160405190810160405280939291908181526020018383808284375f920191909152508a925061150d915050565b61057e5f89898989896040516020016104d8959493929190612d74565b98975050505050505050565b336001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016146105d55760405163033ff90360e41b815233600482015260240161049a565b5f546001600160a01b03161561060c575f5460405163581f98d560e01b81526001600160a01b03909116600482015260240161049a565b6001600160a01b03811661063357604051635467742360e11b815260040160405180910390fd5b5f6001600160a01b0382163b156106a957816001600160a01b0316639ad187656040518163ffffffff1660e01b8152600401602060405180830381865afa158015610680573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906106a49190612dc0565b6106ab565b5f5b90506001600160a01b03811630146106e95760405163271631fd60e11b81526001600160a01b0380841660048301528216602482015260440161049a565b5f80546001600160a01b0319166001600160a01b038416908117825560405190917f46185bc5807f864c8b2a32b047e4925610aa69f6ccc2dfbb4fea765e3ab3582d91a25050565b60408051610120810182525f8082526020820181905291810182905260608082018390526080820183905260a0820183905260c0820183905260e0820181905261010082015290610781836115dc565b90505f5f61078f858461161d565b6040805161012081018252865460ff811682526001600160a01b0361010082041660208301526001600160401b03600160a81b9091048116928201929092526001870154909116606082015263ffffffff8084166080830152821660a0820152919350915060c081016108028584611717565b60ff16815260200184600201805461081990612ddb565b80601f016020809104026020016040519081016040528092919081815260200182805461084590612ddb565b80156108905780601f1061086757610100808354040283529160200191610890565b820191905f5260205f20905b81548152906001019060200180831161087357829003601f168201915b505050505081526020018460030180546108a990612ddb565b80601f01602080910402602001604051908101604052809291908181526020018280546108d590612ddb565b80156109205780601f106108f757610100808354040283529160200191610920565b820191905f5260205f20905b81548152906001019060200180831161090357829003601f168201915b50505050508152509350505050919050565b5f8281526008602090815260408083206001600160a01b038516845290915281205463ffffffff16801580159061099257506001600160a01b0383165f9081526005602052604090206001015463ffffffff828116600160601b90920416145b9150505b92915050565b5f6109a633610f1e565b6109c55760405163042436d560e11b815233600482015260240161049a565b6109d1858560016111cb565b604080516001600160a01b038716602082015261ffff8616918101919091526104ee906002906060016104d8565b5f610a0933610f1e565b610a285760405163042436d560e11b815233600482015260240161049a565b610a6a8b8b8080601f0160208091040260200160405190810160405280939291908181526020018383808284375f920191909152508992508891506117e19050565b610a8e60048c8c8c8c8c8c8c8c6040516020016104d8989796959493929190612e13565b9b9a5050505050505050505050565b5f610aa733610f1e565b610ac65760405163042436d560e11b815233600482015260240161049a565b610acf8461182a565b604080516001600160a01b0386166020820152610aef91600191016104d8565b949350505050565b60606003805480602002602001604051908101604052809291908181526020018280548015610b4d57602002820191905f5260205f20905b81546001600160a01b03168152600190910190602001808311610b2f575b5050505050905090565b6040805160a0808201835260608083525f6020808501829052848601829052918401819052608084018190526001600160a01b038616815260059091528390208351918201909352825491929181908390610bb190612ddb565b80601f0160208091040260200160405190810160405280929190818152602001828054610bdd90612ddb565b8015610c285780601f10610bff57610100808354040283529160200191610c28565b820191905f5260205f20905b815481529060010190602001808311610c0b57829003601f168201915b505050918352505060019092015461ffff8116602084015260ff6201000082048116151560408501526301000000820416151560608401526001600160401b036401000000009091041660809092019190915292915050565b610c8a33610f1e565b610ca95760405163042436d560e11b815233600482015260240161049a565b5f610cb3836115dc565b90505f5f610cc1858461161d565b915091505f610cd08483611717565b905060ff811615610d005760405163068ed94f60e51b81526004810187905260ff8216602482015260440161049a565b335f818152600560209081526040808320600101548a845260088352818420948452939091529020805463ffffffff600160601b90930483169216829003610d6457604051631fc428ff60e11b81526004810189905233602482015260440161049a565b805463ffffffff165f03610d99576004860180546001810182555f91825260209091200180546001600160a01b031916331790555b80548715156401000000000264ffffffffff1990911663ffffffff841617178155604051339089907fe71fcdac32df1877c1700e7bda2a03157e20993363a28fc35ac495cefc76e4d490610df2908b1515815260200190565b60405180910390a3868015610e155750610e15610e10866001612e8e565b6118c1565b15610e2457610e248887611937565b5050505050505050565b6001600160a01b0382165f90815260056020526040812060018101546301000000900460ff168015610e63575061ffff831615155b8015610992575060010154821661ffff90811692169190911492915050565b5f610e8c33610f1e565b610eab5760405163042436d560e11b815233600482015260240161049a565b5f610eec8b8b8080601f0160208091040260200160405190810160405280939291908181526020018383808284375f92019190915250899250611c74915050565b90505f610eff8c8c8c8c8c8c8c89611cc7565b9050610f0e60068287876112f5565b9c9b505050505050505050505050565b6001600160a01b0381165f90815260056020526040812060018101546301000000900460ff168015610f5a5750600181015462010000900460ff165b9392505050565b336001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001614610fac5760405163033ff90360e41b815233600482015260240161049a565b5f829003610fd057604051632f7a8ca960e11b81526004810183905260240161049a565b5f828152600960205260409020546001600160a01b031680156110185760405163362c7d4f60e01b8152600481018490526001600160a01b038216602482015260440161049a565b6001600160a01b03821661103f57604051635467742360e11b815260040160405180910390fd5b816001600160a01b03163b5f0361107b57604051637e8aab8160e01b8152600481018490526001600160a01b038316602482015260440161049a565b5f8381526009602052604080822080546001600160a01b0319166001600160a01b0386169081179091559051909185917fc47b57fc8486a9253341de63f1603cb75124afde75e5f07afd8ee28a8220cc7f9190a3505050565b5f6110de826115dc565b90505f5f6110ec848461161d565b915091505f6110fb8483611717565b905060ff81161561112b5760405163068ed94f60e51b81526004810186905260ff8216602482015260440161049a565b611134836118c1565b6111665760015460405163af0484c560e01b81526004810187905260248101859052604481019190915260640161049a565b6111708585611937565b5050505050565b5f61118133610f1e565b6111a05760405163042436d560e11b815233600482015260240161049a565b6111aa8585611daa565b6104ee600586866040516020016104d8929190918252602082015260400190565b61ffff821615806111ec57506111e2600183612ea1565b821661ffff165f14155b806111fa575061ff00821615155b1561121e5760405163399b5a1160e01b815261ffff8316600482015260240161049a565b6001600160a01b0383165f90815260056020526040902060018101546301000000900460ff1661126c5760405163b6952c3d60e01b81526001600160a01b038516600482015260240161049a565b6001810154831661ffff1615158280156112835750805b156112b657604051632cd55d5b60e01b81526001600160a01b038616600482015261ffff8516602482015260440161049a565b821580156112c2575080155b156111705760405163682661b760e01b81526001600160a01b038616600482015261ffff8516602482015260440161049a565b5f60025f815461130490612ebb565b91829055506c1d9bdd1a5b99cb9c195c9a5bd9609a1b5f90815260066020527f505eb3f3c66f5240bd4be79074d63a28a4844a0a41a9300937cb83d82e8186ce54919250906113539042612e8e565b5f838152600760205260409020805460ff89166001600160a81b03199091161761010033021767ffffffffffffffff60a81b1916600160a81b426001600160401b039081169190910291909117825560018201805467ffffffffffffffff1916918416919091179055909150600281016113cd8782612f2b565b50600381016113dd858783612fe5565b50600481018054600181810183555f928352602080842090920180546001600160a01b031916339081179091556040805180820182528286526005855281862084015463ffffffff600160601b90910481168252818601948552898752600886528287208488529095529481902094518554935115156401000000000264ffffffffff19909416941693909317919091179092555160ff89169085907f8847cd62596e081f86a404898484e84080b1a165266445b136b7daa06856b81a906114aa9087908b908b9061309e565b60405180910390a460405160018152339084907fe71fcdac32df1877c1700e7bda2a03157e20993363a28fc35ac495cefc76e4d49060200160405180910390a36114f460016118c1565b15611503576115038382611937565b5050949350505050565b6001600160a01b03831661153457604051635467742360e11b815260040160405180910390fd5b6001600160a01b0383165f908152600560205260409020600101546301000000900460ff161561158257604051636949ff0d60e11b81526001600160a01b038416600482015260240161049a565b81515f036115ae57604051630c04eb1f60e31b81526001600160a01b038416600482015260240161049a565b61ff008116156115d75760405163399b5a1160e01b815261ffff8216600482015260240161049a565b505050565b5f8115806115eb575060025482115b1561160c57604051630fc0681960e01b81526004810183905260240161049a565b505f90815260076020526040902090565b6004810180545f918291825b8181101561170d575f838281548110611644576116446130c0565b5f9182526020808320909101546001600160a01b03168083526005825260408084208c8552600884528185208386529093529092206001820154929350909160ff63010000009091041615806116a55750600182015462010000900460ff16155b806116c657506001820154815463ffffffff908116600160601b9092041614155b156116d357505050611705565b8054640100000000900460ff16156116f5576116ee88612ebb565b9750611701565b6116fe87612ebb565b96505b5050505b600101611629565b5050509250929050565b60018201545f90600160401b900460ff161561173557506001610996565b60018301546001600160401b031642111561175257506002610996565b6001546f38bab7b93ab697373ab6b2b930ba37b960811b5f5260066020525f51602061370a5f395f51905f525461178990826130d4565b7138bab7b93ab6973232b737b6b4b730ba37b960711b5f5260066020525f51602061372a5f395f51905f52546117bf85846130eb565b6117c991906130d4565b116117d8576003915050610996565b505f9392505050565b5f546117f7906001600160a01b03168483611df3565b611802826004610e2e565b6115d757604051635f6afa8360e11b81526001600160a01b038316600482015260240161049a565b6001600160a01b0381165f90815260056020526040902060018101546301000000900460ff166118785760405163b6952c3d60e01b81526001600160a01b038316600482015260240161049a565b600181015462010000900460ff16801561189457506001546001145b156118bd57604051636be9440f60e01b81526001600160a01b038316600482015260240161049a565b5050565b6f38bab7b93ab697373ab6b2b930ba37b960811b5f90815260066020525f51602061370a5f395f51905f52546001546118fa91906130d4565b7138bab7b93ab6973232b737b6b4b730ba37b960711b5f5260066020525f51602061372a5f395f51905f525461193090846130d4565b1192915050565b60018101805468ff00000000000000001916600160401b179055805460028201805460ff92909216915f919061196c90612ddb565b80601f016020809104026020016040519081016040528092919081815260200182805461199890612ddb565b80156119e35780601f106119ba576101008083540402835291602001916119e3565b820191905f5260205f20905b8154815290600101906020018083116119c657829003601f168201915b50939450505060ff84169150611a359050575f5f5f5f84806020019051810190611a0d91906131af565b9350935093509350611a2084848461150d565b611a2c84848484611eff565b50505050611c44565b5f1960ff831601611a6f575f81806020019051810190611a559190612dc0565b9050611a608161182a565b611a6981612063565b50611c44565b60ff821660021480611a84575060ff82166003145b15611ac9575f5f82806020019051810190611a9f9190613221565b909250905060ff8416600214611ab68383836111cb565b611ac18383836120ef565b505050611c44565b60031960ff831601611b71575f5f5f5f5f85806020019051810190611aee9190613259565b94509450945094509450611b038583836117e1565b5f54604051630aab793d60e11b81526001600160a01b0390911690631556f27a90611b3a908890889088908890889060040161330c565b5f604051808303815f87803b158015611b51575f5ffd5b505af1158015611b63573d5f5f3e3d5ffd5b505050505050505050611c44565b60051960ff831601611c13575f5f5f5f84806020019051810190611b95919061336d565b9350935093509350611ba78482611c74565b505f54604051639b93d24360e01b81526001600160a01b0390911690639b93d24390611bdd908790879087908790600401613400565b5f604051808303815f87803b158015611bf4575f5ffd5b505af1158015611c06573d5f5f3e3d5ffd5b5050505050505050611c44565b5f5f82806020019051810190611c299190613452565b91509150611c378282611daa565b611c4182826121cf565b50505b60405184907f712ae1383f79ac853f8d882153778e0260ef8f03b504e2866e0593e04d2b291f905f90a250505050565b611c7c6126b8565b5f8054611c92906001600160a01b03168561221f565b9050611c9f836004610e2e565b610f5a57604051635f6afa8360e11b81526001600160a01b038416600482015260240161049a565b60608160200151805190602001208787604051611ce5929190613474565b6040518091039020148015611d1b57508160400151805190602001208585604051611d11929190613474565b6040518091039020145b8015611d3c575081606001516001600160a01b0316836001600160a01b0316145b15611d5e578888604051633699c08d60e21b815260040161049a929190613483565b88888888888888886020015189604001518a60600151604051602001611d8d9a99989796959493929190613496565b604051602081830303815290604052905098975050505050505050565b60066020525f51602061370a5f395f51905f52547138bab7b93ab6973232b737b6b4b730ba37b960711b5f525f51602061372a5f395f51905f52546118bd918491849190612344565b6001600160a01b038316611e1a57604051637a2fe68360e11b815260040160405180910390fd5b611e238261243d565b611e425781604051630d776b3560e01b815260040161049a9190613528565b611e4b8161251c565b611e70576040516320b2b54560e21b815263ffffffff8216600482015260240161049a565b8151602083012060405163ae44025560e01b815260048101919091526001600160a01b0384169063ae44025590602401602060405180830381865afa158015611ebb573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190611edf919061353a565b156115d757816040516321398b0160e21b815260040161049a9190613528565b6001600160a01b0384165f90815260056020526040902080611f218582612f2b565b50600181018054630100000061ffff861662ffffff19909216919091176201000085151502176bffffffffffffffffff0000001916640100000000426001600160401b0316021717808255600c90611f8590600160601b900463ffffffff16613555565b825463ffffffff9182166101009390930a9283029190920219909116179055600380546001810182557fc2575a0e9e593c00f959f8c92f12db2869c3395a3b0502d05e2516446f71f85b0180546001600160a01b0388166001600160a01b0319909116811790915590545f918252600460205260409091205581156120175760015f815461201290612ebb565b909155505b846001600160a01b03167f291aaee54f9171a83afc4dd8890609a34970970a8a3de2f4df8977adbd8020d385858560405161205493929190613579565b60405180910390a25050505050565b6001600160a01b0381165f908152600560205260409020600181015462010000900460ff16156120a05760015f815461209b906135a6565b909155505b60018101805463ffffffff191690556120b88261255e565b6040516001600160a01b038316907f6e76fb4c77256006d9c38ec7d82b45a8c8f3c27b1d6766fffc42dfb8de684492905f90a25050565b6001600160a01b0383165f908152600560205260409020811561216b5760018101805461ffff19811661ffff918216918616918217179091556040519081526001600160a01b038516907ff1fb3929f7e6d192abffadf8c5d415e942d0920114bb686cad6bf9b546b1d7559060200160405180910390a26121c9565b60018101805461ffff85198216811661ffff199092169190911790915560405190841681526001600160a01b038516907f35b1302ab3246cc341e1958fc7c1a71bfec9ef9e7cd28477f75002156079dd059060200160405180910390a25b50505050565b5f82815260066020526040908190208290555182907ff93fd9b81abd6664e36978db24904a722ea8d841c0cc3563aec5e28ce6165a41906122139084815260200190565b60405180910390a25050565b6122276126b8565b6001600160a01b03831661224e57604051637a2fe68360e11b815260040160405180910390fd5b8151602083012060405163ae44025560e01b8152600481018290526001600160a01b0385169063ae44025590602401602060405180830381865afa158015612298573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906122bc919061353a565b6122db5782604051630628887b60e01b815260040161049a9190613528565b6040516316ac433760e11b8152600481018290526001600160a01b03851690632d58866e906024015f60405180830381865afa15801561231d573d5f5f3e3d5ffd5b505050506040513d5f823e601f3d908101601f1916820160405261099291908101906135d1565b6f38bab7b93ab697373ab6b2b930ba37b960811b840361236d576123688382612656565b6121c9565b7138bab7b93ab6973232b737b6b4b730ba37b960711b8403612393576123688284612656565b6c1d9bdd1a5b99cb9c195c9a5bd9609a1b84036123de57610e108310806123bd57506301e1338083115b156123685760405163ac2bd5bd60e01b81526004810184905260240161049a565b8315806123fe57506638bab7b93ab69760c91b6001600160c81b03198516145b8061241c5750663b37ba34b7339760c91b6001600160c81b03198516145b156121c957604051632edeedb160e01b81526004810185905260240161049a565b5f5f829050600281511080612453575060108151115b1561246057505f92915050565b5f5b8151811015612512575f82828151811061247e5761247e6130c0565b01602001516001600160f81b0319169050604160f81b81108015906124b15750602d60f91b6001600160f81b0319821611155b806124e35750600360fc1b6001600160f81b03198216108015906124e35750603960f81b6001600160f81b0319821611155b806124fb5750602d60f81b6001600160f81b03198216145b61250957505f949350505050565b50600101612462565b5060019392505050565b5f603c8263ffffffff161015801561253d5750620151808263ffffffff1611155b8015610996575061255182620151806136c2565b63ffffffff161592915050565b6001600160a01b0381165f9081526004602052604081205460038054919291612589906001906130eb565b81548110612599576125996130c0565b5f918252602090912001546001600160a01b031690508060036125bd6001856130eb565b815481106125cd576125cd6130c0565b5f91825260208083209190910180546001600160a01b0319166001600160a01b0394851617905591831681526004909152604090208290556003805480612616576126166136f5565b5f828152602080822083015f1990810180546001600160a01b03191690559092019092556001600160a01b03949094168152600490935250506040812055565b8115806126635750808210155b80612676575061267382826130eb565b82105b8061269057506fffffffffffffffffffffffffffffffff81115b156118bd5760405163f502fcad60e01b8152600481018390526024810182905260440161049a565b6040518060c001604052806060815260200160608152602001606081526020015f6001600160a01b031681526020015f63ffffffff1681526020015f6001600160401b031681525090565b6001600160a01b0381168114612717575f5ffd5b50565b803561272581612703565b919050565b61ffff81168114612717575f5ffd5b5f5f83601f840112612749575f5ffd5b5081356001600160401b0381111561275f575f5ffd5b602083019150836020828501011115612776575f5ffd5b9250929050565b5f5f5f5f60608587031215612790575f5ffd5b843561279b81612703565b935060208501356127ab8161272a565b925060408501356001600160401b038111156127c5575f5ffd5b6127d187828801612739565b95989497509550505050565b5f602082840312156127ed575f5ffd5b5035919050565b8015158114612717575f5ffd5b5f5f5f5f5f5f5f60a0888a031215612817575f5ffd5b873561282281612703565b965060208801356001600160401b0381111561283c575f5ffd5b6128488a828b01612739565b909750955050604088013561285c8161272a565b9350606088013561286c816127f4565b925060808801356001600160401b03811115612886575f5ffd5b6128928a828b01612739565b989b979a50959850939692959293505050565b5f602082840312156128b5575f5ffd5b8135610f5a81612703565b5f81518084528060208401602086015e5f602082860101526020601f19601f83011685010191505092915050565b6020815261290260208201835160ff169052565b5f602083015161291d60408401826001600160a01b03169052565b5060408301516001600160401b03811660608401525060608301516001600160401b038116608084015250608083015163ffffffff811660a08401525060a083015163ffffffff811660c08401525060c083015160ff811660e08401525060e08301516101206101008401526129976101408401826128c0565b9050610100840151601f19848303016101208501526104ee82826128c0565b5f5f604083850312156129c7575f5ffd5b8235915060208301356129d981612703565b809150509250929050565b63ffffffff81168114612717575f5ffd5b8035612725816129e4565b5f5f5f5f5f5f5f5f5f5f60c08b8d031215612a19575f5ffd5b8a356001600160401b03811115612a2e575f5ffd5b612a3a8d828e01612739565b909b5099505060208b01356001600160401b03811115612a58575f5ffd5b612a648d828e01612739565b90995097505060408b01356001600160401b03811115612a82575f5ffd5b612a8e8d828e01612739565b9097509550612aa1905060608c0161271a565b9350612aaf60808c016129f5565b925060a08b01356001600160401b03811115612ac9575f5ffd5b612ad58d828e01612739565b915080935050809150509295989b9194979a5092959850565b5f5f5f60408486031215612b00575f5ffd5b8335612b0b81612703565b925060208401356001600160401b03811115612b25575f5ffd5b612b3186828701612739565b9497909650939450505050565b602080825282518282018190525f918401906040840190835b81811015612b7e5783516001600160a01b0316835260209384019390920191600101612b57565b509095945050505050565b602081525f825160a06020840152612ba460c08401826128c0565b905061ffff60208501511660408401526040840151151560608401526060840151151560808401526001600160401b0360808501511660a08401528091505092915050565b5f5f60408385031215612bfa575f5ffd5b8235915060208301356129d9816127f4565b5f5f60408385031215612c1d575f5ffd5b8235612c2881612703565b915060208301356129d98161272a565b5f5f5f5f5f5f5f5f5f60a08a8c031215612c50575f5ffd5b89356001600160401b03811115612c65575f5ffd5b612c718c828d01612739565b909a5098505060208a01356001600160401b03811115612c8f575f5ffd5b612c9b8c828d01612739565b90985096505060408a01356001600160401b03811115612cb9575f5ffd5b612cc58c828d01612739565b90965094505060608a0135612cd981612703565b925060808a01356001600160401b03811115612cf3575f5ffd5b612cff8c828d01612739565b915080935050809150509295985092959850929598565b5f5f5f5f60608587031215612d29575f5ffd5b843593506020850135925060408501356001600160401b038111156127c5575f5ffd5b81835281816020850137505f828201602090810191909152601f909101601f19169091010190565b6001600160a01b03861681526080602082018190525f90612d989083018688612d4c565b61ffff949094166040830152509015156060909101529392505050565b805161272581612703565b5f60208284031215612dd0575f5ffd5b8151610f5a81612703565b600181811c90821680612def57607f821691505b602082108103612e0d57634e487b7160e01b5f52602260045260245ffd5b50919050565b60a081525f612e2660a083018a8c612d4c565b8281036020840152612e3981898b612d4c565b90508281036040840152612e4e818789612d4c565b6001600160a01b03959095166060840152505063ffffffff919091166080909101529695505050505050565b634e487b7160e01b5f52601160045260245ffd5b8082018082111561099657610996612e7a565b61ffff828116828216039081111561099657610996612e7a565b5f60018201612ecc57612ecc612e7a565b5060010190565b634e487b7160e01b5f52604160045260245ffd5b601f8211156115d757805f5260205f20601f840160051c81016020851015612f0c5750805b601f840160051c820191505b81811015611170575f8155600101612f18565b81516001600160401b03811115612f4457612f44612ed3565b612f5881612f528454612ddb565b84612ee7565b6020601f821160018114612f8a575f8315612f735750848201515b5f19600385901b1c1916600184901b178455611170565b5f84815260208120601f198516915b82811015612fb95787850151825560209485019460019092019101612f99565b5084821015612fd657868401515f19600387901b60f8161c191681555b50505050600190811b01905550565b6001600160401b03831115612ffc57612ffc612ed3565b6130108361300a8354612ddb565b83612ee7565b5f601f841160018114613041575f851561302a5750838201355b5f19600387901b1c1916600186901b178355611170565b5f83815260208120601f198716915b828110156130705786850135825560209485019460019092019101613050565b508682101561308c575f1960f88860031b161c19848701351681555b505060018560011b0183555050505050565b6001600160401b0384168152604060208201525f6104ee604083018486612d4c565b634e487b7160e01b5f52603260045260245ffd5b808202811582820484141761099657610996612e7a565b8181038181111561099657610996612e7a565b60405160c081016001600160401b038111828210171561312057613120612ed3565b60405290565b5f82601f830112613135575f5ffd5b81516001600160401b0381111561314e5761314e612ed3565b604051601f8201601f19908116603f011681016001600160401b038111828210171561317c5761317c612ed3565b604052818152838201602001851015613193575f5ffd5b8160208501602083015e5f918101602001919091529392505050565b5f5f5f5f608085870312156131c2575f5ffd5b84516131cd81612703565b60208601519094506001600160401b038111156131e8575f5ffd5b6131f487828801613126565b93505060408501516132058161272a565b6060860151909250613216816127f4565b939692955090935050565b5f5f60408385031215613232575f5ffd5b825161323d81612703565b60208401519092506129d98161272a565b8051612725816129e4565b5f5f5f5f5f60a0868803121561326d575f5ffd5b85516001600160401b03811115613282575f5ffd5b61328e88828901613126565b95505060208601516001600160401b038111156132a9575f5ffd5b6132b588828901613126565b94505060408601516001600160401b038111156132d0575f5ffd5b6132dc88828901613126565b93505060608601516132ed81612703565b60808701519092506132fe816129e4565b809150509295509295909350565b60a081525f61331e60a08301886128c0565b828103602084015261333081886128c0565b9050828103604084015261334481876128c0565b6001600160a01b03959095166060840152505063ffffffff919091166080909101529392505050565b5f5f5f5f60808587031215613380575f5ffd5b84516001600160401b03811115613395575f5ffd5b6133a187828801613126565b94505060208501516001600160401b038111156133bc575f5ffd5b6133c887828801613126565b93505060408501516001600160401b038111156133e3575f5ffd5b6133ef87828801613126565b925050606085015161321681612703565b608081525f61341260808301876128c0565b828103602084015261342481876128c0565b9050828103604084015261343881866128c0565b91505060018060a01b038316606083015295945050505050565b5f5f60408385031215613463575f5ffd5b505080516020909101519092909150565b818382375f9101908152919050565b602081525f610aef602083018486612d4c565b60e081525f6134a960e083018c8e612d4c565b82810360208401526134bc818b8d612d4c565b905082810360408401526134d181898b612d4c565b6001600160a01b0388166060850152838103608085015290506134f481876128c0565b905082810360a084015261350881866128c0565b91505060018060a01b03831660c08301529b9a5050505050505050505050565b602081525f610f5a60208301846128c0565b5f6020828403121561354a575f5ffd5b8151610f5a816127f4565b5f63ffffffff821663ffffffff810361357057613570612e7a565b60010192915050565b606081525f61358b60608301866128c0565b61ffff94909416602083015250901515604090910152919050565b5f816135b4576135b4612e7a565b505f190190565b80516001600160401b0381168114612725575f5ffd5b5f602082840312156135e1575f5ffd5b81516001600160401b038111156135f6575f5ffd5b820160c08185031215613607575f5ffd5b61360f6130fe565b81516001600160401b03811115613624575f5ffd5b61363086828501613126565b82525060208201516001600160401b0381111561364b575f5ffd5b61365786828501613126565b60208301525060408201516001600160401b03811115613675575f5ffd5b61368186828501613126565b60408301525061369360608301612db5565b60608201526136a46080830161324e565b60808201526136b560a083016135bb565b60a0820152949350505050565b5f63ffffffff8316806136e357634e487b7160e01b5f52601260045260245ffd5b8063ffffffff84160691505092915050565b634e487b7160e01b5f52603160045260245ffdfe1d1f4f5e0bf69905c6a23423f291cfe3ab80d365bc10766e423b84a7adaf4970dde4d7137269d107cc7256dadb38a63e4954da418a16f339ab773e01c6968b1da2646970667358221220479b7b1b76014a9dc03848e94cdeabf7a0e60770a02d2f07b12dcc7b4b92a8ee64736f6c634300081e0033" as const;
+export const consortiumBytecode = "0x60a060405234801561000f575f5ffd5b5060405161258738038061258783398101604081905261002e916105a2565b82610038816100b8565b503360805261005b6f38bab7b93ab697373ab6b2b930ba37b960811b600261010b565b61007b7138bab7b93ab6973232b737b6b4b730ba37b960711b600361010b565b6100986c1d9bdd1a5b99cb9c195c9a5bd9609a1b62093a8061010b565b6100a333838361015b565b6100b0338383600161022f565b505050610852565b5f80546001600160a01b0319166001600160a01b0383169081179091556040519081527f2f658b440c35314f52658ea8a740e05b284cdc84dc9ae01e891f21b8933e7cad9060200160405180910390a150565b5f82815260046020526040908190208290555182907ff93fd9b81abd6664e36978db24904a722ea8d841c0cc3563aec5e28ce6165a419061014f9084815260200190565b60405180910390a25050565b6001600160a01b03831661018257604051635467742360e11b815260040160405180910390fd5b6001600160a01b0383165f908152600360205260409020600101546301000000900460ff16156101d557604051636949ff0d60e11b81526001600160a01b03841660048201526024015b60405180910390fd5b81515f0361020157604051630c04eb1f60e31b81526001600160a01b03841660048201526024016101cc565b61ff0081161561022a5760405163399b5a1160e01b815261ffff821660048201526024016101cc565b505050565b6001600160a01b0384165f908152600360205260409020806102518582610703565b50600180820180546001600160401b034216640100000000026301000000600160601b031986158015620100000262ffffff1990941661ffff8a1617939093171617630100000017909155815480830183557fb10e2d527612073b26eecdfd717e6a320cf44b4afac2b0732d9fcbe2b7fa0cf60180546001600160a01b0389166001600160a01b0319909116811790915591545f92835260026020526040909220919091556103235761032385600161030a600761036f565b6103159060016107d1565b6001600160d01b03166103b7565b846001600160a01b03167f291aaee54f9171a83afc4dd8890609a34970970a8a3de2f4df8977adbd8020d3858585604051610360939291906107f6565b60405180910390a25050505050565b80545f9080156103ae576103958361038860018461083f565b5f91825260209091200190565b54660100000000000090046001600160d01b03166103b0565b5f5b9392505050565b426103eb81846103c7575f6103ca565b60015b6001600160a01b0387165f908152600660205260409020919060ff16610402565b506103fa905060078284610402565b505050505050565b5f8061040f85858561041c565b915091505b935093915050565b82545f908190801561051b575f6104388761038860018561083f565b805490915065ffffffffffff80821691660100000000000090046001600160d01b031690881682111561047e57604051632520601d60e01b815260040160405180910390fd5b8765ffffffffffff168265ffffffffffff16036104ba57825465ffffffffffff1666010000000000006001600160d01b0389160217835561050d565b6040805180820190915265ffffffffffff808a1682526001600160d01b03808a1660208085019182528d54600181018f555f8f815291909120945191519092166601000000000000029216919091179101555b945085935061041492505050565b50506040805180820190915265ffffffffffff80851682526001600160d01b0380851660208085019182528854600181018a555f8a8152918220955192519093166601000000000000029190931617920191909155905081610414565b634e487b7160e01b5f52604160045260245ffd5b805161ffff8116811461059d575f5ffd5b919050565b5f5f5f606084860312156105b4575f5ffd5b83516001600160a01b03811681146105ca575f5ffd5b60208501519093506001600160401b038111156105e5575f5ffd5b8401601f810186136105f5575f5ffd5b80516001600160401b0381111561060e5761060e610578565b604051601f8201601f19908116603f011681016001600160401b038111828210171561063c5761063c610578565b604052818152828201602001881015610653575f5ffd5b8160208401602083015e5f602083830101528094505050506106776040850161058c565b90509250925092565b600181811c9082168061069457607f821691505b6020821081036106b257634e487b7160e01b5f52602260045260245ffd5b50919050565b601f82111561022a57805f5260205f20601f840160051c810160208510156106dd5750805b601f840160051c820191505b818110156106fc575f81556001016106e9565b5050505050565b81516001600160401b0381111561071c5761071c610578565b6107308161072a8454610680565b846106b8565b6020601f821160018114610762575f831561074b5750848201515b5f19600385901b1c1916600184901b1784556106fc565b5f84815260208120601f198516915b828110156107915787850151825560209485019460019092019101610771565b50848210156107ae57868401515f19600387901b60f8161c191681555b50505050600190811b01905550565b634e487b7160e01b5f52601160045260245ffd5b6001600160d01b0381811683821601908111156107f0576107f06107bd565b92915050565b606081525f84518060608401528060208701608085015e5f608082850101526080601f19601f83011684010191505061ffff841660208301528215156040830152949350505050565b818103818111156107f0576107f06107bd565b608051611d1d61086a5f395f6102970152611d1d5ff3fe608060405234801561000f575f5ffd5b5060043610610148575f3560e01c80637b103999116100bf578063bf7e214f11610079578063bf7e214f146103eb578063c5e009aa146103fb578063c6b463d31461041b578063cdf33d9d14610423578063e189f6af14610436578063fb2885d614610449575f5ffd5b80637b103999146103075780638174275c1461034a5780638fb360371461036d578063a230c5241461038e578063aaad4478146103c3578063bdd4d18d146103d6575f5ffd5b80633647a61b116101105780633647a61b146102825780634d853ee514610295578063541f5fc8146102bb578063637fb1e4146102ce578063723507be146102e15780637a9e5e4b146102f4575f5ffd5b806302a251a31461014c57806302b34f1f1461019a57806305d9b586146101da5780630b1ca49a146101f95780631703a0181461020e575b5f5ffd5b6c1d9bdd1a5b99cb9c195c9a5bd9609a1b5f5260046020527fd89a816e0ec5f36ce7a3a0bce06cda894b43b54c0a58391c77ae01557ee12117545b6040519081526020015b60405180910390f35b6101c26101a836600461177d565b5f908152600560205260409020546001600160a01b031690565b6040516001600160a01b039091168152602001610191565b6101876101e836600461177d565b5f9081526004602052604090205490565b61020c6102073660046117af565b61045c565b005b600460209081527fce1785aefaa2acae61afb9516da7ecb37e33c4bd5ece4133fe8de2a828aac40c547138bab7b93ab6973232b737b6b4b730ba37b960711b5f527f9e7aba3d9d515f18d3aaa28b10b9283619275e54e9bbfd49eb65e6bbde57c2c954604080519283529282015201610191565b61020c6102903660046117d9565b610576565b7f00000000000000000000000000000000000000000000000000000000000000006101c2565b61020c6102c936600461180a565b6105ff565b61020c6102dc3660046117d9565b610693565b61020c6102ef3660046118b1565b61070b565b61020c6103023660046117af565b610791565b67726567697374727960c01b5f5260056020527f742c944819372c6c8915bc90732625d425795e4105a50ad4e5fc60af01d5bc20546001600160a01b03166101c2565b61035d6103583660046118e6565b610805565b6040519015158152602001610191565b61037561083a565b6040516001600160e01b03199091168152602001610191565b61035d61039c3660046117af565b6001600160a01b03165f908152600360205260409020600101546301000000900460ff1690565b6101876103d136600461190e565b61085c565b6103de610877565b6040516101919190611927565b5f546001600160a01b03166101c2565b61040e6104093660046117af565b6108d7565b60405161019191906119a0565b610187610a02565b61035d6104313660046117d9565b610a1b565b61035d6104443660046117af565b610a70565b61020c610457366004611a01565b610ab3565b610468335b5f36610b88565b6001600160a01b0381165f90815260036020526040902060018101546301000000900460ff166104bb5760405163b6952c3d60e01b81526001600160a01b03831660048201526024015b60405180910390fd5b600181015462010000900460ff1615610527575f6104d96007610c77565b6001600160d01b031690508060010361051057604051636be9440f60e01b81526001600160a01b03841660048201526024016104b2565b610525835f610520600185611a36565b610cbb565b505b60018101805463ffffffff1916905561053f82610d06565b6040516001600160a01b038316907f6e76fb4c77256006d9c38ec7d82b45a8c8f3c27b1d6766fffc42dfb8de684492905f90a25050565b61057f33610461565b61058a82825f610dfc565b6001600160a01b0382165f8181526003602052604090819020600101805461ffff19811685199190911661ffff16179055517f35b1302ab3246cc341e1958fc7c1a71bfec9ef9e7cd28477f75002156079dd05906105f390849061ffff91909116815260200190565b60405180910390a25050565b61060833610461565b6106498585858080601f0160208091040260200160405190810160405280939291908181526020018383808284375f92019190915250879250610f26915050565b61068c8585858080601f0160208091040260200160405190810160405280939291908181526020018383808284375f92019190915250879250869150610ff59050565b5050505050565b61069c33610461565b6106a882826001610dfc565b6001600160a01b0382165f81815260036020908152604091829020600101805461ffff19811661ffff9182169187169182171790915591519182527ff1fb3929f7e6d192abffadf8c5d415e942d0920114bb686cad6bf9b546b1d75591016105f3565b61071433610461565b60046020527fce1785aefaa2acae61afb9516da7ecb37e33c4bd5ece4133fe8de2a828aac40c547138bab7b93ab6973232b737b6b4b730ba37b960711b5f527f9e7aba3d9d515f18d3aaa28b10b9283619275e54e9bbfd49eb65e6bbde57c2c954610783918491849190611138565b61078d8282611237565b5050565b5f5433906001600160a01b031681146107c75760405162d1953b60e31b81526001600160a01b03821660048201526024016104b2565b816001600160a01b03163b5f036107fc576040516361798f2f60e11b81526001600160a01b03831660048201526024016104b2565b61078d8261127b565b6001600160a01b0382165f90815260066020526040812061082690836112ce565b6001600160d01b0316151590505b92915050565b5f8054600160a01b900460ff1661085057505f90565b50638fb3603760e01b90565b5f6108686007836112ce565b6001600160d01b031692915050565b606060018054806020026020016040519081016040528092919081815260200182805480156108cd57602002820191905f5260205f20905b81546001600160a01b031681526001909101906020018083116108af575b5050505050905090565b6040805160a0808201835260608083525f6020808501829052848601829052918401819052608084018190526001600160a01b03861681526003909152839020835191820190935282549192918190839061093190611a49565b80601f016020809104026020016040519081016040528092919081815260200182805461095d90611a49565b80156109a85780601f1061097f576101008083540402835291602001916109a8565b820191905f5260205f20905b81548152906001019060200180831161098b57829003601f168201915b505050918352505060019092015461ffff8116602084015260ff62010000820481161515604085015263010000008204161515606084015267ffffffffffffffff6401000000009091041660809092019190915292915050565b5f610a0d6007610c77565b6001600160d01b0316905090565b6001600160a01b0382165f90815260036020526040812060018101546301000000900460ff168015610a50575061ffff831615155b8015610a685750600181015461ffff80851691851616145b949350505050565b6001600160a01b0381165f90815260036020526040812060018101546301000000900460ff168015610aac5750600181015462010000900460ff165b9392505050565b610abc33610461565b5f829003610ae057604051632f7a8ca960e11b8152600481018390526024016104b2565b6001600160a01b03811615801590610b0057506001600160a01b0381163b155b15610b3057604051637e8aab8160e01b8152600481018390526001600160a01b03821660248201526044016104b2565b5f8281526005602052604080822080546001600160a01b0319166001600160a01b0385169081179091559051909184917fc47b57fc8486a9253341de63f1603cb75124afde75e5f07afd8ee28a8220cc7f9190a35050565b5f5f610bbb610b9e5f546001600160a01b031690565b8630610bad60045f898b611a81565b610bb691611aa8565b611371565b915091508161068c5763ffffffff811615610c54575f805460ff60a01b198116600160a01b17909155604051634a63ebf760e11b81526001600160a01b03909116906394c7d7ee90610c1590889088908890600401611ae0565b5f604051808303815f87803b158015610c2c575f5ffd5b505af1158015610c3e573d5f5f3e3d5ffd5b50505f805460ff60a01b191690555061068c9050565b60405162d1953b60e31b81526001600160a01b03861660048201526024016104b2565b80545f908015610cb357610c9d83610c90600184611a36565b5f91825260209091200190565b54600160301b90046001600160d01b0316610aac565b5f9392505050565b42610cef8184610ccb575f610cce565b60015b6001600160a01b0387165f908152600660205260409020919060ff16611403565b50610cfe905060078284611403565b505050505050565b6001600160a01b0381165f9081526002602052604081205460018054919291610d30908290611a36565b81548110610d4057610d40611b1f565b5f918252602090912001546001600160a01b03169050806001610d638185611a36565b81548110610d7357610d73611b1f565b5f91825260208083209190910180546001600160a01b0319166001600160a01b0394851617905591831681526002909152604090208290556001805480610dbc57610dbc611b33565b5f828152602080822083015f1990810180546001600160a01b03191690559092019092556001600160a01b03949094168152600290935250506040812055565b61ffff82161580610e1d5750610e13600183611b47565b821661ffff165f14155b80610e2b575061ff00821615155b15610e4f5760405163399b5a1160e01b815261ffff831660048201526024016104b2565b6001600160a01b0383165f90815260036020526040902060018101546301000000900460ff16610e9d5760405163b6952c3d60e01b81526001600160a01b03851660048201526024016104b2565b6001810154831661ffff161515828015610eb45750805b15610ee757604051632cd55d5b60e01b81526001600160a01b038616600482015261ffff851660248201526044016104b2565b82158015610ef3575080155b1561068c5760405163682661b760e01b81526001600160a01b038616600482015261ffff851660248201526044016104b2565b6001600160a01b038316610f4d57604051635467742360e11b815260040160405180910390fd5b6001600160a01b0383165f908152600360205260409020600101546301000000900460ff1615610f9b57604051636949ff0d60e11b81526001600160a01b03841660048201526024016104b2565b81515f03610fc757604051630c04eb1f60e31b81526001600160a01b03841660048201526024016104b2565b61ff00811615610ff05760405163399b5a1160e01b815261ffff821660048201526024016104b2565b505050565b6001600160a01b0384165f908152600360205260409020806110178582611bb9565b506001808201805467ffffffffffffffff4216640100000000026bffffffffffffffffff0000001986158015620100000262ffffff1990941661ffff8a1617939093171617630100000017909155815480830183557fb10e2d527612073b26eecdfd717e6a320cf44b4afac2b0732d9fcbe2b7fa0cf60180546001600160a01b0389166001600160a01b0319909116811790915591545f92835260026020526040909220919091556110ec576110ec8560016110d36007610c77565b6110de906001611c74565b6001600160d01b0316610cbb565b846001600160a01b03167f291aaee54f9171a83afc4dd8890609a34970970a8a3de2f4df8977adbd8020d385858560405161112993929190611c93565b60405180910390a25050505050565b6f38bab7b93ab697373ab6b2b930ba37b960811b84036111615761115c838261141d565b611231565b7138bab7b93ab6973232b737b6b4b730ba37b960711b84036111875761115c828461141d565b6c1d9bdd1a5b99cb9c195c9a5bd9609a1b84036111d257610e108310806111b157506301e1338083115b1561115c5760405163ac2bd5bd60e01b8152600481018490526024016104b2565b8315806111f257506638bab7b93ab69760c91b6001600160c81b03198516145b806112105750663b37ba34b7339760c91b6001600160c81b03198516145b1561123157604051632edeedb160e01b8152600481018590526024016104b2565b50505050565b5f82815260046020526040908190208290555182907ff93fd9b81abd6664e36978db24904a722ea8d841c0cc3563aec5e28ce6165a41906105f39084815260200190565b5f80546001600160a01b0319166001600160a01b0383169081179091556040519081527f2f658b440c35314f52658ea8a740e05b284cdc84dc9ae01e891f21b8933e7cad9060200160405180910390a150565b81545f908181600581111561132a575f6112e78461147f565b6112f19085611a36565b5f8881526020902090915081015465ffffffffffff908116908716101561131a57809150611328565b611325816001611cc0565b92505b505b5f611337878785856115d7565b905080156113645761134e87610c90600184611a36565b54600160301b90046001600160d01b0316611366565b5f5b979650505050505050565b6040516001600160a01b038085166024830152831660448201526001600160e01b0319821660648201525f908190819060840160408051601f19818403018152918152602080830180516001600160e01b031663b700961360e01b1781525f808052918290528351939450919290918a5afa156113f9575f516020805191945081901c150291505b5094509492505050565b5f8061141085858561162d565b915091505b935093915050565b81158061142a5750808210155b8061143d575061143a8282611a36565b82105b8061145757506fffffffffffffffffffffffffffffffff81115b1561078d5760405163f502fcad60e01b815260048101839052602481018290526044016104b2565b5f6001821161148c575090565b816001600160801b82106114a55760809190911c9060401b5b6801000000000000000082106114c05760409190911c9060201b5b64010000000082106114d75760209190911c9060101b5b6201000082106114ec5760109190911c9060081b5b61010082106115005760089190911c9060041b5b601082106115135760049190911c9060021b5b6004821061151f5760011b5b600302600190811c9081858161153757611537611cd3565b048201901c9050600181858161154f5761154f611cd3565b048201901c9050600181858161156757611567611cd3565b048201901c9050600181858161157f5761157f611cd3565b048201901c9050600181858161159757611597611cd3565b048201901c905060018185816115af576115af611cd3565b048201901c90506115ce8185816115c8576115c8611cd3565b04821190565b90039392505050565b5f5b81831015611625575f85815260209020838316600285851804019081015465ffffffffffff868116911611156116115780925061161f565b61161c816001611cc0565b93505b506115d9565b509392505050565b82545f9081908015611723575f61164987610c90600185611a36565b805490915065ffffffffffff80821691600160301b90046001600160d01b031690881682111561168c57604051632520601d60e01b815260040160405180910390fd5b8765ffffffffffff168265ffffffffffff16036116c557825465ffffffffffff16600160301b6001600160d01b03891602178355611715565b6040805180820190915265ffffffffffff808a1682526001600160d01b03808a1660208085019182528d54600181018f555f8f81529190912094519151909216600160301b029216919091179101555b945085935061141592505050565b50506040805180820190915265ffffffffffff80851682526001600160d01b0380851660208085019182528854600181018a555f8a815291822095519251909316600160301b029190931617920191909155905081611415565b5f6020828403121561178d575f5ffd5b5035919050565b80356001600160a01b03811681146117aa575f5ffd5b919050565b5f602082840312156117bf575f5ffd5b610aac82611794565b803561ffff811681146117aa575f5ffd5b5f5f604083850312156117ea575f5ffd5b6117f383611794565b9150611801602084016117c8565b90509250929050565b5f5f5f5f5f6080868803121561181e575f5ffd5b61182786611794565b9450602086013567ffffffffffffffff811115611842575f5ffd5b8601601f81018813611852575f5ffd5b803567ffffffffffffffff811115611868575f5ffd5b886020828401011115611879575f5ffd5b6020919091019450925061188f604087016117c8565b9150606086013580151581146118a3575f5ffd5b809150509295509295909350565b5f5f604083850312156118c2575f5ffd5b50508035926020909101359150565b803565ffffffffffff811681146117aa575f5ffd5b5f5f604083850312156118f7575f5ffd5b61190083611794565b9150611801602084016118d1565b5f6020828403121561191e575f5ffd5b610aac826118d1565b602080825282518282018190525f918401906040840190835b818110156119675783516001600160a01b0316835260209384019390920191600101611940565b509095945050505050565b5f81518084528060208401602086015e5f602082860101526020601f19601f83011685010191505092915050565b602081525f825160a060208401526119bb60c0840182611972565b905061ffff602085015116604084015260408401511515606084015260608401511515608084015267ffffffffffffffff60808501511660a08401528091505092915050565b5f5f60408385031215611a12575f5ffd5b8235915061180160208401611794565b634e487b7160e01b5f52601160045260245ffd5b8181038181111561083457610834611a22565b600181811c90821680611a5d57607f821691505b602082108103611a7b57634e487b7160e01b5f52602260045260245ffd5b50919050565b5f5f85851115611a8f575f5ffd5b83861115611a9b575f5ffd5b5050820193919092039150565b80356001600160e01b03198116906004841015611ad9576001600160e01b0319600485900360031b81901b82161691505b5092915050565b6001600160a01b03841681526040602082018190528101829052818360608301375f818301606090810191909152601f909201601f1916010192915050565b634e487b7160e01b5f52603260045260245ffd5b634e487b7160e01b5f52603160045260245ffd5b61ffff828116828216039081111561083457610834611a22565b634e487b7160e01b5f52604160045260245ffd5b601f821115610ff057805f5260205f20601f840160051c81016020851015611b9a5750805b601f840160051c820191505b8181101561068c575f8155600101611ba6565b815167ffffffffffffffff811115611bd357611bd3611b61565b611be781611be18454611a49565b84611b75565b6020601f821160018114611c19575f8315611c025750848201515b5f19600385901b1c1916600184901b17845561068c565b5f84815260208120601f198516915b82811015611c485787850151825560209485019460019092019101611c28565b5084821015611c6557868401515f19600387901b60f8161c191681555b50505050600190811b01905550565b6001600160d01b03818116838216019081111561083457610834611a22565b606081525f611ca56060830186611972565b61ffff94909416602083015250901515604090910152919050565b8082018082111561083457610834611a22565b634e487b7160e01b5f52601260045260245ffdfea2646970667358221220ca74579c088fac818bd0e8fea73d2e5a751a572c871f02553704722cef5f682364736f6c634300081e0033" as const;

@@ -1,0 +1,128 @@
+import { type Abi, type Address, type Hex, stringToHex, zeroAddress } from "viem";
+import {
+  accountsAbi,
+  accountsBytecode,
+  consortiumAbi,
+  consortiumBytecode,
+  consortiumGovernorAbi,
+  consortiumGovernorBytecode,
+  gridAuthorityAbi,
+  gridAuthorityBytecode,
+  gridTimelockAbi,
+  gridTimelockBytecode,
+  meterAnchorAbi,
+  meterAnchorBytecode,
+  registryAbi,
+  registryBytecode,
+} from "./artifacts/index.js";
+
+/** The platform's contracts (names of `contracts/*.sol`). */
+export type ContractName =
+  | "GridAuthority"
+  | "Consortium"
+  | "GridTimelock"
+  | "ConsortiumGovernor"
+  | "Registry"
+  | "MeterAnchor"
+  | "Accounts";
+
+/** What a founder chooses: its organisation's name and role mask, and the timelock's delay in seconds. */
+export type FoundingOptions = { founderName: string; founderRoles: number; timelockDelay: bigint };
+
+/** The addresses known when a contract is deployed, the deployer and the founding options. */
+export type FoundingContext = {
+  addresses: Partial<Record<ContractName, Address>>;
+  deployer: Address;
+  options: FoundingOptions;
+};
+
+/** How one contract is deployed, found and opened at founding. */
+export type ContractSpec = {
+  name: ContractName;
+  abi: Abi;
+  bytecode: Hex;
+  /** Name in the Consortium's service directory, or undefined for the Consortium itself. */
+  service?: Hex;
+  /** Constructor arguments from the addresses deployed before it and the founding options. */
+  args: (ctx: FoundingContext) => readonly unknown[];
+  /** Functions opened to every caller (PUBLIC_ROLE) at founding; the contract's own checks still apply. Others: governance only. */
+  publicFunctions: readonly string[];
+};
+
+/** A service-directory name: `name` as a left-aligned `bytes32`. */
+export function serviceName(name: string): Hex {
+  return stringToHex(name, { size: 32 });
+}
+
+/** The address of a contract deployed earlier in the manifest (a founding bug when missing). */
+function deployed(ctx: FoundingContext, name: ContractName): Address {
+  const address = ctx.addresses[name];
+  if (!address) throw new Error(`${name} must be deployed before the contracts that take its address`);
+  return address;
+}
+
+/** The platform's contracts, in deployment order. Adding a contract = one entry here + its module. */
+export const contractManifest: readonly ContractSpec[] = [
+  {
+    name: "GridAuthority",
+    abi: gridAuthorityAbi,
+    bytecode: gridAuthorityBytecode,
+    service: serviceName("authority"),
+    args: (ctx) => [ctx.deployer],
+    publicFunctions: [],
+  },
+  {
+    name: "Consortium",
+    abi: consortiumAbi,
+    bytecode: consortiumBytecode,
+    args: (ctx) => [deployed(ctx, "GridAuthority"), ctx.options.founderName, ctx.options.founderRoles],
+    publicFunctions: [],
+  },
+  {
+    name: "GridTimelock",
+    abi: gridTimelockAbi,
+    bytecode: gridTimelockBytecode,
+    service: serviceName("timelock"),
+    args: (ctx) => [ctx.options.timelockDelay, [], [zeroAddress], ctx.deployer],
+    publicFunctions: [],
+  },
+  {
+    name: "ConsortiumGovernor",
+    abi: consortiumGovernorAbi,
+    bytecode: consortiumGovernorBytecode,
+    service: serviceName("governor"),
+    args: (ctx) => [deployed(ctx, "Consortium"), deployed(ctx, "GridTimelock")],
+    publicFunctions: [],
+  },
+  {
+    name: "Registry",
+    abi: registryAbi,
+    bytecode: registryBytecode,
+    service: serviceName("registry"),
+    args: (ctx) => [deployed(ctx, "GridAuthority"), deployed(ctx, "Consortium")],
+    publicFunctions: ["registerDevices", "approveDevices", "setDeviceStatus"],
+  },
+  {
+    name: "MeterAnchor",
+    abi: meterAnchorAbi,
+    bytecode: meterAnchorBytecode,
+    service: serviceName("MeterAnchor"),
+    args: (ctx) => [deployed(ctx, "GridAuthority"), deployed(ctx, "Registry")],
+    publicFunctions: ["anchor"],
+  },
+  {
+    name: "Accounts",
+    abi: accountsAbi,
+    bytecode: accountsBytecode,
+    service: serviceName("accounts"),
+    args: (ctx) => [deployed(ctx, "GridAuthority"), deployed(ctx, "Registry")],
+    publicFunctions: ["grant", "revoke", "anchorAccessLog"],
+  },
+];
+
+/** The manifest entry of a contract. */
+export function contractSpec(name: ContractName): ContractSpec {
+  const spec = contractManifest.find((s) => s.name === name);
+  if (!spec) throw new Error(`no contract ${name} in the manifest`);
+  return spec;
+}
