@@ -180,7 +180,7 @@ async function checkOnChain(
 ): Promise<string[]> {
   const { createPublicClient, http } = await import("viem");
   const { consortiumAbi, meterAnchorAbi, registryAbi } = await import("../chain/artifacts/index.js");
-  const { meterAnchorServiceName } = await import("../node/deployContracts.js");
+  const { contractSpec } = await import("../chain/manifest.js");
   const { parseAddress } = await import("../registry/address.js");
   const problems: string[] = [];
   const client = createPublicClient({ transport: http(rpcUrl) });
@@ -192,7 +192,7 @@ async function checkOnChain(
       address: parseAddress(consortium, "--consortium"),
       abi: consortiumAbi,
       functionName: "service",
-      args: [meterAnchorServiceName],
+      args: [contractSpec("MeterAnchor").service as Hex],
     });
     const same = address.toLowerCase() === proof.anchor.contract.toLowerCase();
     checks.contract = same ? "ok" : "FAILED";

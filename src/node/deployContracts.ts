@@ -1,10 +1,13 @@
-import { type Address, getAddress, zeroAddress } from "viem";
+import { type Address, getAddress, type Hex, zeroAddress } from "viem";
 import type { ChainClient } from "../chain/chainClient.js";
 import { foundConsortium } from "../chain/foundConsortium.js";
 import { type ContractName, contractManifest, contractSpec } from "../chain/manifest.js";
 import { BaseError } from "../core/errors.js";
 import type { GridContracts } from "../registry/registryClient.js";
 import type { NodeState } from "./nodeState.js";
+
+/** The MeterAnchor's name in the Consortium's service directory: "MeterAnchor" as a left-aligned `bytes32`. */
+export const meterAnchorServiceName = contractSpec("MeterAnchor").service as Hex;
 
 /** The command that moves a data directory from the old contract layout to the new one. */
 export const migrateCommand = (dataDir: string) => `gridledger migrate --data-dir ${dataDir}`;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { encodeFunctionData, type Hex, stringToHex } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
-import { consortiumAbi } from "../../src/chain/artifacts/index.js";
+import { registryAbi } from "../../src/chain/artifacts/index.js";
 import { resolveNodeConfig } from "../../src/core/config.js";
 import { type NodeContext, openNode } from "../../src/node/openNode.js";
 import { createServer } from "../../src/server/createServer.js";
@@ -26,20 +26,18 @@ describe("text on chain the database cannot hold", () => {
     cleanups.push(dir.cleanup);
     const config = resolveNodeConfig({ dataDir: dir.dir }, {});
     const first: NodeContext = await openNode(config);
-    // Bypass the API and the CLI: the node's own key (the only seat) proposes through viem directly.
+    // Bypass the API and the CLI: the node's own key (the only seat) proposes raw calldata to the Governor.
     const data = withRawBytes(
       encodeFunctionData({
-        abi: consortiumAbi,
-        functionName: "proposeApproveRegion",
-        args: ["CN-NU", "a\u0000b", "Bad XX name", first.registry.operator, 900, "raw\u0000write"],
+        abi: registryAbi,
+        functionName: "approveRegion",
+        args: ["CN-NU", "a\u0000b", "Bad XX name", first.registry.operator, 900],
       }),
       "XX",
       "0xc0ff", // not UTF-8: an overlong-encoding lead byte and a byte UTF-8 never uses
     );
-    const { walletClient, publicClient } = first.client;
-    const hash = await walletClient.sendTransaction({ to: first.contracts.Consortium, data });
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    expect(receipt.status).toBe("success");
+    const outcome = await first.governance.propose([{ target: first.contracts.Registry, data }], "raw write");
+    expect(outcome.executed).toBe(true);
     await first.close();
 
     // Restart: opening indexes the new block (this failed with `invalid byte sequence … 0x00`).
@@ -80,10 +78,10 @@ describe("text on chain the database cannot hold", () => {
         contract: "Registry",
         event: "RegionApproved",
         field: "nameZh",
-        blockNumber: receipt.blockNumber.toString(),
+        blockNumber: String(outcome.blockNumber),
         stored: "a\ufffdb",
       },
     });
-    expect(byField.nameZh.message).toContain(`block ${receipt.blockNumber}`);
+    expect(byField.nameZh.message).toContain(`block ${outcome.blockNumber}`);
   });
 });

@@ -2,7 +2,8 @@ import { join } from "node:path";
 import { getAddress, type Hex, keccak256, stringToBytes, zeroAddress } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
-import { consortiumAbi, registryAbi } from "../../src/chain/artifacts/index.js";
+import type { GovernanceClient } from "../../src/governance/governanceClient.js";
+import { consortiumAbi, registryAbi } from "../node/fixtures/oldLayout/index.js";
 import { createChainClient } from "../../src/chain/chainClient.js";
 import { createEmbeddedChain } from "../../src/chain/embedded/index.js";
 import { createRegistryClient } from "../../src/registry/registryClient.js";
@@ -51,9 +52,23 @@ describe("a node on contracts deployed before device approval", () => {
       functionName: "bindRegistry",
       args: [Registry],
     });
-    const contracts = { Consortium, Registry, MeterAnchor: zeroAddress, Accounts: zeroAddress };
-    const registry = createRegistryClient({ client, contracts });
-    await registry.propose({ kind: "approve-region", code: "CN-GD", nameZh: "广东省", nameEn: "Guangdong" });
+    const contracts = {
+      GridAuthority: zeroAddress,
+      Consortium,
+      GridTimelock: zeroAddress,
+      ConsortiumGovernor: zeroAddress,
+      Registry,
+      MeterAnchor: zeroAddress,
+      Accounts: zeroAddress,
+    };
+    // The old Consortium's own proposal (its one seat passes it at once); no Governor on this chain.
+    await client.sender.write({
+      address: Consortium,
+      abi: consortiumAbi,
+      functionName: "proposeApproveRegion",
+      args: ["CN-GD", "广东省", "Guangdong", operator, 900, ""],
+    });
+    const registry = createRegistryClient({ client, contracts, governance: {} as GovernanceClient });
     const publicKey = keccak256(stringToBytes("legacy device"));
     await registry.registerDevices([
       {
