@@ -108,7 +108,9 @@ export function registerGovernanceCommands(program: Command): void {
     });
   gov
     .command("execute <id>")
-    .description("queue (when needed) and execute a proposal that has reached the quorum and whose timelock delay has passed")
+    .description(
+      "queue (when needed) and execute a proposal that has reached the quorum and whose timelock delay has passed",
+    )
     .action(async (id: string, _o, command: Command) => {
       const { api, out } = clientOf(command);
       const result = await api.send<Outcome>("POST", `/v1/proposals/${encodeURIComponent(id)}/execute`, {});
@@ -138,7 +140,9 @@ export function registerGovernanceCommands(program: Command): void {
         const { calls, ...rest } = found;
         printRecord(rest);
         for (const call of calls ?? [])
-          console.log(`call: ${call.contract}.${call.function}(${call.args.map((a) => JSON.stringify(a)).join(", ")})`);
+          console.log(
+            `call: ${call.contract}.${call.function}(${call.args.map((a) => JSON.stringify(a)).join(", ")})`,
+          );
       });
     });
   gov

@@ -4,6 +4,7 @@ import { registerAuthCommands } from "./authCommands.js";
 import { registerBatchCommands } from "./batchCommands.js";
 import { registerGovernanceCommands } from "./governanceCommands.js";
 import { registerMeteringCommands } from "./meteringCommands.js";
+import { registerMigrateCommand } from "./migrateCommand.js";
 import { registerMqttCommands } from "./mqttCommands.js";
 import { registerNodeCommands } from "./nodeCommands.js";
 import { reportError } from "./output.js";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError("(run with --help for usage)");
   registerNodeCommands(program);
+  registerMigrateCommand(program);
   registerRegistryCommands(program);
   registerGovernanceCommands(program);
   registerAccountCommands(program);

@@ -104,7 +104,10 @@ export function createGovernanceClient(options: {
   const { publicClient, sender } = client;
   const governorAbi = contractSpec("ConsortiumGovernor").abi;
   const governor = { address: contracts.ConsortiumGovernor, abi: governorAbi } as const;
-  const governorWrites = { address: contracts.ConsortiumGovernor, abi: [...governorAbi, ...allErrors] } as const;
+  const governorWrites = {
+    address: contracts.ConsortiumGovernor,
+    abi: [...governorAbi, ...allErrors],
+  } as const;
   const known = new Map<bigint, Created>();
 
   const read = <T>(functionName: string, args: readonly unknown[] = []) =>
@@ -152,7 +155,8 @@ export function createGovernanceClient(options: {
   }
 
   async function created(id: bigint): Promise<Created> {
-    const found = known.get(id) ?? (await scan(), known.get(id));
+    if (!known.has(id)) await scan();
+    const found = known.get(id);
     if (!found) {
       throw new BaseError("CONSORTIUM_UNKNOWN_PROPOSAL", `there is no proposal ${id}`, {
         details: { proposalId: id.toString() },
@@ -161,7 +165,8 @@ export function createGovernanceClient(options: {
     return found;
   }
 
-  const stateOf = async (id: bigint) => proposalStates[Number(await read<number>("state", [id]))] ?? "unknown";
+  const stateOf = async (id: bigint) =>
+    proposalStates[Number(await read<number>("state", [id]))] ?? "unknown";
 
   function outcome(receipt: TransactionReceipt, id: bigint, executed: boolean): ProposalOutcome {
     return {
@@ -172,7 +177,12 @@ export function createGovernanceClient(options: {
     };
   }
 
-  const lifecycleArgs = (p: Created) => [p.targets, p.values, p.calldatas, keccak256(stringToBytes(p.description))];
+  const lifecycleArgs = (p: Created) => [
+    p.targets,
+    p.values,
+    p.calldatas,
+    keccak256(stringToBytes(p.description)),
+  ];
 
   /**
    * Moves a proposal on as far as it can go now: queues it once it succeeded and executes it once
@@ -224,9 +234,13 @@ export function createGovernanceClient(options: {
 
   async function castVote(id: bigint, support: boolean): Promise<TransactionReceipt> {
     if ((await votesOf(id, sender.account.address)) === 0n) {
-      throw new BaseError("CONSORTIUM_NOT_SEAT_HOLDER", `${sender.account.address} has no seat to vote with`, {
-        details: { caller: sender.account.address, proposalId: id.toString() },
-      });
+      throw new BaseError(
+        "CONSORTIUM_NOT_SEAT_HOLDER",
+        `${sender.account.address} has no seat to vote with`,
+        {
+          details: { caller: sender.account.address, proposalId: id.toString() },
+        },
+      );
     }
     return write("castVote", [id, support ? 1 : 0]);
   }
@@ -314,7 +328,14 @@ export function createGovernanceClient(options: {
         throw new BaseError(
           state === "active" ? "CONSORTIUM_QUORUM_NOT_REACHED" : "CONSORTIUM_PROPOSAL_NOT_ACTIVE",
           `proposal ${id} is ${state}: it cannot be executed`,
-          { details: { proposalId: id.toString(), state, forVotes: Number(forVotes), againstVotes: Number(against) } },
+          {
+            details: {
+              proposalId: id.toString(),
+              state,
+              forVotes: Number(forVotes),
+              againstVotes: Number(against),
+            },
+          },
         );
       }
       if (state === "succeeded") {
@@ -354,4 +375,3 @@ export function createGovernanceClient(options: {
 
 /** The governance client of a node. */
 export type GovernanceClient = ReturnType<typeof createGovernanceClient>;
-

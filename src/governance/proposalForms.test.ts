@@ -1,12 +1,12 @@
 import { type Address, decodeFunctionData, toFunctionSelector } from "viem";
 import { describe, expect, it } from "vitest";
 import { contractManifest, contractSpec } from "../chain/manifest.js";
-import { encodeProposalCall } from "./proposalForms.js";
 import { decodeCalls, proposalKindOf } from "./decodeCalls.js";
 import {
   adminRole,
   authorityRole,
   encodeGovernanceForm,
+  encodeProposalCall,
   publicRole,
   shownDescription,
   uniqueDescription,
@@ -66,14 +66,19 @@ describe("governance proposal forms", () => {
         contracts,
       ),
     ).toThrow(expect.objectContaining({ code: "GOVERNANCE_UNKNOWN_FUNCTION" }));
-    expect(() => authorityRole("everyone")).toThrow(expect.objectContaining({ code: "GOVERNANCE_INVALID_ROLE" }));
+    expect(() => authorityRole("everyone")).toThrow(
+      expect.objectContaining({ code: "GOVERNANCE_INVALID_ROLE" }),
+    );
   });
 
   it("grants an authority role, never the public one", () => {
     const [call] = decoded({ kind: "grant-authority-role", authorityRole: "3", account: member });
     expect(call).toMatchObject({ contract: "GridAuthority", function: "grantRole" });
     expect(() =>
-      encodeGovernanceForm({ kind: "grant-authority-role", authorityRole: "public", account: member }, contracts),
+      encodeGovernanceForm(
+        { kind: "grant-authority-role", authorityRole: "public", account: member },
+        contracts,
+      ),
     ).toThrow(expect.objectContaining({ code: "GOVERNANCE_INVALID_ROLE" }));
   });
 
@@ -83,7 +88,10 @@ describe("governance proposal forms", () => {
       contracts,
     );
     expect(call.target).toBe(contracts.Consortium);
-    const { functionName, args } = decodeFunctionData({ abi: contractSpec("Consortium").abi, data: call.data });
+    const { functionName, args } = decodeFunctionData({
+      abi: contractSpec("Consortium").abi,
+      data: call.data,
+    });
     expect(functionName).toBe("setParameter");
     expect(args?.[1]).toBe(12n);
     const raw = encodeGovernanceForm(
@@ -91,12 +99,15 @@ describe("governance proposal forms", () => {
       contracts,
     );
     expect(raw.target).toBe("0x00000000000000000000000000000000000000AA");
-    expect(proposalKindOf(decodeCalls({ targets: [raw.target], values: [0n], calldatas: [raw.data] }, contracts))).toBe(
-      "call",
-    );
+    expect(
+      proposalKindOf(decodeCalls({ targets: [raw.target], values: [0n], calldatas: [raw.data] }, contracts)),
+    ).toBe("call");
     for (const args of [["300", "true"], ["1"], ["x", "true"], ["1", "yes"]]) {
       expect(() =>
-        encodeGovernanceForm({ kind: "call", target: member, signature: "poke(uint8,bool)", args }, contracts),
+        encodeGovernanceForm(
+          { kind: "call", target: member, signature: "poke(uint8,bool)", args },
+          contracts,
+        ),
       ).toThrow(expect.objectContaining({ code: "GOVERNANCE_INVALID_ARGUMENT" }));
     }
   });
@@ -108,13 +119,20 @@ describe("governance proposal forms", () => {
     );
     const calls = decodeCalls({ targets: [call.target], values: [0n], calldatas: [call.data] }, contracts);
     expect(proposalKindOf(calls)).toBe("update-region");
-    expect(calls[0]?.args).toEqual(["CN-GD", "广东省", "Canton", "0x00000000000000000000000000000000000000AA"]);
+    expect(calls[0]?.args).toEqual([
+      "CN-GD",
+      "广东省",
+      "Canton",
+      "0x00000000000000000000000000000000000000AA",
+    ]);
   });
 
   it("makes each description unique and shows it without the marker", () => {
     const a = uniqueDescription("admit the community", 1_700_000_000, "0a1b");
     expect(a).not.toBe(uniqueDescription("admit the community", 1_700_000_000, "0a1c"));
     expect(shownDescription(a)).toBe("admit the community");
-    expect(() => uniqueDescription("bell\u0007", 0, "00")).toThrow(expect.objectContaining({ code: "TEXT_INVALID" }));
+    expect(() => uniqueDescription("bell\u0007", 0, "00")).toThrow(
+      expect.objectContaining({ code: "TEXT_INVALID" }),
+    );
   });
 });

@@ -63,7 +63,9 @@ function required(value: unknown, field: string): string {
 /** A service name of the Consortium's directory: at most 32 bytes, as a left-aligned `bytes32`. */
 export function serviceName(name: string): Hex {
   if (Buffer.byteLength(name) === 0 || Buffer.byteLength(name) > 32) {
-    throw invalid("GOVERNANCE_INVALID_SERVICE_NAME", `a service name has 1–32 bytes, got "${name}"`, { name });
+    throw invalid("GOVERNANCE_INVALID_SERVICE_NAME", `a service name has 1–32 bytes, got "${name}"`, {
+      name,
+    });
   }
   return stringToHex(name, { size: 32 });
 }
@@ -103,7 +105,8 @@ function namedContract(text: string, contracts: ContractAddresses): { name: Cont
 export function contractFunction(contract: ContractName, fn: string): AbiFunction {
   const wanted = fn.trim().replace(/^function\s+/, "");
   const functions = contractSpec(contract).abi.filter(
-    (item): item is AbiFunction => item.type === "function" && item.stateMutability !== "view" && item.stateMutability !== "pure",
+    (item): item is AbiFunction =>
+      item.type === "function" && item.stateMutability !== "view" && item.stateMutability !== "pure",
   );
   const bySignature = (f: AbiFunction) => `${f.name}(${f.inputs.map((i) => i.type).join(",")})`;
   const matches = functions.filter((f) =>
@@ -125,11 +128,15 @@ export function contractFunction(contract: ContractName, fn: string): AbiFunctio
 /** Converts a text (or JSON) argument to the value an ABI parameter takes (`GOVERNANCE_INVALID_ARGUMENT`). */
 export function abiArgument(param: AbiParameter, value: unknown): unknown {
   const fail = () =>
-    invalid("GOVERNANCE_INVALID_ARGUMENT", `argument ${param.name || param.type} is not a valid ${param.type}`, {
-      parameter: param.name ?? null,
-      type: param.type,
-      value: typeof value === "string" ? value : JSON.stringify(value),
-    });
+    invalid(
+      "GOVERNANCE_INVALID_ARGUMENT",
+      `argument ${param.name || param.type} is not a valid ${param.type}`,
+      {
+        parameter: param.name ?? null,
+        type: param.type,
+        value: typeof value === "string" ? value : JSON.stringify(value),
+      },
+    );
   const array = /^(.*)\[(\d*)\]$/.exec(param.type);
   if (array) {
     let items = value;
@@ -171,7 +178,8 @@ export function abiArgument(param: AbiParameter, value: unknown): unknown {
     if (!/^-?[0-9]+$/.test(text)) throw fail();
     const n = BigInt(text);
     const bits = BigInt(int[2] || "256");
-    const [min, max] = int[1] === "u" ? [0n, 2n ** bits - 1n] : [-(2n ** (bits - 1n)), 2n ** (bits - 1n) - 1n];
+    const [min, max] =
+      int[1] === "u" ? [0n, 2n ** bits - 1n] : [-(2n ** (bits - 1n)), 2n ** (bits - 1n) - 1n];
     if (n < min || n > max) throw fail();
     return bits <= 48n ? Number(n) : n;
   }
@@ -207,9 +215,13 @@ function encodeCall(form: Extract<GovernanceForm, { kind: "call" }>, contracts: 
       if (item.type !== "function") throw new Error("not a function");
       fn = item;
     } catch {
-      throw invalid("GOVERNANCE_UNKNOWN_FUNCTION", `"${signature}" is not a function signature like name(uint256,address)`, {
-        function: signature,
-      });
+      throw invalid(
+        "GOVERNANCE_UNKNOWN_FUNCTION",
+        `"${signature}" is not a function signature like name(uint256,address)`,
+        {
+          function: signature,
+        },
+      );
     }
   }
   const args = form.args ?? [];
@@ -279,9 +291,13 @@ export function encodeGovernanceForm(form: GovernanceForm, contracts: ContractAd
     case "call":
       return encodeCall(form, contracts);
     default:
-      throw invalid("REGISTRY_UNKNOWN_PROPOSAL_KIND", `unknown proposal kind "${(form as { kind: string }).kind}"`, {
-        kind: (form as { kind: string }).kind,
-      });
+      throw invalid(
+        "REGISTRY_UNKNOWN_PROPOSAL_KIND",
+        `unknown proposal kind "${(form as { kind: string }).kind}"`,
+        {
+          kind: (form as { kind: string }).kind,
+        },
+      );
   }
 }
 

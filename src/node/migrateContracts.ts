@@ -31,26 +31,51 @@ const suspendedOrRetired = new Set([2, 3]);
 /** Members (but the founder) and regions, admitted and approved by one proposal the founder's seat passes alone. */
 async function copyMembersAndRegions(node: NodeContext, old: { Consortium: Address; Registry: Address }) {
   const read = node.client.publicClient.readContract;
+  // What the new contracts hold already (the database still mirrors the old ones).
+  const isMember = (org: Address) =>
+    read({
+      address: node.contracts.Consortium,
+      abi: contractSpec("Consortium").abi,
+      functionName: "isMember",
+      args: [org],
+    } as never) as Promise<boolean>;
+  const hasRegion = (id: Hex) =>
+    read({
+      address: node.contracts.Registry,
+      abi: contractSpec("Registry").abi,
+      functionName: "hasRegion",
+      args: [id],
+    } as never) as Promise<boolean>;
   const calls: EncodedCall[] = [];
   let members = 0;
   for (const org of await read({ address: old.Consortium, abi: oldConsortiumAbi, functionName: "members" })) {
     if (isAddressEqual(org, node.registry.operator)) continue;
-    const record = await read({ address: old.Consortium, abi: oldConsortiumAbi, functionName: "organisation", args: [org] });
-    if (!record.active || (await node.store.getOrganisation(org))?.active) continue;
+    const record = await read({
+      address: old.Consortium,
+      abi: oldConsortiumAbi,
+      functionName: "organisation",
+      args: [org],
+    });
+    if (!record.active || (await isMember(org))) continue;
     const args = [org, record.name, record.roles, record.seat];
-    calls.push(encodeProposalCall({ contract: "Consortium", functionName: "admitMember", args }, node.contracts));
+    calls.push(
+      encodeProposalCall({ contract: "Consortium", functionName: "admitMember", args }, node.contracts),
+    );
     members++;
   }
   let regions = 0;
   for (const id of await read({ address: old.Registry, abi: oldRegistryAbi, functionName: "regionIds" })) {
     const r = await read({ address: old.Registry, abi: oldRegistryAbi, functionName: "region", args: [id] });
-    if (await node.store.getRegion(r.code)) continue;
+    if (await hasRegion(id)) continue;
     const args = [r.code, r.nameZh, r.nameEn, r.operator, r.intervalSeconds];
-    calls.push(encodeProposalCall({ contract: "Registry", functionName: "approveRegion", args }, node.contracts));
+    calls.push(
+      encodeProposalCall({ contract: "Registry", functionName: "approveRegion", args }, node.contracts),
+    );
     regions++;
   }
   // One proposal: the founder is the only seat at its snapshot, so it passes and executes at once.
-  if (calls.length > 0) await node.governance.propose(calls, "migrate: members and regions of the previous contracts");
+  if (calls.length > 0)
+    await node.governance.propose(calls, "migrate: members and regions of the previous contracts");
   return { members, regions };
 }
 
@@ -85,7 +110,11 @@ async function copyBindings(node: NodeContext, oldAccounts: Address | undefined)
       bindingsLeft++;
       continue;
     }
-    const now = (await publicClient.readContract({ ...accounts, functionName: "grantorOf", args } as never)) as Address;
+    const now = (await publicClient.readContract({
+      ...accounts,
+      functionName: "grantorOf",
+      args,
+    } as never)) as Address;
     if (now === zeroAddress) await sender.write({ ...accounts, functionName: "grant", args });
     bindings++;
   }
@@ -98,7 +127,12 @@ async function copyDevices(node: NodeContext, oldRegistry: Address) {
   const read = publicClient.readContract;
   const registry = { address: node.contracts.Registry, abi: contractSpec("Registry").abi } as const;
   const count = await read({ address: oldRegistry, abi: oldRegistryAbi, functionName: "deviceCount" });
-  const ids = await read({ address: oldRegistry, abi: oldRegistryAbi, functionName: "deviceIds", args: [0n, count] });
+  const ids = await read({
+    address: oldRegistry,
+    abi: oldRegistryAbi,
+    functionName: "deviceIds",
+    args: [0n, count],
+  });
   const operated = new Map<Hex, boolean>();
   const inputs: DeviceInput[] = [];
   const statuses: [Hex, number][] = [];
@@ -106,14 +140,23 @@ async function copyDevices(node: NodeContext, oldRegistry: Address) {
   for (const id of ids) {
     const d = await read({ address: oldRegistry, abi: oldRegistryAbi, functionName: "device", args: [id] });
     if (!operated.has(d.regionId)) {
-      const r = await read({ address: oldRegistry, abi: oldRegistryAbi, functionName: "region", args: [d.regionId] });
+      const r = await read({
+        address: oldRegistry,
+        abi: oldRegistryAbi,
+        functionName: "region",
+        args: [d.regionId],
+      });
       operated.set(d.regionId, isAddressEqual(r.operator, node.registry.operator));
     }
     if (!operated.get(d.regionId) && !isAddressEqual(d.owner, node.registry.operator)) {
       devicesLeft++;
       continue;
     }
-    const registered = (await read({ ...registry, functionName: "isRegistered", args: [id] } as never)) as boolean;
+    const registered = (await read({
+      ...registry,
+      functionName: "isRegistered",
+      args: [id],
+    } as never)) as boolean;
     if (!registered) {
       inputs.push({
         scheme: d.scheme,
@@ -130,7 +173,9 @@ async function copyDevices(node: NodeContext, oldRegistry: Address) {
   }
   if (inputs.length > 0) await node.registry.registerDevices(inputs);
   for (const [id, status] of statuses) {
-    const now = (await read({ ...registry, functionName: "device", args: [id] } as never)) as { status: number };
+    const now = (await read({ ...registry, functionName: "device", args: [id] } as never)) as {
+      status: number;
+    };
     if (now.status !== status) await node.registry.setDeviceStatus(id, status);
   }
   return { devices: ids.length - devicesLeft, devicesLeft };
@@ -160,13 +205,17 @@ export async function migrateDataDir(config: NodeConfig): Promise<MigrationRepor
     bindingsLeft: 0,
     batchesToAnchor: 0,
   };
-  const outdated = before && (before.migratingFrom || (before.contracts.Consortium && !before.contracts.GridAuthority));
+  const outdated =
+    before && (before.migratingFrom || (before.contracts.Consortium && !before.contracts.GridAuthority));
   if (!outdated) return nothing;
   const node = await openNode(config, {}, { migrate: true });
   try {
     const old = node.state.migratingFrom ?? {};
     if (!old.Consortium || !old.Registry) {
-      throw new BaseError("NODE_STATE_CORRUPT", `${config.dataDir}/node.json names no previous Consortium and Registry`);
+      throw new BaseError(
+        "NODE_STATE_CORRUPT",
+        `${config.dataDir}/node.json names no previous Consortium and Registry`,
+      );
     }
     await node.indexer.sync();
     const copied = await copyMembersAndRegions(node, { Consortium: old.Consortium, Registry: old.Registry });

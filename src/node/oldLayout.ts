@@ -42,7 +42,11 @@ export async function oldFounder(
       { details: { founder, operator } },
     );
   }
-  const org = await read({ address: consortium, abi: oldConsortiumAbi, functionName: "organisation", args: [operator] });
+  const org = await read({
+    address: consortium,
+    abi: oldConsortiumAbi,
+    functionName: "organisation",
+    args: [operator],
+  });
   return { name: org.name, roles: org.roles };
 }
-

@@ -22,8 +22,8 @@ import { createRegistryStore, type RegistryStore } from "../registry/registrySto
 import { encodeRoles } from "../registry/roles.js";
 import { loadOrCreateApiToken } from "./apiToken.js";
 import { contractsOutdated, hasOutdatedContracts, openContracts } from "./deployContracts.js";
-import { oldFounder } from "./oldLayout.js";
 import { loadOrCreateOperatorKey, type NodeState, readNodeState, writeNodeState } from "./nodeState.js";
+import { oldFounder } from "./oldLayout.js";
 
 /** How the consortium is bootstrapped when a data directory is initialised. */
 export type InitOptions = {
@@ -147,7 +147,10 @@ export async function openNode(
       if (mismatch) throw mismatch;
       const outdated = hasOutdatedContracts(existing) || existing.migratingFrom !== undefined;
       if (outdated && !options.migrate) {
-        throw contractsOutdated(config.dataDir, existing.migratingFrom?.Consortium ?? existing.contracts.Consortium);
+        throw contractsOutdated(
+          config.dataDir,
+          existing.migratingFrom?.Consortium ?? existing.contracts.Consortium,
+        );
       }
     }
     const privateKey: Hex = await loadOrCreateOperatorKey(
@@ -204,7 +207,13 @@ export async function openNode(
     if (state.chain.mode === "external" && config.rpcUrl !== undefined) state.chain.rpcUrl = config.rpcUrl;
     if (options.migrate && hasOutdatedContracts(state)) {
       const { deployedAtBlock: _, ...rest } = state;
-      state = { ...rest, migratingFrom: state.contracts, contracts: {}, pendingContracts: {}, founded: false };
+      state = {
+        ...rest,
+        migratingFrom: state.contracts,
+        contracts: {},
+        pendingContracts: {},
+        founded: false,
+      };
     }
     const save = async (next: NodeState) => {
       state = next;
@@ -216,7 +225,10 @@ export async function openNode(
       ? await oldFounder(client, state.migratingFrom.Consortium, operator)
       : { name: init.name ?? initDefaults.name, roles: encodeRoles(init.roles ?? initDefaults.roles) };
     if (attachTo !== undefined && !isAddress(attachTo, { strict: false })) {
-      throw new BaseError("NODE_INVALID_ADDRESS", `--consortium must be a contract address, got "${attachTo}"`);
+      throw new BaseError(
+        "NODE_INVALID_ADDRESS",
+        `--consortium must be a contract address, got "${attachTo}"`,
+      );
     }
     const contracts: GridContracts = await openContracts({
       client,

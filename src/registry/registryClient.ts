@@ -80,7 +80,9 @@ export function createRegistryClient(options: {
     const sender = client.sender.account.address;
     if (form.kind === "update-region") {
       const code = normaliseRegionCode(typeof form.code === "string" ? form.code : "");
-      return [encodeProposalCall(proposalCall({ ...form, code }, sender, await regionState(code)), contracts)];
+      return [
+        encodeProposalCall(proposalCall({ ...form, code }, sender, await regionState(code)), contracts),
+      ];
     }
     const call = proposalCall(form, sender);
     if (form.kind === "approve-region" && (await regionState(String(call.args[0])))) {

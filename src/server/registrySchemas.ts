@@ -61,7 +61,13 @@ export const proposal = {
       type: "array",
       items: {
         type: "object",
-        properties: { contract: str, target: str, function: str, args: { type: "array", items: {} }, value: str },
+        properties: {
+          contract: str,
+          target: str,
+          function: str,
+          args: { type: "array", items: {} },
+          value: str,
+        },
       },
     },
   },

@@ -39,12 +39,23 @@ async function embeddedClient(closers: (() => Promise<void>)[]) {
     chainId: 1337,
     privateKey,
   });
-  const state: NodeState = { version: 1, chainId: 1337, chain: { mode: "embedded" }, operator, contracts: {} };
+  const state: NodeState = {
+    version: 1,
+    chainId: 1337,
+    chain: { mode: "embedded" },
+    operator,
+    contracts: {},
+  };
   return { client, operator, state };
 }
 
 const serviceOf = (client: ChainClient, consortium: Address, name: Hex) =>
-  client.publicClient.readContract({ address: consortium, abi: consortiumAbi, functionName: "service", args: [name] });
+  client.publicClient.readContract({
+    address: consortium,
+    abi: consortiumAbi,
+    functionName: "service",
+    args: [name],
+  });
 
 describe("founding the contracts", () => {
   const closers: (() => Promise<void>)[] = [];
@@ -69,8 +80,12 @@ describe("founding the contracts", () => {
     expect(contracts.GridAuthority).toBe(getContractAddress({ from: operator, nonce: 0n }));
     expect(contracts.Consortium).toBe(getContractAddress({ from: operator, nonce: 1n }));
     for (const spec of contractManifest) {
-      expect(saved.some((s) => s.pendingContracts?.[spec.name] === contracts[spec.name]), spec.name).toBe(true);
-      if (spec.service) expect(await serviceOf(client, contracts.Consortium, spec.service)).toBe(contracts[spec.name]);
+      expect(
+        saved.some((s) => s.pendingContracts?.[spec.name] === contracts[spec.name]),
+        spec.name,
+      ).toBe(true);
+      if (spec.service)
+        expect(await serviceOf(client, contracts.Consortium, spec.service)).toBe(contracts[spec.name]);
     }
     expect(saved.at(-1)).toMatchObject({ contracts, pendingContracts: {} });
     const anchorRegistry = await client.publicClient.readContract({
@@ -94,8 +109,13 @@ describe("founding the contracts", () => {
     // The crash: the GridAuthority and the Consortium were mined, the node died before recording the
     // Consortium (its pending address was saved).
     const authority = getAddress(
-      (await client.sender.deploy({ abi: gridAuthorityAbi, bytecode: gridAuthorityBytecode, args: [operator] }))
-        .contractAddress!,
+      (
+        await client.sender.deploy({
+          abi: gridAuthorityAbi,
+          bytecode: gridAuthorityBytecode,
+          args: [operator],
+        })
+      ).contractAddress!,
     );
     const expected = getContractAddress({ from: operator, nonce: 1n });
     await client.sender.deploy({

@@ -2,15 +2,15 @@ import { join } from "node:path";
 import { getAddress, type Hex, keccak256, stringToBytes, zeroAddress } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
-import type { GovernanceClient } from "../../src/governance/governanceClient.js";
-import { consortiumAbi, registryAbi } from "../node/fixtures/oldLayout/index.js";
 import { createChainClient } from "../../src/chain/chainClient.js";
 import { createEmbeddedChain } from "../../src/chain/embedded/index.js";
+import type { GovernanceClient } from "../../src/governance/governanceClient.js";
 import { createRegistryClient } from "../../src/registry/registryClient.js";
 import { createRegistryIndexer } from "../../src/registry/registryIndexer.js";
 import { createRegistryStore } from "../../src/registry/registryStore.js";
 import { tempDir } from "../helpers/cli.js";
 import { setupDatabase } from "../helpers/database.js";
+import { consortiumAbi, registryAbi } from "../node/fixtures/oldLayout/index.js";
 import {
   consortiumBeforeApprovalBytecode,
   registryBeforeApprovalBytecode,

@@ -4,6 +4,7 @@ import Fastify from "fastify";
 import { keccak256, stringToBytes } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { meterAnchorAbi } from "../../src/chain/artifacts/index.js";
+import { contractManifest } from "../../src/chain/manifest.js";
 import { seedDemoRegions } from "../../src/node/demoRegions.js";
 import { registerWebRoutes } from "../../src/server/webRoutes.js";
 import { tempDir } from "../helpers/cli.js";
@@ -79,15 +80,12 @@ describe("the explorer's endpoints", () => {
     const transactions = body.blocks.flatMap((b: { transactions: unknown[] }) => b.transactions);
     const created = transactions.filter((tx: { created: string | null }) => tx.created !== null);
     const contracts = t.node.context.contracts;
-    expect(created.map((tx: { contract: string }) => tx.contract).sort()).toEqual([
-      "Accounts",
-      "Consortium",
-      "MeterAnchor",
-      "Registry",
-    ]);
+    expect(created.map((tx: { contract: string }) => tx.contract).sort()).toEqual(
+      contractManifest.map((spec) => spec.name).sort(),
+    );
     for (const tx of created) expect(tx.created).toBe(contracts[tx.contract as keyof typeof contracts]);
     expect(transactions).toContainEqual(
-      expect.objectContaining({ contract: "Consortium", method: "proposeApproveRegion" }),
+      expect.objectContaining({ contract: "ConsortiumGovernor", method: "propose" }),
     );
     expect(transactions).toContainEqual(
       expect.objectContaining({ contract: "Registry", method: "registerDevices" }),

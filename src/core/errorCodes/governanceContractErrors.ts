@@ -31,7 +31,10 @@ export const governanceContractErrors = {
   GOVERNOR_ALREADY_QUEUED_PROPOSAL: revert(409, "the proposal is queued already"),
   GOVERNOR_DISABLED_DEPOSIT: revert(400, "the Governor takes no ether"),
   GOVERNOR_INSUFFICIENT_PROPOSER_VOTES: revert(403, "only a seat holder proposes"),
-  GOVERNOR_INVALID_PROPOSAL_LENGTH: revert(400, "a proposal whose targets, values and calls differ in number"),
+  GOVERNOR_INVALID_PROPOSAL_LENGTH: revert(
+    400,
+    "a proposal whose targets, values and calls differ in number",
+  ),
   GOVERNOR_INVALID_SIGNATURE: revert(400, "a vote by signature whose signature does not verify"),
   GOVERNOR_INVALID_VOTE_PARAMS: revert(400, "a vote with parameters the Governor does not take"),
   GOVERNOR_INVALID_VOTE_TYPE: revert(400, "a vote that is neither against, for nor abstain"),
@@ -49,8 +52,14 @@ export const governanceContractErrors = {
   SAFE_CAST_OVERFLOWED_UINT_DOWNCAST: revert(400, "a number too large for its field"),
   STRING_TOO_LONG: revert(400, "a string too long for its field"),
   TIMELOCK_INSUFFICIENT_DELAY: revert(400, "a timelock operation scheduled with less than the minimum delay"),
-  TIMELOCK_INVALID_OPERATION_LENGTH: revert(400, "a timelock batch whose targets, values and calls differ in number"),
+  TIMELOCK_INVALID_OPERATION_LENGTH: revert(
+    400,
+    "a timelock batch whose targets, values and calls differ in number",
+  ),
   TIMELOCK_UNAUTHORIZED_CALLER: revert(403, "only the timelock itself changes its delay"),
   TIMELOCK_UNEXECUTED_PREDECESSOR: revert(409, "the timelock operation waits for another one"),
-  TIMELOCK_UNEXPECTED_OPERATION_STATE: revert(409, "the timelock operation is not in a state that allows this (e.g. its delay has not passed)"),
+  TIMELOCK_UNEXPECTED_OPERATION_STATE: revert(
+    409,
+    "the timelock operation is not in a state that allows this (e.g. its delay has not passed)",
+  ),
 };

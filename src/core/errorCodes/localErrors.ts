@@ -60,7 +60,10 @@ export const localErrors = {
   NODE_INVALID_PRIVATE_KEY: local(400, "the operator private key is not 32 bytes of hex"),
   NODE_INVALID_TIMELOCK_DELAY: local(400, "--timelock-delay is not whole seconds from 0 to a year"),
   NODE_KEY_MISMATCH: local(409, "the data directory holds a different operator key"),
-  NODE_MIGRATE_NOT_FOUNDER: local(403, "only the consortium's founder migrates its contracts to the new layout"),
+  NODE_MIGRATE_NOT_FOUNDER: local(
+    403,
+    "only the consortium's founder migrates its contracts to the new layout",
+  ),
   NODE_NO_CONTRACT: local(400, "there is no contract at the --consortium address"),
   NODE_OPERATOR_UNFUNDED: local(400, "the operator account has no funds on the chain"),
   NODE_SERVICE_NOT_BOUND: local(409, "the Consortium has no contract bound for a service"),
