@@ -184,6 +184,15 @@ export function createGovernanceClient(options: {
     keccak256(stringToBytes(p.description)),
   ];
 
+  /** When a queued proposal may be executed, or undefined when its timelock delay has passed. */
+  async function timelockEta(id: bigint): Promise<bigint | undefined> {
+    const [eta, block] = await Promise.all([
+      read<bigint>("proposalEta", [id]),
+      publicClient.getBlock({ blockTag: "latest" }),
+    ]);
+    return eta <= block.timestamp ? undefined : eta;
+  }
+
   /**
    * Moves a proposal on as far as it can go now: queues it once it succeeded and executes it once
    * its timelock delay has passed (at once with the default delay 0).
@@ -196,11 +205,7 @@ export function createGovernanceClient(options: {
       state = await stateOf(id);
     }
     if (state === "queued") {
-      const [eta, block] = await Promise.all([
-        read<bigint>("proposalEta", [id]),
-        publicClient.getBlock({ blockTag: "latest" }),
-      ]);
-      if (eta <= block.timestamp) {
+      if ((await timelockEta(id)) === undefined) {
         receipt = await write("execute", lifecycleArgs(await created(id)));
         state = "executed";
       }
@@ -338,8 +343,14 @@ export function createGovernanceClient(options: {
           },
         );
       }
-      if (state === "succeeded") {
-        return advance(id, await write("queue", lifecycleArgs(p)));
+      if (state === "succeeded") return advance(id, await write("queue", lifecycleArgs(p)));
+      const eta = await timelockEta(id);
+      if (eta !== undefined) {
+        throw new BaseError(
+          "GOVERNANCE_TIMELOCK_NOT_READY",
+          `proposal ${id} waits in the timelock until ${new Date(Number(eta) * 1000).toISOString()}`,
+          { details: { proposalId: id.toString(), eta: Number(eta) } },
+        );
       }
       return advance(id, await write("execute", lifecycleArgs(p)));
     },

@@ -48,17 +48,22 @@ export async function deployContracts(options: {
   const { client, founder } = options;
   let state = options.state;
   const { publicClient } = client;
-  const record = async (name: ContractName, address: Address, pending: boolean) => {
-    const { [name]: _, ...stillPending } = state.pendingContracts ?? {};
-    state = pending
-      ? { ...state, pendingContracts: { ...state.pendingContracts, [name]: address } }
-      : {
-          ...state,
-          deployedAtBlock: state.deployedAtBlock ?? Number(await publicClient.getBlockNumber()),
-          contracts: { ...state.contracts, [name]: address },
-          pendingContracts: stillPending,
-        };
+  // Only the address a deployment will get is saved before it is sent (what a crash needs); the
+  // deployed addresses are saved once, with the first and at the end, to spare a durable write each.
+  const pending = async (name: ContractName, address: Address) => {
+    state = { ...state, pendingContracts: { ...state.pendingContracts, [name]: address } };
     await options.save(state);
+  };
+  const deployed = async (name: ContractName, address: Address) => {
+    const { [name]: _, ...stillPending } = state.pendingContracts ?? {};
+    const first = state.deployedAtBlock === undefined;
+    state = {
+      ...state,
+      deployedAtBlock: state.deployedAtBlock ?? Number(await publicClient.getBlockNumber()),
+      contracts: { ...state.contracts, [name]: address },
+      pendingContracts: stillPending,
+    };
+    if (first) await options.save(state);
   };
   const founded = await foundConsortium({
     publicClient,
@@ -70,11 +75,10 @@ export async function deployContracts(options: {
       timelockDelay: options.timelockDelay ?? 0n,
     },
     known: { ...state.pendingContracts, ...state.contracts },
-    onDeploying: (name, address) => record(name, address, true),
-    onDeployed: async (name, address) => {
-      if (state.contracts[name] !== address) await record(name, address, false);
-    },
+    onDeploying: pending,
+    onDeployed: deployed,
   });
+  await options.save(state);
   return founded;
 }
 

@@ -32,20 +32,15 @@ const suspendedOrRetired = new Set([2, 3]);
 async function copyMembersAndRegions(node: NodeContext, old: { Consortium: Address; Registry: Address }) {
   const read = node.client.publicClient.readContract;
   // What the new contracts hold already (the database still mirrors the old ones).
-  const isMember = (org: Address) =>
+  const holds = (contract: "Consortium" | "Registry", functionName: string, key: Hex) =>
     read({
-      address: node.contracts.Consortium,
-      abi: contractSpec("Consortium").abi,
-      functionName: "isMember",
-      args: [org],
+      address: node.contracts[contract],
+      abi: contractSpec(contract).abi,
+      functionName,
+      args: [key],
     } as never) as Promise<boolean>;
-  const hasRegion = (id: Hex) =>
-    read({
-      address: node.contracts.Registry,
-      abi: contractSpec("Registry").abi,
-      functionName: "hasRegion",
-      args: [id],
-    } as never) as Promise<boolean>;
+  const isMember = (org: Address) => holds("Consortium", "isMember", org);
+  const hasRegion = (id: Hex) => holds("Registry", "hasRegion", id);
   const calls: EncodedCall[] = [];
   let members = 0;
   for (const org of await read({ address: old.Consortium, abi: oldConsortiumAbi, functionName: "members" })) {

@@ -19,6 +19,11 @@ export const governanceErrors = {
   ),
   GOVERNANCE_INVALID_ROLE: http(400, "an authority role that is not public, governance or a role number"),
   GOVERNANCE_INVALID_SERVICE_NAME: http(400, "a service name that is empty or longer than 32 bytes"),
+  GOVERNANCE_TIMELOCK_NOT_READY: http(
+    409,
+    "the proposal passed but its timelock delay has not passed yet",
+    true,
+  ),
   GOVERNANCE_UNKNOWN_CONTRACT: http(400, "no contract of the manifest has this name"),
   GOVERNANCE_UNKNOWN_FUNCTION: http(
     400,
