@@ -21,6 +21,13 @@ export {
 export { type NodeConfig, resolveNodeConfig } from "./core/config.js";
 export { BaseError, isBaseError } from "./core/errors.js";
 export { type Database, type DatabaseOptions, openDatabase } from "./db/database.js";
+export {
+  createGovernanceClient,
+  type GovernanceClient,
+  type ProposalOutcome,
+  type ProposalView,
+} from "./governance/governanceClient.js";
+export { type EncodedProposal, encodeGovernanceForm } from "./governance/proposalForms.js";
 export type { AuditFinding, AuditReport } from "./metering/audit.js";
 export {
   type DeviceKey,

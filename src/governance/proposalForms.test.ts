@@ -1,13 +1,12 @@
 import { type Address, decodeFunctionData, toFunctionSelector } from "viem";
 import { describe, expect, it } from "vitest";
+import { adminRole, publicRole } from "../chain/foundConsortium.js";
 import { contractManifest, contractSpec } from "../chain/manifest.js";
 import { decodeCalls, proposalKindOf } from "./decodeCalls.js";
 import {
-  adminRole,
   authorityRole,
   encodeGovernanceForm,
   encodeProposalCall,
-  publicRole,
   shownDescription,
   uniqueDescription,
 } from "./proposalForms.js";

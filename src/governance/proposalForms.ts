@@ -11,7 +11,13 @@ import {
   stringToHex,
   toFunctionSelector,
 } from "viem";
-import { type ContractName, contractManifest, contractSpec } from "../chain/manifest.js";
+import { adminRole, publicRole } from "../chain/foundConsortium.js";
+import {
+  type ContractName,
+  contractManifest,
+  contractSpec,
+  serviceName as manifestServiceName,
+} from "../chain/manifest.js";
 import { BaseError } from "../core/errors.js";
 import { assertCleanText } from "../core/text.js";
 import { parseAddress } from "../registry/address.js";
@@ -44,11 +50,6 @@ export const governanceFormKinds = [
   "call",
 ] as const;
 
-/** OpenZeppelin AccessManager's role every caller holds, and the role only governance (the timelock) holds. */
-export const publicRole = 2n ** 64n - 1n;
-/** AccessManager's ADMIN_ROLE: held by the timelock only, so a function mapped to it is governance-only. */
-export const adminRole = 0n;
-
 function invalid(code: string, message: string, details: Record<string, unknown>): BaseError {
   return new BaseError(code, message, { details });
 }
@@ -67,7 +68,7 @@ export function serviceName(name: string): Hex {
       name,
     });
   }
-  return stringToHex(name, { size: 32 });
+  return manifestServiceName(name);
 }
 
 /** An AccessManager role: `public`, `governance` (ADMIN_ROLE 0) or a number from 1 to 2^64 − 2. */
