@@ -2,6 +2,7 @@ import { parseEventLogs } from "viem";
 import { describe, expect, it } from "vitest";
 import { consortiumAbi, consortiumGovernorAbi } from "../../src/chain/artifacts/index.js";
 import {
+  admitMembers,
   consortiumCall,
   type Deployment,
   giveSeats,
@@ -149,6 +150,65 @@ describe("ConsortiumGovernor lifecycle", () => {
       { abi: consortiumAbi },
     );
     expect(await state(d, p.id)).toBe(ProposalState.queued);
+  });
+});
+
+describe("ConsortiumGovernor votes: one seat, one vote at the snapshot", () => {
+  it("refuses a vote from a member admitted after the proposal's snapshot, and does not count its seat", async () => {
+    const d = chain();
+    await giveSeats(d, 3);
+    const p = await proposeSampleGrant(d);
+    await d.testClient.increaseTime({ seconds: 10 });
+    await admitMembers(d, [{ account: 4, name: "Late Co", roles: 0, seat: true }]);
+    const snapshot = await d.governor().read.proposalSnapshot([p.id]);
+    expect(await d.consortium().read.seatCount()).toBe(4n);
+    expect(await d.consortium().read.seatCountAt([Number(snapshot)])).toBe(3n);
+    expect(await d.governor().read.getVotes([d.addresses[4]!, snapshot])).toBe(0n);
+    await expectRevert(d.governor(4).write.castVote([p.id, 1]), "ConsortiumGovernorNotSeatHolder", [
+      d.addresses[4],
+      snapshot,
+    ]);
+    // 3 of the snapshot's 3 seats pass it, whatever the seats are now.
+    for (const voter of [0, 1, 2]) await d.mined(d.governor(voter).write.castVote([p.id, 1]));
+    expect(await state(d, p.id)).toBe(ProposalState.succeeded);
+  });
+
+  it("refuses a vote from a member without a seat and from a non-member", async () => {
+    const d = chain();
+    await admitMembers(d, [{ account: 3, name: "No Seat Co", roles: Role.prosumer, seat: false }]);
+    const p = await proposeSampleGrant(d);
+    const snapshot = await d.governor().read.proposalSnapshot([p.id]);
+    for (const voter of [3, 9]) {
+      await expectRevert(d.governor(voter).write.castVote([p.id, 1]), "ConsortiumGovernorNotSeatHolder", [
+        d.addresses[voter],
+        snapshot,
+      ]);
+    }
+  });
+
+  it("refuses a proposal from a member without a seat and from a non-member", async () => {
+    const d = chain();
+    await admitMembers(d, [{ account: 3, name: "No Seat Co", roles: Role.prosumer, seat: false }]);
+    for (const proposer of [3, 9]) {
+      await expectRevert(
+        propose(d, [consortiumCall(d, "grantRole", [d.addresses[3]!, Role.auditor])], "no seat", proposer),
+        "GovernorInsufficientProposerVotes",
+        [d.addresses[proposer], 0n, 1n],
+      );
+    }
+  });
+
+  it("keeps counting a removed member's vote cast while it held a seat at the snapshot", async () => {
+    const d = chain();
+    await giveSeats(d, 4);
+    const p = await proposeSampleGrant(d);
+    await d.mined(d.governor(3).write.castVote([p.id, 1]));
+    await govern(d, [consortiumCall(d, "removeMember", [d.addresses[3]!])], "remove", [0, 1, 2]);
+    expect(await d.consortium().read.isMember([d.addresses[3]!])).toBe(false);
+    expect(await d.governor().read.proposalVotes([p.id])).toEqual([0n, 1n, 0n]);
+    await d.mined(d.governor(0).write.castVote([p.id, 1]));
+    await d.mined(d.governor(1).write.castVote([p.id, 1]));
+    expect(await state(d, p.id)).toBe(ProposalState.succeeded);
   });
 });
 
