@@ -256,15 +256,15 @@ export async function propose(
   return { id, targets, values, calldatas, description: unique, descriptionHash };
 }
 
-/** Queues a succeeded proposal, waits out the timelock delay on anvil, and executes it. */
-export async function queueAndExecute(d: Deployment, p: Proposal, by = 0): Promise<void> {
+/** Queues a succeeded proposal, waits out the timelock delay on anvil, executes it and returns the receipt. */
+export async function queueAndExecute(d: Deployment, p: Proposal, by = 0): Promise<TransactionReceipt> {
   await d.mined(d.governor(by).write.queue([p.targets, p.values, p.calldatas, p.descriptionHash]));
   const delay = await d.timelock().read.getMinDelay();
   if (delay > 0n) {
     await d.testClient.increaseTime({ seconds: Number(delay) });
     await d.testClient.mine({ blocks: 1 });
   }
-  await d.mined(d.governor(by).write.execute([p.targets, p.values, p.calldatas, p.descriptionHash]));
+  return d.mined(d.governor(by).write.execute([p.targets, p.values, p.calldatas, p.descriptionHash]));
 }
 
 /** The dev accounts that hold a seat now. */
@@ -279,14 +279,15 @@ export async function seatHolders(d: Deployment): Promise<number[]> {
 /**
  * Governs `calls` through the Governor: the first voter proposes, the others vote for it until it
  * succeeds, then it is queued and executed. `voters` default to every seat-holding dev account (the
- * founder first). Throws when the votes do not make it pass. Returns the proposal.
+ * founder first). Throws when the votes do not make it pass. Returns the proposal and the receipt of
+ * its execution.
  */
 export async function govern(
   d: Deployment,
   calls: readonly GovernanceCall[],
   description = "governed",
   voters?: readonly number[],
-): Promise<Proposal> {
+): Promise<Proposal & { receipt: TransactionReceipt }> {
   const who = voters ?? (await seatHolders(d));
   const [proposer, ...others] = who;
   const p = await propose(d, calls, description, proposer);
@@ -297,8 +298,7 @@ export async function govern(
   const state = await d.governor().read.state([p.id]);
   if (state !== ProposalState.succeeded)
     throw new Error(`proposal "${description}" did not pass (state ${state})`);
-  await queueAndExecute(d, p);
-  return p;
+  return { ...p, receipt: await queueAndExecute(d, p) };
 }
 
 /** A call to the Consortium, for {@link govern}. */
@@ -308,6 +308,16 @@ export function consortiumCall(
   args: readonly unknown[],
 ): GovernanceCall {
   return { address: d.consortiumAddress, abi: consortiumAbi, functionName, args };
+}
+
+/**
+ * Simulates `call` made by the timelock (governance's account), so a test can check what the contract
+ * itself refuses without a vote.
+ */
+export function asGovernance(d: Deployment, call: GovernanceCall) {
+  return d.publicClient.simulateContract({ account: d.contracts.GridTimelock, ...call } as Parameters<
+    typeof d.publicClient.simulateContract
+  >[0]);
 }
 
 /** A call to the Registry, for {@link govern}. */
