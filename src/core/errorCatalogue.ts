@@ -2,6 +2,7 @@ import { analyticsErrors } from "./errorCodes/analyticsErrors.js";
 import { authErrors } from "./errorCodes/authErrors.js";
 import { contractErrors } from "./errorCodes/contractErrors.js";
 import type { ErrorEntry } from "./errorCodes/errorEntry.js";
+import { governanceErrors } from "./errorCodes/governanceErrors.js";
 import { localErrors } from "./errorCodes/localErrors.js";
 import { meteringErrors } from "./errorCodes/meteringErrors.js";
 import { registryErrors } from "./errorCodes/registryErrors.js";
@@ -15,6 +16,7 @@ const sections: Record<string, Record<string, ErrorEntry>>[] = [
   { analyticsErrors },
   { localErrors },
   { contractErrors },
+  { governanceErrors },
 ];
 
 function merge(): Readonly<Record<string, ErrorEntry>> {

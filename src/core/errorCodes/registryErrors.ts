@@ -9,7 +9,6 @@ export const registryErrors = {
   REGISTRY_MISSING_ENERGY_SOURCE: http(400, "a generation device needs its energy source"),
   REGISTRY_MISSING_FIELD: http(400, "a required field of a proposal is missing"),
   REGISTRY_PRIVATE_KEY_GIVEN: http(400, "a private key where the public key belongs; nothing was sent"),
-  REGISTRY_REGION_UNCHANGED: http(400, "a region update that changes nothing"),
   REGISTRY_UNKNOWN_DEVICE_KIND: http(400, "no device kind has this name"),
   REGISTRY_UNKNOWN_DEVICE_STATUS: http(400, "no device status has this name"),
   REGISTRY_UNKNOWN_ENERGY_SOURCE: http(400, "no energy source has this name"),
