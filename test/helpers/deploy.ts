@@ -3,26 +3,16 @@ import {
   type Account,
   type Address,
   type Chain,
-  createPublicClient,
-  createTestClient,
-  createWalletClient,
-  custom,
-  defineChain,
   encodeFunctionData,
   getContract,
-  type Hash,
   type Hex,
-  http,
   keccak256,
   type PublicClient,
   stringToHex,
-  type TestClient,
   type TransactionReceipt,
   type Transport,
-  toHex,
   type WalletClient,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import {
   accountsAbi,
@@ -35,6 +25,7 @@ import {
 } from "../../src/chain/artifacts/index.js";
 import { type FoundedContracts, foundConsortium } from "../../src/chain/foundConsortium.js";
 import { type Anvil, type AnvilOptions, startAnvil } from "./anvil.js";
+import { type AnvilClients, anvilClients } from "./anvilClients.js";
 
 /** Role bits of contracts/Consortium.sol. */
 export const Role = {
@@ -86,24 +77,15 @@ function handles(addresses: FoundedContracts, publicClient: Public, walletOf: (i
   };
 }
 
-/** GridLedger's contracts founded on an anvil node, with clients for every dev account. */
-export type Deployment = {
+/** GridLedger's contracts founded on an anvil node (account 0 the founder), with clients for every dev account. */
+export type Deployment = AnvilClients & {
   anvil: Anvil;
-  chain: Chain;
-  publicClient: Public;
-  testClient: TestClient<"anvil", Transport, Chain>;
-  /** One wallet client per anvil dev account; `wallets[0]` is the founder. */
-  wallets: Wallet[];
-  /** Addresses of the dev accounts, same order as `wallets`. */
-  addresses: Address[];
   /** Every contract's address, by manifest name. */
   contracts: FoundedContracts;
   consortiumAddress: Address;
   registryAddress: Address;
   meterAnchorAddress: Address;
   accountsAddress: Address;
-  /** Waits for a transaction and returns its receipt, throwing when it reverted. */
-  mined: (hash: Hash | Promise<Hash>) => Promise<TransactionReceipt>;
 } & ReturnType<typeof handles>;
 
 /** Options of {@link deployGridLedger}. */
@@ -114,55 +96,8 @@ export type FoundingTestOptions = { founderName?: string; founderRoles?: number;
  * for every dev account and typed contract handles.
  */
 export async function deployGridLedger(anvil: Anvil, options: FoundingTestOptions = {}): Promise<Deployment> {
-  const chain = defineChain({
-    id: anvil.chainId,
-    name: "anvil",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [anvil.rpcUrl] } },
-  });
-  const transport = http(anvil.rpcUrl, { retryCount: 0 });
-  const publicClient = createPublicClient({ chain, transport, pollingInterval: 20 });
-  const testClient = createTestClient({ chain, transport, mode: "anvil" });
-  // Gas estimates (viem fills transactions with eth_fillTransaction) get the node's headroom (src/chain/txSender.ts): a seat checkpoint costs more when the
-  // transaction lands in a later second than the one it was estimated in.
-  const rpc = transport({ chain, retryCount: 0 });
-  const withHeadroom = (gas: Hex) => toHex((BigInt(gas) * 6n) / 5n);
-  const headroomTransport = custom({
-    async request(args: { method: string; params?: unknown }) {
-      const result = await rpc.request(args as Parameters<typeof rpc.request>[0]);
-      if (args.method === "eth_estimateGas") return withHeadroom(result as Hex);
-      if (args.method === "eth_fillTransaction") {
-        const filled = result as { tx: { gas: Hex } };
-        return { ...filled, tx: { ...filled.tx, gas: withHeadroom(filled.tx.gas) } };
-      }
-      return result;
-    },
-  });
-  const wallets = anvil.accounts.map((a) =>
-    createWalletClient({ chain, transport: headroomTransport, account: privateKeyToAccount(a.privateKey) }),
-  );
-  const walletOf = (i: number) => {
-    const wallet = wallets[i];
-    if (!wallet) throw new Error(`no anvil account ${i}`);
-    return wallet;
-  };
-  const mined = async (hash: Hash | Promise<Hash>) => {
-    const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash, pollingInterval: 20 });
-    if (receipt.status !== "success") {
-      // Replay the call on the state before its block, so the failure names the revert.
-      const tx = await publicClient.getTransaction({ hash: receipt.transactionHash });
-      const why = await publicClient
-        .call({ account: tx.from, to: tx.to, data: tx.input, blockNumber: receipt.blockNumber - 1n })
-        .then(
-          () => "",
-          (e: unknown) => `: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`,
-        );
-      throw new Error(
-        `transaction ${receipt.transactionHash} reverted${why} (gas used ${receipt.gasUsed} of ${tx.gas})`,
-      );
-    }
-    return receipt;
-  };
+  const clients = anvilClients(anvil);
+  const { publicClient, walletOf } = clients;
   const contracts = await foundConsortium({
     publicClient,
     walletClient: walletOf(0),
@@ -174,17 +109,12 @@ export async function deployGridLedger(anvil: Anvil, options: FoundingTestOption
   });
   return {
     anvil,
-    chain,
-    publicClient,
-    testClient,
-    wallets,
-    addresses: wallets.map((w) => w.account.address),
+    ...clients,
     contracts,
     consortiumAddress: contracts.Consortium,
     registryAddress: contracts.Registry,
     meterAnchorAddress: contracts.MeterAnchor,
     accountsAddress: contracts.Accounts,
-    mined,
     ...handles(contracts, publicClient, walletOf),
   };
 }
