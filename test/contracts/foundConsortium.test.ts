@@ -1,7 +1,11 @@
-import type { Address } from "viem";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Address, encodeFunctionData, keccak256, stringToHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { consortiumAbi, consortiumGovernorAbi } from "../../src/chain/artifacts/index.js";
+import { createChainClient } from "../../src/chain/chainClient.js";
 import { adminRole, foundConsortium } from "../../src/chain/foundConsortium.js";
 import { type ContractName, contractManifest } from "../../src/chain/manifest.js";
+import { createTempDir, openTestChain, removeTempDir, TEST_CHAIN_ID, TEST_KEYS } from "../chain/helpers.js";
 import { type Anvil, startAnvil } from "../helpers/anvil.js";
 import { type AnvilClients, anvilClients } from "../helpers/anvilClients.js";
 
@@ -76,5 +80,52 @@ describe("foundConsortium", () => {
     });
     expect(again).toEqual(resumed);
     expect(await c.publicClient.getTransactionCount({ address: founder.account.address })).toBe(nonce);
+  });
+});
+
+describe("foundConsortium on the embedded chain", () => {
+  it("founds with the node's transaction sender, then a seat proposes, votes, queues and executes in a row", async () => {
+    const dir = await createTempDir();
+    const chain = await openTestChain(dir);
+    onTestFinished(async () => {
+      await chain.close();
+      await removeTempDir(dir);
+    });
+    const client = createChainClient({
+      endpoint: { kind: "embedded", request: chain.request },
+      chainId: TEST_CHAIN_ID,
+      privateKey: TEST_KEYS[0],
+    });
+    const founded = await foundConsortium({ ...client, options });
+    const newcomer = privateKeyToAccount(TEST_KEYS[1]).address;
+    const calldata = encodeFunctionData({
+      abi: consortiumAbi,
+      functionName: "admitMember",
+      args: [newcomer, "State Grid", 2, true],
+    });
+    const description = "welcome\n\n[gridledger:test]";
+    const proposal = [[founded.Consortium], [0n], [calldata]] as const;
+    const governor = { address: founded.ConsortiumGovernor, abi: consortiumGovernorAbi } as const;
+    await client.sender.write({ ...governor, functionName: "propose", args: [...proposal, description] });
+    const id = await client.publicClient.readContract({
+      ...governor,
+      functionName: "hashProposal",
+      args: [...proposal, keccak256(stringToHex(description))],
+    });
+    await client.sender.write({ ...governor, functionName: "castVote", args: [id, 1] });
+    const descriptionHash = keccak256(stringToHex(description));
+    await client.sender.write({ ...governor, functionName: "queue", args: [...proposal, descriptionHash] });
+    await client.sender.write({ ...governor, functionName: "execute", args: [...proposal, descriptionHash] });
+    expect(await client.publicClient.readContract({ ...governor, functionName: "state", args: [id] })).toBe(
+      7,
+    );
+    expect(
+      await client.publicClient.readContract({
+        address: founded.Consortium,
+        abi: consortiumAbi,
+        functionName: "hasSeat",
+        args: [newcomer],
+      }),
+    ).toBe(true);
   });
 });
