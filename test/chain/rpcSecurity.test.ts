@@ -5,7 +5,12 @@ import { promisify } from "node:util";
 import { getAddress, type Hex, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
-import { consortiumAbi, consortiumBytecode } from "../../src/chain/artifacts/index.js";
+import {
+  consortiumAbi,
+  consortiumBytecode,
+  gridAuthorityAbi,
+  gridAuthorityBytecode,
+} from "../../src/chain/artifacts/index.js";
 import { createEmbeddedChain, type EmbeddedChain, serveJsonRpc } from "../../src/chain/embedded/index.js";
 import { clientsFor, createTempDir, removeTempDir, setupChain, TEST_CHAIN_ID } from "./helpers.js";
 
@@ -75,10 +80,19 @@ async function permissionedChain(devChain = false) {
   });
   const deployConsortium = async () => {
     const { publicClient, walletClient, account } = clientsFor(chain, operatorKey);
+    // A bare authority with the operator as its admin, so the operator may admit members directly.
+    const authorityHash = await walletClient.deployContract({
+      abi: gridAuthorityAbi,
+      bytecode: gridAuthorityBytecode,
+      args: [operator],
+      account,
+      chain: null,
+    });
+    const authority = (await publicClient.getTransactionReceipt({ hash: authorityHash })).contractAddress!;
     const hash = await walletClient.deployContract({
       abi: consortiumAbi,
       bytecode: consortiumBytecode,
-      args: ["Operator", 1],
+      args: [authority, "Operator", 1],
       account,
       chain: null,
     });
@@ -244,13 +258,13 @@ describe("embedded chain JSON-RPC security", () => {
     );
     expect(stillOut.code).toBe(-32003);
 
-    // One seat: the operator's proposal to admit the member passes at once.
+    // The operator, admin of this bare authority, admits the member.
     const { walletClient, account, publicClient } = clientsFor(chain, operatorKey);
     await walletClient.writeContract({
       address: consortium,
       abi: consortiumAbi,
-      functionName: "proposeAdmitMember",
-      args: [member, "Member Co", 0, false, "admit"],
+      functionName: "admitMember",
+      args: [member, "Member Co", 0, false],
       account,
       chain: null,
     });
