@@ -29,6 +29,7 @@ describe("ConsortiumGovernor lifecycle", () => {
     const d = chain();
     expect(await d.governor().read.votingPeriod()).toBe(7n * DAY);
     expect(await d.governor().read.CLOCK_MODE()).toBe("mode=timestamp");
+    expect(await d.governor().read.COUNTING_MODE()).toBe("support=bravo&quorum=for");
     const p = await propose(
       d,
       [consortiumCall(d, "admitMember", [d.addresses[1]!, "State Grid", Role.gridOperator, true])],
