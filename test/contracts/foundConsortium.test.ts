@@ -1,10 +1,11 @@
 import { type Address, encodeFunctionData, keccak256, stringToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { consortiumAbi, consortiumGovernorAbi } from "../../src/chain/artifacts/index.js";
+import { consortiumAbi, consortiumGovernorAbi, gridAuthorityAbi } from "../../src/chain/artifacts/index.js";
 import { createChainClient } from "../../src/chain/chainClient.js";
-import { adminRole, foundConsortium } from "../../src/chain/foundConsortium.js";
+import { adminRole, foundConsortium, publicRole, publicSelectors } from "../../src/chain/foundConsortium.js";
 import { type ContractName, contractManifest } from "../../src/chain/manifest.js";
+import { createTxSender, type TxSender } from "../../src/chain/txSender.js";
 import { createTempDir, openTestChain, removeTempDir, TEST_CHAIN_ID, TEST_KEYS } from "../chain/helpers.js";
 import { type Anvil, startAnvil } from "../helpers/anvil.js";
 import { type AnvilClients, anvilClients } from "../helpers/anvilClients.js";
@@ -80,6 +81,72 @@ describe("foundConsortium", () => {
     });
     expect(again).toEqual(resumed);
     expect(await c.publicClient.getTransactionCount({ address: founder.account.address })).toBe(nonce);
+  });
+});
+
+describe("foundConsortium wiring", () => {
+  it("resumes a founding that crashed at any step of the wiring, and ends with governance the only admin", async () => {
+    const founder = c.walletOf(2);
+    for (const crashAfter of [1, 4, 11, 12, 13]) {
+      const known: Partial<Record<ContractName, Address>> = {};
+      const real = createTxSender({
+        account: founder.account,
+        publicClient: c.publicClient,
+        walletClient: founder,
+      });
+      let writes = 0;
+      const crashing: TxSender = {
+        ...real,
+        async write(call) {
+          if (writes === crashAfter) throw new Crash(`crashed after ${crashAfter} wiring transactions`);
+          writes += 1;
+          return real.write(call);
+        },
+      };
+      await expect(
+        foundConsortium({
+          publicClient: c.publicClient,
+          walletClient: founder,
+          options,
+          sender: crashing,
+          onDeployed: (name, address) => {
+            known[name] = address;
+          },
+        }),
+      ).rejects.toBeInstanceOf(Crash);
+      const founded = await foundConsortium({
+        publicClient: c.publicClient,
+        walletClient: founder,
+        options,
+        known,
+      });
+      expect(founded).toEqual(known);
+      const authority = { address: founded.GridAuthority, abi: gridAuthorityAbi } as const;
+      const hasAdmin = (account: Address) =>
+        c.publicClient.readContract({ ...authority, functionName: "hasRole", args: [adminRole, account] });
+      expect(await hasAdmin(founder.account.address)).toEqual([false, 0]);
+      expect(await hasAdmin(founded.GridTimelock)).toEqual([true, 0]);
+      for (const spec of contractManifest) {
+        for (const selector of publicSelectors(spec)) {
+          expect(
+            await c.publicClient.readContract({
+              ...authority,
+              functionName: "getTargetFunctionRole",
+              args: [founded[spec.name], selector],
+            }),
+          ).toBe(publicRole);
+        }
+        if (!spec.service) continue;
+        expect(
+          await c.publicClient.readContract({
+            address: founded.Consortium,
+            abi: consortiumAbi,
+            functionName: "service",
+            args: [spec.service],
+          }),
+        ).toBe(founded[spec.name]);
+      }
+    }
   });
 });
 
