@@ -1,6 +1,7 @@
 import { parseEventLogs } from "viem";
 import { describe, expect, it } from "vitest";
 import { consortiumAbi, consortiumGovernorAbi } from "../../src/chain/artifacts/index.js";
+import { decodeChainError } from "../../src/chain/decodeRevert.js";
 import {
   admitMembers,
   consortiumCall,
@@ -150,6 +151,12 @@ describe("ConsortiumGovernor lifecycle", () => {
       [d.addresses[3]],
       { abi: consortiumAbi },
     );
+    // The node names it too, though the Governor's ABI does not declare it.
+    const refused = await d
+      .governor(0)
+      .write.execute([p.targets, p.values, p.calldatas, p.descriptionHash])
+      .catch(decodeChainError);
+    expect(refused).toMatchObject({ code: "CONSORTIUM_NOT_MEMBER", details: { org: d.addresses[3] } });
     expect(await state(d, p.id)).toBe(ProposalState.queued);
   });
 });
