@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Governor} from "@openzeppelin/contracts/governance/Governor.sol";
+import {IGovernor} from "@openzeppelin/contracts/governance/IGovernor.sol";
 import {GovernorCountingSimple} from "@openzeppelin/contracts/governance/extensions/GovernorCountingSimple.sol";
 import {GovernorTimelockControl} from "@openzeppelin/contracts/governance/extensions/GovernorTimelockControl.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
@@ -51,6 +52,13 @@ contract ConsortiumGovernor is Governor, GovernorCountingSimple, GovernorTimeloc
     // solhint-disable-next-line func-name-mixedcase
     function CLOCK_MODE() public pure override returns (string memory) {
         return "mode=timestamp";
+    }
+
+    /// @notice How votes count: for, against and abstain (ignored); only for-votes make a proposal pass.
+    /// @return "support=bravo&quorum=for".
+    // solhint-disable-next-line func-name-mixedcase
+    function COUNTING_MODE() public pure override(IGovernor, GovernorCountingSimple) returns (string memory) {
+        return "support=bravo&quorum=for";
     }
 
     /// @notice Voting opens when a proposal is made.

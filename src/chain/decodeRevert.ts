@@ -1,5 +1,39 @@
-import { ContractFunctionRevertedError, BaseError as ViemBaseError } from "viem";
+import {
+  type Abi,
+  ContractFunctionRevertedError,
+  type DecodeErrorResultReturnType,
+  decodeErrorResult,
+  type Hex,
+  BaseError as ViemBaseError,
+} from "viem";
 import { BaseError } from "../core/errors.js";
+import { contractManifest } from "./manifest.js";
+
+type AbiError = Extract<Abi[number], { type: "error" }>;
+
+/**
+ * The custom errors of every contract of the manifest. A call through the Governor or the timelock
+ * reverts with the error of the contract it reached, which the called contract's ABI does not know.
+ */
+const manifestErrors: Abi = [
+  ...new Map(
+    contractManifest
+      .flatMap((spec) => spec.abi.filter((item): item is AbiError => item.type === "error"))
+      .map((item) => [`${item.name}(${item.inputs.map((i) => i.type).join(",")})`, item] as const),
+  ).values(),
+];
+
+/** The revert decoded against the called contract's ABI, or else against every manifest contract's errors. */
+function decodedRevert(revert: ContractFunctionRevertedError): DecodeErrorResultReturnType | undefined {
+  if (revert.data?.errorName) return revert.data;
+  const raw: Hex | undefined = revert.raw;
+  if (!raw || raw === "0x") return undefined;
+  try {
+    return decodeErrorResult({ abi: manifestErrors, data: raw });
+  } catch {
+    return undefined;
+  }
+}
 
 /** `RegistryDeviceExists` → `REGISTRY_DEVICE_EXISTS`: the stable code of a decoded custom error. */
 export function errorCodeOf(errorName: string): string {
@@ -19,15 +53,17 @@ function jsonValue(value: unknown): unknown {
 /**
  * Turns a chain error into a GridLedger error. A revert with a known custom error becomes a
  * `BaseError` whose code is the error's name in SNAKE_CASE and whose details carry its arguments
- * by parameter name (viem decodes the revert data against the ABI); anything else becomes
+ * by parameter name (viem decodes the revert data against the ABI; an error the called contract does
+ * not declare, met in a call it made, e.g. through the Governor, against every manifest contract); anything else becomes
  * `CHAIN_REQUEST_FAILED` with viem's short message.
  */
 export function decodeChainError(error: unknown): BaseError {
   if (error instanceof BaseError) return error;
   if (error instanceof ViemBaseError) {
     const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
-    if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName) {
-      const { errorName, args = [], abiItem } = revert.data;
+    const decoded = revert instanceof ContractFunctionRevertedError ? decodedRevert(revert) : undefined;
+    if (decoded?.errorName) {
+      const { errorName, args = [], abiItem } = decoded;
       const inputs = abiItem && "inputs" in abiItem ? abiItem.inputs : [];
       const details: Record<string, unknown> = {};
       args.forEach((arg, i) => {

@@ -46,7 +46,7 @@ const cancellerRole = keccak256(stringToHex("CANCELLER_ROLE"));
 export function publicSelectors(spec: ContractSpec): Hex[] {
   return spec.publicFunctions.map((name) => {
     const item = getAbiItem({ abi: spec.abi as Abi, name });
-    if (!item || item.type !== "function") throw new Error(`${spec.name} has no function ${name}`);
+    if (item?.type !== "function") throw new Error(`${spec.name} has no function ${name}`);
     return toFunctionSelector(item);
   });
 }

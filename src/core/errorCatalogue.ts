@@ -2,10 +2,10 @@ import { analyticsErrors } from "./errorCodes/analyticsErrors.js";
 import { authErrors } from "./errorCodes/authErrors.js";
 import { contractErrors } from "./errorCodes/contractErrors.js";
 import type { ErrorEntry } from "./errorCodes/errorEntry.js";
-import { governanceContractErrors } from "./errorCodes/governanceContractErrors.js";
 import { governanceErrors } from "./errorCodes/governanceErrors.js";
 import { localErrors } from "./errorCodes/localErrors.js";
 import { meteringErrors } from "./errorCodes/meteringErrors.js";
+import { proposalErrors } from "./errorCodes/proposalErrors.js";
 import { registryErrors } from "./errorCodes/registryErrors.js";
 import { requestErrors } from "./errorCodes/requestErrors.js";
 
@@ -13,12 +13,12 @@ const sections: Record<string, Record<string, ErrorEntry>>[] = [
   { requestErrors },
   { authErrors },
   { registryErrors },
-  { governanceErrors },
+  { proposalErrors },
   { meteringErrors },
   { analyticsErrors },
   { localErrors },
   { contractErrors },
-  { governanceContractErrors },
+  { governanceErrors },
 ];
 
 function merge(): Readonly<Record<string, ErrorEntry>> {

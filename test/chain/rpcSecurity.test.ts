@@ -80,11 +80,11 @@ async function permissionedChain(devChain = false) {
   });
   const deployConsortium = async () => {
     const { publicClient, walletClient, account } = clientsFor(chain, operatorKey);
-    // The operator is the authority's admin, so it may admit members directly (governance's role).
+    // A bare authority with the operator as its admin, so the operator may admit members directly.
     const authorityHash = await walletClient.deployContract({
       abi: gridAuthorityAbi,
       bytecode: gridAuthorityBytecode,
-      args: [account.address],
+      args: [operator],
       account,
       chain: null,
     });
@@ -258,7 +258,7 @@ describe("embedded chain JSON-RPC security", () => {
     );
     expect(stillOut.code).toBe(-32003);
 
-    // The operator holds the authority's admin role here (governance's, once founding ends): it admits the member.
+    // The operator, admin of this bare authority, admits the member.
     const { walletClient, account, publicClient } = clientsFor(chain, operatorKey);
     await walletClient.writeContract({
       address: consortium,

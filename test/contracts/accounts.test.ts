@@ -1,7 +1,5 @@
 import {
-  type Address,
   getAddress,
-  getContract,
   type Hex,
   keccak256,
   pad,
@@ -13,7 +11,14 @@ import {
 import { beforeAll, describe, expect, it } from "vitest";
 import { accountRoleIds } from "../../src/auth/roles.js";
 import { accountsAbi, accountsBytecode } from "../../src/chain/artifacts/index.js";
-import { admitMembers, type Deployment, Role, setupGridLedger } from "../helpers/deploy.js";
+import {
+  admitMembers,
+  type Deployment,
+  govern,
+  Role,
+  registryCall,
+  setupGridLedger,
+} from "../helpers/deploy.js";
 import { expectRevert } from "../helpers/expectRevert.js";
 
 const chain = setupGridLedger();
@@ -31,13 +36,7 @@ const ZJ = regionId("CN-ZJ");
 const all = zeroHash;
 const R = accountRoleIds;
 
-let accountsAddress: Address;
-const accounts = (d: Deployment, i = 0) =>
-  getContract({
-    address: accountsAddress,
-    abi: accountsAbi,
-    client: { public: d.publicClient, wallet: d.wallets[i]! },
-  });
+const accounts = (d: Deployment, i = 0) => d.accounts(i);
 
 // Runs after setupGridLedger's beforeAll and before its first snapshot, so every test starts from it.
 beforeAll(async () => {
@@ -54,14 +53,9 @@ beforeAll(async () => {
     { account: GRID, name: "State Grid", roles: Role.gridOperator, seat: false },
     { account: PLAIN, name: "Factory", roles: Role.enterprise, seat: false },
   ]);
-  const c = d.consortium(0);
-  await d.mined(
-    c.write.proposeApproveRegion(["CN-GD", "广东", "Guangdong", d.addresses[GD_OPERATOR]!, 900, ""]),
-  );
-  const receipt = await d.mined(
-    d.wallets[0]!.deployContract({ abi: accountsAbi, bytecode: accountsBytecode, args: [d.registryAddress] }),
-  );
-  accountsAddress = getAddress(receipt.contractAddress!);
+  await govern(d, [
+    registryCall(d, "approveRegion", ["CN-GD", "广东", "Guangdong", d.addresses[GD_OPERATOR]!, 900]),
+  ]);
 });
 
 const communityScope = (d: Deployment, i: number): Hex =>
@@ -213,7 +207,11 @@ describe("Accounts access-log anchors", () => {
     expect(await accounts(d).read.registry()).toBe(d.registryAddress);
     expect(await accounts(d).read.consortium()).toBe(d.consortiumAddress);
     await expectRevert(
-      d.wallets[0]!.deployContract({ abi: accountsAbi, bytecode: accountsBytecode, args: [person] }),
+      d.wallets[0]!.deployContract({
+        abi: accountsAbi,
+        bytecode: accountsBytecode,
+        args: [d.contracts.GridAuthority, person],
+      }),
       "AccountsInvalidRegistry",
       [person],
       { abi: accountsAbi },

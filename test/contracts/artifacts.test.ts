@@ -5,10 +5,13 @@ import * as artifacts from "../../src/chain/artifacts/index.js";
 import {
   type Compilation,
   compileContracts,
+  exportPrefixOf,
   findStaleArtifacts,
   maxDeployedCodeSize,
   renderArtifacts,
 } from "../../src/chain/compile.js";
+import { publicSelectors } from "../../src/chain/foundConsortium.js";
+import { contractManifest } from "../../src/chain/manifest.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const artifactsDir = path.join(root, "src/chain/artifacts");
@@ -28,22 +31,30 @@ describe("contract artifacts", () => {
     expect(compilation.contracts.map((c) => c.name)).toEqual([
       "Accounts",
       "Consortium",
+      "ConsortiumGovernor",
+      "GridAuthority",
+      "GridTimelock",
       "MeterAnchor",
       "Registry",
     ]);
-    expect(Object.keys(artifacts).sort()).toEqual([
-      "accountsAbi",
-      "accountsBytecode",
-      "consortiumAbi",
-      "consortiumBytecode",
-      "meterAnchorAbi",
-      "meterAnchorBytecode",
-      "registryAbi",
-      "registryBytecode",
-    ]);
+    expect(Object.keys(artifacts).sort()).toEqual(
+      compilation.contracts
+        .flatMap((c) => [`${exportPrefixOf(c.name)}Abi`, `${exportPrefixOf(c.name)}Bytecode`])
+        .sort(),
+    );
     expect(artifacts.consortiumBytecode).toBe(compilation.contracts[1]?.bytecode);
     for (const contract of compilation.contracts) {
       expect((contract.deployedBytecode.length - 2) / 2).toBeLessThanOrEqual(maxDeployedCodeSize);
+    }
+  });
+
+  it("match the manifest: every contract of the manifest is compiled, with the artifact's ABI and bytecode", () => {
+    const compiled = new Map(compilation.contracts.map((c) => [c.name, c]));
+    expect(contractManifest.map((s) => s.name).sort()).toEqual([...compiled.keys()].sort());
+    for (const spec of contractManifest) {
+      expect(spec.bytecode).toBe(compiled.get(spec.name)?.bytecode);
+      expect(spec.abi).toEqual(compiled.get(spec.name)?.abi);
+      expect(publicSelectors(spec)).toHaveLength(spec.publicFunctions.length);
     }
   });
 });

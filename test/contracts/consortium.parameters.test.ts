@@ -3,8 +3,10 @@ import { describe, expect, it } from "vitest";
 import { consortiumAbi } from "../../src/chain/artifacts/index.js";
 import {
   admitMembers,
-  type Deployment,
+  asGovernance,
+  consortiumCall,
   giveSeats,
+  govern,
   ProposalState,
   proposeSampleGrant,
   Role,
@@ -17,19 +19,20 @@ const chain = setupGridLedger();
 const name = (text: string) => stringToHex(text, { size: 32 });
 const DAY = 86_400n;
 
-const proposal = (d: Deployment, id: bigint) => d.consortium().read.proposal([id]);
-
 describe("Consortium parameters", () => {
-  it("changes the threshold only by a passing vote, and the new threshold takes effect", async () => {
+  it("changes the threshold only by a passing vote, and the governor uses the new threshold", async () => {
     const d = chain();
     await giveSeats(d, 3);
-    await d.mined(
-      d.consortium(0).write.proposeSetParameter([name("quorum.denominator"), 4n, "simple majority"]),
+    await expectRevert(
+      d.consortium(0).write.setParameter([name("quorum.denominator"), 4n]),
+      "AccessManagedUnauthorized",
+      [d.addresses[0]],
     );
-    const change = await d.consortium().read.proposalCount();
-    await d.mined(d.consortium(1).write.vote([change, true]));
-    expect(await d.consortium().read.quorum()).toEqual([2n, 3n]);
-    const receipt = await d.mined(d.consortium(2).write.vote([change, true]));
+    const { receipt } = await govern(
+      d,
+      [consortiumCall(d, "setParameter", [name("quorum.denominator"), 4n])],
+      "simple majority",
+    );
     expect(
       parseEventLogs({ abi: consortiumAbi, logs: receipt.logs, eventName: "ParameterSet" })[0]?.args,
     ).toEqual({
@@ -40,14 +43,17 @@ describe("Consortium parameters", () => {
     expect(await d.consortium().read.parameter([name("quorum.denominator")])).toBe(4n);
 
     // Under 2/3, 2 of 3 seats did not pass; under 2/4 (more than half) they do.
-    const id = await proposeSampleGrant(d);
-    await d.mined(d.consortium(1).write.vote([id, true]));
-    expect(await proposal(d, id)).toMatchObject({ forVotes: 2, state: ProposalState.executed });
+    const p = await proposeSampleGrant(d);
+    await d.mined(d.governor(0).write.castVote([p.id, 1]));
+    expect(await d.governor().read.state([p.id])).toBe(ProposalState.active);
+    await d.mined(d.governor(1).write.castVote([p.id, 1]));
+    expect(await d.governor().read.state([p.id])).toBe(ProposalState.succeeded);
   });
 
-  it("refuses an invalid quorum, voting period or reserved name when proposed", async () => {
+  it("refuses an invalid quorum, voting period or reserved name", async () => {
     const d = chain();
-    const set = (n: string, value: bigint) => d.consortium(0).write.proposeSetParameter([name(n), value, ""]);
+    const set = (n: string, value: bigint) =>
+      asGovernance(d, consortiumCall(d, "setParameter", [name(n), value]));
     await expectRevert(set("quorum.numerator", 0n), "ConsortiumInvalidQuorum", [0n, 3n]);
     await expectRevert(set("quorum.numerator", 1n), "ConsortiumInvalidQuorum", [1n, 3n]);
     await expectRevert(set("quorum.numerator", 3n), "ConsortiumInvalidQuorum", [3n, 3n]);
@@ -66,25 +72,19 @@ describe("Consortium parameters", () => {
     await expectRevert(set("", 2n), "ConsortiumReservedParameter", [name("")]);
   });
 
-  it("sets a free named parameter and a new voting period by proposal", async () => {
+  it("sets a free named parameter, and a new voting period applies to the next proposals", async () => {
     const d = chain();
-    const receipt = await d.mined(
-      d.consortium(0).write.proposeSetParameter([name("market.fee.bps"), 25n, ""]),
-    );
-    expect(
-      parseEventLogs({ abi: consortiumAbi, logs: receipt.logs, eventName: "ParameterSet" })[0]?.args,
-    ).toEqual({
-      name: name("market.fee.bps"),
-      value: 25n,
-    });
+    await govern(d, [
+      consortiumCall(d, "setParameter", [name("market.fee.bps"), 25n]),
+      consortiumCall(d, "setParameter", [name("voting.period"), 3600n]),
+    ]);
     expect(await d.consortium().read.parameter([name("market.fee.bps")])).toBe(25n);
     expect(await d.consortium().read.parameter([name("unset")])).toBe(0n);
-
-    await d.mined(d.consortium(0).write.proposeSetParameter([name("voting.period"), 3600n, ""]));
     expect(await d.consortium().read.votingPeriod()).toBe(3600n);
+    expect(await d.governor().read.votingPeriod()).toBe(3600n);
     await admitMembers(d, [{ account: 1, name: "Grid Co", roles: Role.gridOperator, seat: true }]);
-    const id = await proposeSampleGrant(d);
-    const p = await proposal(d, id);
-    expect(p.deadline - p.createdAt).toBe(3600n);
+    const p = await proposeSampleGrant(d);
+    const snapshot = await d.governor().read.proposalSnapshot([p.id]);
+    expect((await d.governor().read.proposalDeadline([p.id])) - snapshot).toBe(3600n);
   });
 });

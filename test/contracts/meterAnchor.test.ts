@@ -13,7 +13,15 @@ import {
 } from "viem";
 import { describe, expect, it } from "vitest";
 import { meterAnchorAbi, meterAnchorBytecode } from "../../src/chain/artifacts/index.js";
-import { admitMembers, type Deployment, Role, setupGridLedger } from "../helpers/deploy.js";
+import {
+  admitMembers,
+  consortiumCall,
+  type Deployment,
+  govern,
+  Role,
+  registryCall,
+  setupGridLedger,
+} from "../helpers/deploy.js";
 import { expectRevert } from "../helpers/expectRevert.js";
 
 const chain = setupGridLedger();
@@ -66,13 +74,12 @@ async function withRegions(d: Deployment) {
     { account: OTHER_OPERATOR, name: "Zhejiang Data Centre", roles: Role.regionOperator, seat: false },
     { account: PLAIN_MEMBER, name: "Factory", roles: Role.enterprise, seat: false },
   ]);
-  const c = d.consortium(0);
   const op = d.addresses[OPERATOR]!;
-  await d.mined(c.write.proposeApproveRegion(["CN-GD", "广东", "Guangdong", op, 900, ""]));
-  await d.mined(c.write.proposeApproveRegion(["CN-GD-SZ", "深圳", "Shenzhen", op, 900, ""]));
-  await d.mined(
-    c.write.proposeApproveRegion(["CN-ZJ", "浙江", "Zhejiang", d.addresses[OTHER_OPERATOR]!, 900, ""]),
-  );
+  await govern(d, [registryCall(d, "approveRegion", ["CN-GD", "广东", "Guangdong", op, 900])]);
+  await govern(d, [registryCall(d, "approveRegion", ["CN-GD-SZ", "深圳", "Shenzhen", op, 900])]);
+  await govern(d, [
+    registryCall(d, "approveRegion", ["CN-ZJ", "浙江", "Zhejiang", d.addresses[OTHER_OPERATOR]!, 900]),
+  ]);
 }
 
 const anchor = (d: Deployment, caller: number, batches: AnchorInput[]) =>
@@ -146,7 +153,7 @@ describe("MeterAnchor", () => {
     const d = chain();
     await withRegions(d);
     await d.mined(anchor(d, OPERATOR, [batch(1)]));
-    await d.mined(d.consortium(0).write.proposeRevokeRole([d.addresses[OPERATOR]!, Role.regionOperator, ""]));
+    await govern(d, [consortiumCall(d, "revokeRole", [d.addresses[OPERATOR]!, Role.regionOperator])]);
     await expectRevert(anchor(d, OPERATOR, [batch(2, { part: 1 })]), "MeterAnchorNotRegionOperator", [
       GD,
       d.addresses[OPERATOR],
@@ -156,11 +163,9 @@ describe("MeterAnchor", () => {
   it("follows the registry when the consortium hands a region to another operator", async () => {
     const d = chain();
     await withRegions(d);
-    await d.mined(
-      d
-        .consortium(0)
-        .write.proposeUpdateRegion(["CN-GD", "广东", "Guangdong", d.addresses[OTHER_OPERATOR]!, ""]),
-    );
+    await govern(d, [
+      registryCall(d, "updateRegion", ["CN-GD", "广东", "Guangdong", d.addresses[OTHER_OPERATOR]!]),
+    ]);
     await expectRevert(anchor(d, OPERATOR, [batch(1)]), "MeterAnchorNotRegionOperator", [
       GD,
       d.addresses[OPERATOR],
@@ -343,7 +348,11 @@ describe("MeterAnchor", () => {
     const d = chain();
     const stranger = d.addresses[STRANGER]!;
     await expectRevert(
-      d.wallets[0]!.deployContract({ abi: meterAnchorAbi, bytecode: meterAnchorBytecode, args: [stranger] }),
+      d.wallets[0]!.deployContract({
+        abi: meterAnchorAbi,
+        bytecode: meterAnchorBytecode,
+        args: [d.contracts.GridAuthority, stranger],
+      }),
       "MeterAnchorInvalidRegistry",
       [stranger],
       { abi: meterAnchorAbi },

@@ -2,7 +2,15 @@ import { keccak256, parseEventLogs, sha256, stringToBytes, toHex, zeroAddress } 
 import { describe, expect, it } from "vitest";
 import { registryAbi } from "../../src/chain/artifacts/index.js";
 import type { DeviceInput } from "../../src/registry/registryClient.js";
-import { admitMembers, type Deployment, Role, setupGridLedger } from "../helpers/deploy.js";
+import {
+  admitMembers,
+  consortiumCall,
+  type Deployment,
+  govern,
+  Role,
+  registryCall,
+  setupGridLedger,
+} from "../helpers/deploy.js";
 import { expectRevert } from "../helpers/expectRevert.js";
 
 // Who may activate a device and who may lift a suspension (issue 9, item 7), tested from the outside.
@@ -40,13 +48,12 @@ async function withRegions(d: Deployment) {
     { account: OTHER_OPERATOR, name: "Zhejiang Data Centre", roles: Role.regionOperator, seat: false },
     { account: NEW_OPERATOR, name: "Southern Grid DC", roles: Role.regionOperator, seat: false },
   ]);
-  const c = d.consortium(0);
-  await d.mined(
-    c.write.proposeApproveRegion(["CN-GD", "广东", "Guangdong", d.addresses[OPERATOR]!, 900, ""]),
-  );
-  await d.mined(
-    c.write.proposeApproveRegion(["CN-ZJ", "浙江", "Zhejiang", d.addresses[OTHER_OPERATOR]!, 900, ""]),
-  );
+  await govern(d, [
+    registryCall(d, "approveRegion", ["CN-GD", "广东", "Guangdong", d.addresses[OPERATOR]!, 900]),
+  ]);
+  await govern(d, [
+    registryCall(d, "approveRegion", ["CN-ZJ", "浙江", "Zhejiang", d.addresses[OTHER_OPERATOR]!, 900]),
+  ]);
 }
 
 const register = (d: Deployment, caller: number, inputs: DeviceInput[]) =>
@@ -88,7 +95,7 @@ describe("Registry device approval", () => {
         GD,
       ]);
     }
-    await d.mined(d.consortium(0).write.proposeRevokeRole([d.addresses[OPERATOR]!, Role.regionOperator, ""]));
+    await govern(d, [consortiumCall(d, "revokeRole", [d.addresses[OPERATOR]!, Role.regionOperator])]);
     await expectRevert(d.registry(OPERATOR).write.approveDevices([[idOf(1)]]), "RegistryNotRegionOperator", [
       d.addresses[OPERATOR],
       GD,
@@ -174,11 +181,9 @@ describe("Registry suspensions", () => {
     await withRegions(d);
     await register(d, OPERATOR, [input(d, 1)]);
     await d.mined(setStatus(d, OPERATOR, 1, Status.suspended));
-    await d.mined(
-      d
-        .consortium(0)
-        .write.proposeUpdateRegion(["CN-GD", "广东", "Guangdong", d.addresses[NEW_OPERATOR]!, ""]),
-    );
+    await govern(d, [
+      registryCall(d, "updateRegion", ["CN-GD", "广东", "Guangdong", d.addresses[NEW_OPERATOR]!]),
+    ]);
     await expectRevert(setStatus(d, OPERATOR, 1, Status.active), "RegistryNotAuthorised", [
       d.addresses[OPERATOR],
       d.addresses[OWNER],

@@ -13,7 +13,15 @@ import {
 import { describe, expect, it } from "vitest";
 import { registryAbi } from "../../src/chain/artifacts/index.js";
 import type { DeviceInput } from "../../src/registry/registryClient.js";
-import { admitMembers, type Deployment, Role, setupGridLedger } from "../helpers/deploy.js";
+import {
+  admitMembers,
+  consortiumCall,
+  type Deployment,
+  govern,
+  Role,
+  registryCall,
+  setupGridLedger,
+} from "../helpers/deploy.js";
 import { expectRevert } from "../helpers/expectRevert.js";
 
 const chain = setupGridLedger();
@@ -65,13 +73,12 @@ async function withRegions(d: Deployment) {
     { account: OTHER_OPERATOR, name: "Zhejiang Data Centre", roles: Role.regionOperator, seat: false },
     { account: PLAIN_MEMBER, name: "Factory", roles: Role.enterprise, seat: false },
   ]);
-  const c = d.consortium(0);
-  await d.mined(
-    c.write.proposeApproveRegion(["CN-GD", "广东", "Guangdong", d.addresses[OPERATOR]!, 900, ""]),
-  );
-  await d.mined(
-    c.write.proposeApproveRegion(["CN-ZJ", "浙江", "Zhejiang", d.addresses[OTHER_OPERATOR]!, 900, ""]),
-  );
+  await govern(d, [
+    registryCall(d, "approveRegion", ["CN-GD", "广东", "Guangdong", d.addresses[OPERATOR]!, 900]),
+  ]);
+  await govern(d, [
+    registryCall(d, "approveRegion", ["CN-ZJ", "浙江", "Zhejiang", d.addresses[OTHER_OPERATOR]!, 900]),
+  ]);
 }
 
 const register = (d: Deployment, caller: number, inputs: DeviceInput[]) =>
@@ -159,7 +166,7 @@ describe("Registry devices", () => {
     const d = chain();
     await withRegions(d);
     await d.mined(register(d, OWNER, [input(d, 1)]));
-    await d.mined(d.consortium(0).write.proposeRevokeRole([d.addresses[OPERATOR]!, Role.regionOperator, ""]));
+    await govern(d, [consortiumCall(d, "revokeRole", [d.addresses[OPERATOR]!, Role.regionOperator])]);
     await expectRevert(register(d, OPERATOR, [input(d, 2)]), "RegistryNotAuthorised", [
       d.addresses[OPERATOR],
       d.addresses[OWNER],

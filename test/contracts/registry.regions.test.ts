@@ -1,19 +1,16 @@
-import {
-  type Address,
-  decodeAbiParameters,
-  keccak256,
-  parseAbiParameters,
-  parseEventLogs,
-  stringToBytes,
-} from "viem";
+import { type Address, keccak256, parseEventLogs, stringToBytes, zeroAddress } from "viem";
 import { describe, expect, it } from "vitest";
+import { registryAbi, registryBytecode } from "../../src/chain/artifacts/index.js";
 import {
-  consortiumAbi,
-  consortiumBytecode,
-  registryAbi,
-  registryBytecode,
-} from "../../src/chain/artifacts/index.js";
-import { admitMembers, type Deployment, Role, setupGridLedger } from "../helpers/deploy.js";
+  admitMembers,
+  asGovernance,
+  type Deployment,
+  govern,
+  propose,
+  Role,
+  registryCall,
+  setupGridLedger,
+} from "../helpers/deploy.js";
 import { expectRevert } from "../helpers/expectRevert.js";
 
 const chain = setupGridLedger();
@@ -27,16 +24,15 @@ async function withOperator(d: Deployment) {
   ]);
 }
 
+const approve = (d: Deployment, code: string, operator: Address, interval = 900, names = ["区", "Region"]) =>
+  registryCall(d, "approveRegion", [code, names[0], names[1], operator, interval]);
+
 describe("Registry regions", () => {
-  it("approves a region at once when a single seat proposes it", async () => {
+  it("approves a region by a governance vote", async () => {
     const d = chain();
     await withOperator(d);
     const operator = d.addresses[OPERATOR]!;
-    const receipt = await d.mined(
-      d
-        .consortium(0)
-        .write.proposeApproveRegion(["CN-GD", "广东", "Guangdong", operator, 900, "first region"]),
-    );
+    const { receipt } = await govern(d, [approve(d, "CN-GD", operator, 900, ["广东", "Guangdong"])], "first");
     const [approved] = parseEventLogs({ abi: registryAbi, logs: receipt.logs, eventName: "RegionApproved" });
     expect(approved?.args).toEqual({
       regionId: regionId("CN-GD"),
@@ -46,9 +42,6 @@ describe("Registry regions", () => {
       operator,
       intervalSeconds: 900,
     });
-    expect(
-      parseEventLogs({ abi: consortiumAbi, logs: receipt.logs, eventName: "ProposalExecuted" }),
-    ).toHaveLength(1);
     const block = await d.publicClient.getBlock({ blockNumber: receipt.blockNumber });
     expect(await d.registry().read.region([regionId("CN-GD")])).toEqual({
       code: "CN-GD",
@@ -62,50 +55,71 @@ describe("Registry regions", () => {
     expect(await d.registry().read.regionIds()).toEqual([regionId("CN-GD")]);
   });
 
-  it("refuses approving a code that is approved already, so a second proposal cannot rename a region", async () => {
+  it("refuses approveRegion and updateRegion to anyone but governance, the founder included", async () => {
     const d = chain();
     await withOperator(d);
-    const c = d.consortium(0);
     const op = d.addresses[OPERATOR]!;
-    await d.mined(c.write.proposeApproveRegion(["CN-GD", "广东省", "Guangdong", op, 900, ""]));
-    await expectRevert(
-      c.write.proposeApproveRegion(["CN-GD", "x", "x", op, 300, ""]),
-      "ConsortiumRegionExists",
-      ["CN-GD"],
-    );
+    for (const caller of [0, OPERATOR, 9]) {
+      await expectRevert(
+        d.registry(caller).write.approveRegion(["CN-GD", "x", "x", op, 900]),
+        "AccessManagedUnauthorized",
+        [d.addresses[caller]],
+      );
+      await expectRevert(
+        d.registry(caller).write.updateRegion(["CN-GD", "x", "x", op]),
+        "AccessManagedUnauthorized",
+        [d.addresses[caller]],
+      );
+    }
+  });
+
+  it("refuses approving a code that is approved already, so a second approval cannot rename a region", async () => {
+    const d = chain();
+    await withOperator(d);
+    const op = d.addresses[OPERATOR]!;
+    await govern(d, [approve(d, "CN-GD", op, 900, ["广东省", "Guangdong"])]);
+    await expectRevert(asGovernance(d, approve(d, "CN-GD", op, 300)), "RegistryRegionExists", [
+      regionId("CN-GD"),
+      "CN-GD",
+    ]);
     expect(await d.registry().read.region([regionId("CN-GD")])).toMatchObject({
       nameZh: "广东省",
-      nameEn: "Guangdong",
       intervalSeconds: 900,
     });
   });
 
-  it("refuses a second approval of a code that was proposed twice before either passed", async () => {
+  it("refuses the second of two approvals of one code proposed before either executed", async () => {
     const d = chain();
     await withOperator(d);
-    await admitMembers(d, [{ account: 3, name: "Grid Co", roles: Role.gridOperator, seat: true }]);
     const op = d.addresses[OPERATOR]!;
-    await d.mined(d.consortium(0).write.proposeApproveRegion(["CN-GD", "广东省", "Guangdong", op, 900, ""]));
-    await d.mined(d.consortium(3).write.proposeApproveRegion(["CN-GD", "x", "x", op, 300, ""]));
-    const second = await d.consortium().read.proposalCount();
-    await d.mined(d.consortium(3).write.vote([second - 1n, true]));
-    await expectRevert(d.consortium(0).write.vote([second, true]), "ConsortiumRegionExists", ["CN-GD"]);
+    const first = await propose(d, [approve(d, "CN-GD", op, 900, ["广东省", "Guangdong"])], "a");
+    const second = await propose(d, [approve(d, "CN-GD", op, 300)], "b");
+    for (const p of [first, second]) {
+      await d.mined(d.governor(0).write.castVote([p.id, 1]));
+      await d.mined(d.governor(0).write.queue([p.targets, p.values, p.calldatas, p.descriptionHash]));
+    }
+    await d.mined(
+      d.governor(0).write.execute([first.targets, first.values, first.calldatas, first.descriptionHash]),
+    );
+    await expectRevert(
+      d.governor(0).write.execute([second.targets, second.values, second.calldatas, second.descriptionHash]),
+      "RegistryRegionExists",
+      [regionId("CN-GD"), "CN-GD"],
+      { abi: registryAbi },
+    );
     expect((await d.registry().read.region([regionId("CN-GD")])).nameZh).toBe("广东省");
   });
 
-  it("changes names and operator with an update proposal that records from and to, never the interval", async () => {
+  it("changes names and operator by a vote, never the interval", async () => {
     const d = chain();
     await withOperator(d);
     await admitMembers(d, [
       { account: 3, name: "Southern Grid DC", roles: Role.regionOperator, seat: false },
     ]);
-    const c = d.consortium(0);
-    await d.mined(
-      c.write.proposeApproveRegion(["CN-GD", "广东", "Guangdong", d.addresses[OPERATOR]!, 900, ""]),
-    );
-    const receipt = await d.mined(
-      c.write.proposeUpdateRegion(["CN-GD", "广东省", "Guangdong Province", d.addresses[3]!, "rename"]),
-    );
+    await govern(d, [approve(d, "CN-GD", d.addresses[OPERATOR]!, 900, ["广东", "Guangdong"])]);
+    const { receipt } = await govern(d, [
+      registryCall(d, "updateRegion", ["CN-GD", "广东省", "Guangdong Province", d.addresses[3]!]),
+    ]);
     const [updated] = parseEventLogs({ abi: registryAbi, logs: receipt.logs, eventName: "RegionUpdated" });
     expect(updated?.args).toEqual({
       regionId: regionId("CN-GD"),
@@ -115,97 +129,43 @@ describe("Registry regions", () => {
       operator: d.addresses[3],
     });
     expect(await d.registry().read.region([regionId("CN-GD")])).toMatchObject({
-      code: "CN-GD",
       nameZh: "广东省",
       nameEn: "Guangdong Province",
       operator: d.addresses[3],
       intervalSeconds: 900,
     });
-    const proposal = await d.consortium().read.proposal([await d.consortium().read.proposalCount()]);
-    expect(proposal.kind).toBe(6);
-    expect(
-      decodeAbiParameters(
-        parseAbiParameters("string, string, string, address, string, string, address"),
-        proposal.payload,
-      ),
-    ).toEqual([
-      "CN-GD",
-      "广东省",
-      "Guangdong Province",
-      d.addresses[3],
-      "广东",
-      "Guangdong",
-      d.addresses[OPERATOR],
-    ]);
     expect(await d.registry().read.regionCount()).toBe(1n);
   });
 
   it("refuses an update of an unknown region, to a non-operator, or one that changes nothing", async () => {
     const d = chain();
     await withOperator(d);
-    const c = d.consortium(0);
     const op = d.addresses[OPERATOR]!;
-    await d.mined(c.write.proposeApproveRegion(["CN-GD", "广东", "Guangdong", op, 900, ""]));
-    await expectRevert(
-      c.write.proposeUpdateRegion(["CN-ZJ", "浙江", "Zhejiang", op, ""]),
-      "ConsortiumUnknownRegion",
-      ["CN-ZJ"],
-    );
-    await expectRevert(
-      c.write.proposeUpdateRegion(["CN-GD", "广东", "Guangdong", d.addresses[2]!, ""]),
-      "ConsortiumInvalidRegionOperator",
-      [d.addresses[2]],
-    );
-    await expectRevert(
-      c.write.proposeUpdateRegion(["CN-GD", "广东", "Guangdong", op, ""]),
-      "ConsortiumRegionUnchanged",
-      ["CN-GD"],
-    );
+    await govern(d, [approve(d, "CN-GD", op, 900, ["广东", "Guangdong"])]);
+    const update = (code: string, operator: Address) =>
+      asGovernance(d, registryCall(d, "updateRegion", [code, "广东", "Guangdong", operator]));
+    await expectRevert(update("CN-ZJ", op), "RegistryUnknownRegion", [regionId("CN-ZJ")]);
+    await expectRevert(update("CN-GD", d.addresses[2]!), "RegistryInvalidRegionOperator", [d.addresses[2]]);
+    await expectRevert(update("CN-GD", op), "RegistryRegionUnchanged", [regionId("CN-GD")]);
   });
 
-  it("refuses a region proposal with a bad code, interval or operator", async () => {
+  it("refuses a region with a bad code, interval or operator", async () => {
     const d = chain();
     await withOperator(d);
-    const c = d.consortium(0);
     const op = d.addresses[OPERATOR]!;
-    const propose = (code: string, operator: Address, interval: number) =>
-      c.write.proposeApproveRegion([code, "区", "Region", operator, interval, ""]);
+    const check = (code: string, operator: Address, interval: number) =>
+      asGovernance(d, approve(d, code, operator, interval));
     for (const code of ["cn-gd", "X", "CN_GD", "ABCDEFGHIJKLMNOPQ", ""]) {
-      await expectRevert(propose(code, op, 900), "ConsortiumInvalidRegionCode", [code]);
+      await expectRevert(check(code, op, 900), "RegistryInvalidRegionCode", [code]);
     }
     for (const interval of [0, 59, 7, 61, 172_800, 90_000]) {
-      await expectRevert(propose("CN-GD", op, interval), "ConsortiumInvalidRegionInterval", [interval]);
+      await expectRevert(check("CN-GD", op, interval), "RegistryInvalidRegionInterval", [interval]);
     }
-    await expectRevert(propose("CN-GD", d.addresses[2]!, 900), "ConsortiumInvalidRegionOperator", [
-      d.addresses[2],
-    ]);
-    await expectRevert(propose("CN-GD", d.addresses[9]!, 900), "ConsortiumInvalidRegionOperator", [
-      d.addresses[9],
-    ]);
-    await d.mined(propose("AB", op, 60));
-    await d.mined(propose("0123456789-ABCDE", op, 86_400));
+    for (const operator of [d.addresses[2]!, d.addresses[9]!]) {
+      await expectRevert(check("CN-GD", operator, 900), "RegistryInvalidRegionOperator", [operator]);
+    }
+    await govern(d, [approve(d, "AB", op, 60), approve(d, "0123456789-ABCDE", op, 86_400)]);
     expect(await d.registry().read.regionCount()).toBe(2n);
-  });
-
-  it("refuses region proposals while no registry is bound", async () => {
-    const d = chain();
-    const receipt = await d.mined(
-      d.wallets[0]!.deployContract({
-        abi: consortiumAbi,
-        bytecode: consortiumBytecode,
-        args: ["Solo", Role.regulator],
-      }),
-    );
-    await expectRevert(
-      d.wallets[0]!.writeContract({
-        address: receipt.contractAddress!,
-        abi: consortiumAbi,
-        functionName: "proposeApproveRegion",
-        args: ["CN-GD", "广东", "Guangdong", d.addresses[0]!, 900, ""],
-      }),
-      "ConsortiumRegistryNotBound",
-      [],
-    );
   });
 
   it("refuses an unknown region id", async () => {
@@ -215,39 +175,16 @@ describe("Registry regions", () => {
     ]);
   });
 
-  it("checks region codes and intervals itself, whoever its consortium is", async () => {
+  it("refuses to deploy without a consortium", async () => {
     const d = chain();
-    // A registry whose "consortium" is account 5, so the registry's own checks can be reached directly.
-    const receipt = await d.mined(
-      d.wallets[0]!.deployContract({ abi: registryAbi, bytecode: registryBytecode, args: [d.addresses[5]!] }),
-    );
-    const approve = (code: string, interval: number) =>
-      d.wallets[5]!.writeContract({
-        address: receipt.contractAddress!,
-        abi: registryAbi,
-        functionName: "approveRegion",
-        args: [code, "区", "Region", d.addresses[1]!, interval],
-      });
-    await expectRevert(approve("cn", 900), "RegistryInvalidRegionCode", ["cn"]);
-    await expectRevert(approve("CN-GD", 7), "RegistryInvalidRegionInterval", [7]);
-    await d.mined(approve("CN-GD", 900));
-    await expectRevert(approve("CN-GD", 300), "RegistryRegionExists", [regionId("CN-GD"), "CN-GD"]);
-    const update = (code: string) =>
-      d.wallets[5]!.writeContract({
-        address: receipt.contractAddress!,
-        abi: registryAbi,
-        functionName: "updateRegion",
-        args: [code, "区", "Region", d.addresses[1]!],
-      });
-    await expectRevert(update("CN-ZJ"), "RegistryUnknownRegion", [regionId("CN-ZJ")]);
     await expectRevert(
       d.wallets[0]!.deployContract({
         abi: registryAbi,
         bytecode: registryBytecode,
-        args: ["0x0000000000000000000000000000000000000000"],
+        args: [d.contracts.GridAuthority, zeroAddress],
       }),
       "RegistryInvalidConsortium",
-      ["0x0000000000000000000000000000000000000000"],
+      [zeroAddress],
       { abi: registryAbi },
     );
   });

@@ -16,8 +16,8 @@ const notCodes: Record<string, string> = {
   LEVEL_LOCKED: "the embedded chain store's error, answered as CHAIN_DATA_DIR_LOCKED",
   GRIDLEDGER_MASTER_KEY: "an environment variable",
   HTTP_404: "the CLI's name for an answer without an error body (HTTP_<status>)",
-  PROPOSER_ROLE: "a timelock role's name, hashed (OpenZeppelin TimelockController)",
-  CANCELLER_ROLE: "a timelock role's name, hashed (OpenZeppelin TimelockController)",
+  PROPOSER_ROLE: "a TimelockController role, hashed into its id at founding",
+  CANCELLER_ROLE: "a TimelockController role, hashed into its id at founding",
 };
 
 async function sourceFiles(dir: string): Promise<string[]> {

@@ -51,7 +51,6 @@ export const contractErrors = {
   REGISTRY_INVALID_ENERGY_SOURCE: revert(400, "the energy source does not fit the device kind"),
   REGISTRY_INVALID_PUBLIC_KEY: revert(400, "a device public key that is not valid for its scheme"),
   REGISTRY_INVALID_REGION_CODE: revert(400, "a region code is not 2 to 16 characters of A-Z, 0-9 and -"),
-  REGISTRY_INVALID_REGION_OPERATOR: revert(400, "a region operator that is not a member"),
   REGISTRY_INVALID_REGION_INTERVAL: revert(400, "a region interval that does not divide a day"),
   REGISTRY_INVALID_SCHEME: revert(400, "no signature scheme has this number"),
   REGISTRY_NOT_AUTHORISED: revert(403, "the caller is neither the device's owner nor its region's operator"),
@@ -59,8 +58,16 @@ export const contractErrors = {
   REGISTRY_NOT_MEMBER: revert(403, "the owner is not a member, nor a prosumer of the device's community"),
   REGISTRY_NOT_REGION_OPERATOR: revert(403, "only the region's operator may do this (e.g. approve devices)"),
   REGISTRY_REGION_EXISTS: revert(409, "the region is approved already"),
-  REGISTRY_REGION_UNCHANGED: revert(400, "a region update that changes nothing"),
   REGISTRY_SUSPENDED_BY_OPERATOR: revert(403, "only the operator lifts a suspension the operator made"),
   REGISTRY_UNKNOWN_DEVICE: revert(404, "no device has this id"),
   REGISTRY_UNKNOWN_REGION: revert(404, "no region has this id or code"),
+  REGISTRY_INVALID_REGION_OPERATOR: revert(
+    400,
+    "a region operator that is not a member with the REGION_OPERATOR role",
+  ),
+  REGISTRY_REGION_UNCHANGED: revert(400, "a region update that changes nothing"),
+  CONSORTIUM_GOVERNOR_NOT_SEAT_HOLDER: revert(
+    403,
+    "only an organisation that held a seat when the proposal was made may vote",
+  ),
 };
