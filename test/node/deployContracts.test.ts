@@ -1,6 +1,4 @@
-import { join } from "node:path";
 import { type Address, getAddress, getContractAddress, type Hex, zeroAddress } from "viem";
-import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   consortiumAbi,
@@ -9,12 +7,11 @@ import {
   gridAuthorityBytecode,
   meterAnchorAbi,
 } from "../../src/chain/artifacts/index.js";
-import { type ChainClient, createChainClient } from "../../src/chain/chainClient.js";
-import { createEmbeddedChain, type EmbeddedChain } from "../../src/chain/embedded/index.js";
+import type { ChainClient } from "../../src/chain/chainClient.js";
 import { contractManifest, contractSpec } from "../../src/chain/manifest.js";
 import { attachContracts, deployContracts } from "../../src/node/deployContracts.js";
 import type { NodeState } from "../../src/node/nodeState.js";
-import { tempDir } from "../helpers/cli.js";
+import { embeddedClient } from "../helpers/embeddedClient.js";
 import {
   consortiumAbi as oldConsortiumAbi,
   consortiumBytecode as oldConsortiumBytecode,
@@ -22,23 +19,8 @@ import {
 
 const founder = { name: "Op", roles: 1 };
 
-async function embeddedClient(closers: (() => Promise<void>)[]) {
-  const dir = await tempDir();
-  closers.push(dir.cleanup);
-  const privateKey = generatePrivateKey();
-  const operator = privateKeyToAddress(privateKey);
-  const chain: EmbeddedChain = await createEmbeddedChain({
-    dataDir: join(dir.dir, "chain"),
-    chainId: 1337,
-    genesisAccounts: [{ address: operator, balance: 10n ** 21n }],
-    senders: "any",
-  });
-  closers.push(() => chain.close());
-  const client = createChainClient({
-    endpoint: { kind: "embedded", request: chain.request },
-    chainId: 1337,
-    privateKey,
-  });
+async function setupClient(closers: (() => Promise<void>)[]) {
+  const { client, operator } = await embeddedClient(closers);
   const state: NodeState = {
     version: 1,
     chainId: 1337,
@@ -64,7 +46,7 @@ describe("founding the contracts", () => {
   });
 
   async function setup() {
-    const { client, operator, state } = await embeddedClient(closers);
+    const { client, operator, state } = await setupClient(closers);
     const saved: NodeState[] = [];
     const save = async (next: NodeState) => {
       saved.push(structuredClone(next));
@@ -167,7 +149,7 @@ describe("attaching to founded contracts", () => {
   });
 
   it("reads every contract from the Consortium's directory, and names an old or missing one", async () => {
-    const { client, state } = await embeddedClient(closers);
+    const { client, state } = await setupClient(closers);
     const contracts = await deployContracts({ client, state, save: async () => {}, founder });
     expect(await attachContracts(client, contracts.Consortium)).toEqual(contracts);
 

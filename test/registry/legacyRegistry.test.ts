@@ -1,15 +1,11 @@
-import { join } from "node:path";
 import { getAddress, type Hex, keccak256, stringToBytes, zeroAddress } from "viem";
-import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
-import { createChainClient } from "../../src/chain/chainClient.js";
-import { createEmbeddedChain } from "../../src/chain/embedded/index.js";
 import type { GovernanceClient } from "../../src/governance/governanceClient.js";
 import { createRegistryClient } from "../../src/registry/registryClient.js";
 import { createRegistryIndexer } from "../../src/registry/registryIndexer.js";
 import { createRegistryStore } from "../../src/registry/registryStore.js";
-import { tempDir } from "../helpers/cli.js";
 import { setupDatabase } from "../helpers/database.js";
+import { embeddedClient } from "../helpers/embeddedClient.js";
 import { consortiumAbi, registryAbi } from "../node/fixtures/oldLayout/index.js";
 import {
   consortiumBeforeApprovalBytecode,
@@ -23,22 +19,7 @@ describe("a node on contracts deployed before device approval", () => {
   });
 
   it("still indexes their devices as active, and refuses adding an existing region before sending", async () => {
-    const dir = await tempDir();
-    closers.push(dir.cleanup);
-    const privateKey = generatePrivateKey();
-    const operator = privateKeyToAddress(privateKey);
-    const chain = await createEmbeddedChain({
-      dataDir: join(dir.dir, "chain"),
-      chainId: 1337,
-      genesisAccounts: [{ address: operator, balance: 10n ** 21n }],
-      senders: "any",
-    });
-    closers.push(() => chain.close());
-    const client = createChainClient({
-      endpoint: { kind: "embedded", request: chain.request },
-      chainId: 1337,
-      privateKey,
-    });
+    const { client, operator } = await embeddedClient(closers);
     const deploy = async (abi: typeof consortiumAbi | typeof registryAbi, bytecode: Hex, args: unknown[]) =>
       getAddress(
         // biome-ignore lint/suspicious/noExplicitAny: the old constructors match the current ABIs' types
