@@ -13,6 +13,8 @@ export const defaults = {
   anchorGraceSeconds: 300,
   /** Analysis workers inside the node. */
   workers: 1,
+  /** Blocks held back from the head by the event indexers. */
+  confirmations: 0,
   nodeUrl: "http://127.0.0.1:8080",
   /** HTTP writes and expensive reads per minute per client address (0: no limit). */
   rateLimit: 1200,
@@ -65,6 +67,11 @@ export type NodeConfig = {
   /** Analysis workers run inside the node (0: leave the jobs to `gridledger worker` processes). */
   workers: number;
   /**
+   * Blocks an event must be buried under before the node's indexers handle it: 0 for chains with
+   * instant finality (the embedded chain, QBFT), N for chains that reorganise.
+   */
+  confirmations: number;
+  /**
    * A development chain: the embedded chain serves `evm_*`, funds the development accounts when it is
    * created, and accepts transactions from every sender (`--dev-chain`, implied by `start --demo`).
    */
@@ -107,6 +114,7 @@ export type NodeFlags = {
   anchorGrace?: string | undefined;
   analyticsConfig?: string | undefined;
   workers?: string | undefined;
+  confirmations?: string | undefined;
   devChain?: boolean | undefined;
   rpcHost?: string | undefined;
   rpcCors?: string | undefined;
@@ -294,17 +302,18 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     );
   }
   const anchorGraceSeconds = resolveAnchorGrace(flags.anchorGrace, env);
-  const workersText = flags.workers ?? (env.GRIDLEDGER_WORKERS || undefined);
-  const workers = workersText === undefined ? defaults.workers : Number(workersText);
-  if (!Number.isSafeInteger(workers) || workers < 0 || workers > 64) {
-    throw new BaseError(
-      "CONFIG_INVALID_WORKERS",
-      `--workers must be a whole number from 0 to 64, got "${workersText}"`,
-      {
-        details: { value: workersText },
-      },
-    );
-  }
+  const workers = wholeNumber(flags.workers ?? (env.GRIDLEDGER_WORKERS || undefined), {
+    flag: "--workers",
+    code: "CONFIG_INVALID_WORKERS",
+    max: 64,
+    fallback: defaults.workers,
+  });
+  const confirmations = wholeNumber(flags.confirmations ?? (env.GRIDLEDGER_CONFIRMATIONS || undefined), {
+    flag: "--confirmations",
+    code: "CONFIG_INVALID_CONFIRMATIONS",
+    max: 10_000,
+    fallback: defaults.confirmations,
+  });
   const analyticsConfig = flags.analyticsConfig ?? (env.GRIDLEDGER_ANALYTICS_CONFIG || undefined);
   const dataDir = resolve(flags.dataDir ?? (env.GRIDLEDGER_DATA_DIR || defaults.dataDir));
   const remembered = (setting: PortSetting): PortSetting => ({
@@ -324,6 +333,7 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     anchorGraceSeconds,
     analyticsConfig: analyticsConfig === undefined ? undefined : resolve(analyticsConfig),
     workers,
+    confirmations,
     devChain: resolveDevChain(flags.devChain, env),
     rpcHost: flags.rpcHost ?? (env.GRIDLEDGER_RPC_HOST || defaults.host),
     rpcCors: resolveRpcCors(flags.rpcCors, env),
@@ -356,4 +366,22 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
       code: "CONFIG_INVALID_LIMIT",
     }),
   };
+}
+
+/** A whole-number setting from 0 to `max` (`fallback` when not given); `code` names a bad value. */
+function wholeNumber(
+  text: string | undefined,
+  setting: { flag: string; code: string; max: number; fallback: number },
+): number {
+  const value = text === undefined ? setting.fallback : Number(text);
+  if (!Number.isSafeInteger(value) || value < 0 || value > setting.max) {
+    throw new BaseError(
+      setting.code,
+      `${setting.flag} must be a whole number from 0 to ${setting.max}, got "${text}"`,
+      {
+        details: { value: text },
+      },
+    );
+  }
+  return value;
 }

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { type AnalyticsConfig, loadAnalyticsConfig } from "../analytics/analyticsConfig.js";
+import { registerAnalyticsHooks } from "../analytics/analyticsHooks.js";
 import { startAnalytics } from "../analytics/analyticsService.js";
 import { createAccessLog, startAccessLogAnchoring } from "../auth/accessLog.js";
 import { loadMasterKey } from "../auth/masterKey.js";
@@ -8,6 +9,7 @@ import { createProfileStore } from "../auth/profiles.js";
 import { serveJsonRpc } from "../chain/embedded/index.js";
 import type { NodeConfig } from "../core/config.js";
 import { listenWithFallback } from "../core/ports.js";
+import { createGridHooks } from "../hooks/gridHooks.js";
 import { createMetering, type Metering } from "../metering/metering.js";
 import { nodeClientIdPrefix, nodeUsername } from "../metering/mqttAuth.js";
 import { startMqttBroker } from "../metering/mqttBroker.js";
@@ -64,6 +66,8 @@ export async function startNode(
       closers.push(rpc.close);
       rpcUrl = rpc.url;
     }
+    const hooks = createGridHooks();
+    registerAnalyticsHooks(hooks, { utcOffsetSeconds: analytics.utcOffsetMinutes * 60 });
     const unmetered = createMetering({
       db: context.db,
       client: context.client,
@@ -75,7 +79,8 @@ export async function startNode(
       indexedBlock: () => context.indexer.syncedBlock(),
       fromBlock: BigInt(context.state.deployedAtBlock ?? 0),
       anchorGraceSeconds: config.anchorGraceSeconds,
-      utcOffsetSeconds: analytics.utcOffsetMinutes * 60,
+      confirmations: config.confirmations,
+      hooks,
     });
     closers.push(() => unmetered.close());
     const metrics = createNodeMetrics({ status: () => unmetered.status() });
