@@ -1,10 +1,11 @@
 import type { Database } from "../db/database.js";
 import { getMeta, setMeta } from "../db/metaStore.js";
+import { createJobQueue, enqueueJob } from "../jobs/jobQueue.js";
+import { startWorker, type Worker } from "../jobs/jobRunner.js";
+import { type Scheduler, startScheduler } from "../jobs/scheduler.js";
 import type { AnalyticsConfig } from "./analyticsConfig.js";
+import { detectionSchedule } from "./detectSchedule.js";
 import { createJobHandlers } from "./jobHandlers.js";
-import { createJobQueue, enqueueJob } from "./jobQueue.js";
-import { startWorker, type Worker } from "./jobRunner.js";
-import { type Scheduler, startScheduler } from "./scheduler.js";
 
 /** node_meta key: the UTC offset the rollups' days were built with. */
 export const rollupsMetaKey = "analytics.rollups";
@@ -64,10 +65,9 @@ export async function startAnalytics(options: {
   await ensureRollups(db, config);
   const queue = createJobQueue(db);
   const scheduler = startScheduler({
-    db,
     queue,
+    schedules: [detectionSchedule(db, { settleSeconds: options.anchorGraceSeconds + 300 })],
     intervalMs: 30_000,
-    settleSeconds: options.anchorGraceSeconds + 300,
     onError: options.onError,
   });
   const worker =
@@ -75,7 +75,6 @@ export async function startAnalytics(options: {
       ? startWorker({
           db,
           handlers: createJobHandlers({ db, config, anchorGraceSeconds: options.anchorGraceSeconds }),
-          config,
           workerId: options.workerId,
           concurrency: options.workers,
           onError: options.onError,

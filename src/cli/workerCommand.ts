@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import type { WorkerEvent } from "../analytics/jobRunner.js";
 import { resolveAnchorGrace } from "../core/config.js";
 import { BaseError } from "../core/errors.js";
+import type { WorkerEvent } from "../jobs/jobRunner.js";
 
 // The database and analytics modules load only when a worker runs, so --help starts quickly.
 
@@ -92,7 +92,7 @@ export function registerWorkerCommand(program: Command): void {
       const analytics = loadAnalyticsConfig(config.analyticsConfig, { required: true });
       const { openDatabase } = await import("../db/database.js");
       const { createJobHandlers } = await import("../analytics/jobHandlers.js");
-      const { defaultWorkerId, startWorker } = await import("../analytics/jobRunner.js");
+      const { defaultWorkerId, startWorker } = await import("../jobs/jobRunner.js");
       // Applies pending migrations (under an advisory lock shared with the node), and refuses with
       // DB_MIGRATION_UNKNOWN a database migrated by a newer GridLedger.
       const db = await openDatabase({ url: config.databaseUrl });
@@ -116,7 +116,6 @@ export function registerWorkerCommand(program: Command): void {
       const worker = startWorker({
         db,
         handlers,
-        config: analytics,
         workerId: id,
         concurrency: config.concurrency,
         onEvent: (event) => {
