@@ -1,5 +1,7 @@
+import type { Address } from "viem";
 import { getAddress, type Log } from "viem";
 import { accountsAbi } from "../chain/artifacts/index.js";
+import type { IndexerHandler } from "../chain/indexer/eventIndexer.js";
 import type { Queryable } from "../db/database.js";
 import { accountRoleIds, type ChainRole, roleOfChainId, type Scope } from "./roles.js";
 
@@ -10,6 +12,21 @@ export type AccountsLog = Log<bigint, number, false, undefined, true, typeof acc
 export const accountsEvents = accountsAbi.filter((item) => item.type === "event");
 
 const lower = (value: string) => value.toLowerCase();
+
+/** The Accounts mirror's handler (src/auth/accountsMirror.ts); waits while there is no Accounts contract. */
+export function accountsHandler(
+  address: Address | undefined,
+  fromBlock: bigint,
+): IndexerHandler<typeof accountsAbi> {
+  const apply = (tx: Queryable, logs: AccountsLog[]) => applyAccountsLogs(tx, logs);
+  return {
+    name: "accounts",
+    abi: accountsAbi,
+    address,
+    fromBlock,
+    on: { RoleGranted: apply, RoleRevoked: apply, AccessLogAnchored: apply },
+  };
+}
 
 /**
  * Applies Accounts events, in chain order, to the `account_roles` mirror (a grant inserts the binding,

@@ -3,7 +3,8 @@ import { meterAnchorAbi } from "../chain/artifacts/index.js";
 import type { ChainClient } from "../chain/chainClient.js";
 import type { EventIndexer } from "../chain/indexer/eventIndexer.js";
 import { isChainRefusal, outOfContractRange, refusalReason } from "./anchorRefusal.js";
-import { type Batch, type BatchKey, type BatchStore, batchKeyText } from "./batchStore.js";
+import type { BatchKey } from "./batchKey.js";
+import { type Batch, type BatchStore, batchKeyText } from "./batchStore.js";
 
 /** An interval that ended this long before its grace period ends is closed even while readings still trickle in. */
 const settleLimitSeconds = 3_600;

@@ -1,5 +1,7 @@
 import { BaseError } from "../core/errors.js";
-import type { BatchKey } from "./batchStore.js";
+
+/** Key of a batch: one Merkle tree per (region, commodity, interval start, part). */
+export type BatchKey = { regionId: `0x${string}`; commodity: number; intervalStart: bigint; part: number };
 
 /**
  * Parses `<region>/<commodity>/<intervalStart>/<part>` (region as code or 0x region id);

@@ -2,13 +2,10 @@ import { BaseError } from "../core/errors.js";
 import type { Database, Queryable } from "../db/database.js";
 import { toBigInt } from "../db/sql.js";
 import type { GridHooks } from "../hooks/gridHooks.js";
-import { anchoredTotal, sortLeaves } from "./batchKey.js";
+import { anchoredTotal, type BatchKey, sortLeaves } from "./batchKey.js";
 import { leafHash, merkleRoot } from "./merkleTree.js";
 import { leafInputOf, readingLimits } from "./readingFormat.js";
 import { bytesOf } from "./readingStore.js";
-
-/** Key of a batch: one Merkle tree per (region, commodity, interval start, part). */
-export type BatchKey = { regionId: `0x${string}`; commodity: number; intervalStart: bigint; part: number };
 
 /**
  * Where a batch stands: pending (built, not yet on chain), anchored, conflict (the chain holds another

@@ -7,15 +7,8 @@ import type { GridHooks } from "../hooks/gridHooks.js";
 import { anchorsHandler } from "./anchorEvents.js";
 import { type Anchorer, createAnchorer } from "./anchorer.js";
 import { type AuditReport, auditBatches } from "./audit.js";
-import { parseBatchKeyText } from "./batchKey.js";
-import {
-  type Batch,
-  type BatchKey,
-  type BatchLeaf,
-  type BatchStore,
-  batchKeyText,
-  createBatchStore,
-} from "./batchStore.js";
+import { type BatchKey, parseBatchKeyText } from "./batchKey.js";
+import { type Batch, type BatchLeaf, type BatchStore, batchKeyText, createBatchStore } from "./batchStore.js";
 import { createDeviceDirectory, type DeviceDirectory } from "./deviceDirectory.js";
 import { createIngest, type Ingest } from "./ingest.js";
 import { type LoopHealth, meteringStatus, type NodeStatus } from "./meteringStatus.js";

@@ -7,8 +7,8 @@ import {
   type Transport,
 } from "viem";
 import { type AlertInput, insertAlerts } from "../analytics/alertStore.js";
-import { type AccountsLog, applyAccountsLogs } from "../auth/accountsMirror.js";
-import { accountsAbi, consortiumAbi, registryAbi } from "../chain/artifacts/index.js";
+import { accountsHandler } from "../auth/accountsMirror.js";
+import { consortiumAbi, registryAbi } from "../chain/artifacts/index.js";
 import { createEventIndexer, type IndexedLog, type IndexerHandler } from "../chain/indexer/eventIndexer.js";
 import { sanitiseText } from "../core/text.js";
 import type { Database, Queryable } from "../db/database.js";
@@ -68,7 +68,7 @@ export function createRegistryIndexer(options: {
 }
 
 /** The registry's handler: one function per Consortium and Registry event, in chain order. */
-function registryHandler(
+export function registryHandler(
   contracts: { Consortium: Address; Registry: Address },
   fromBlock: bigint,
 ): IndexerHandler<typeof indexedAbi> {
@@ -162,21 +162,6 @@ function registryHandler(
     async after(tx) {
       if (alerts.length > 0) await insertAlerts(tx, alerts.splice(0));
     },
-  };
-}
-
-/** The Accounts mirror's handler (src/auth/accountsMirror.ts); waits while there is no Accounts contract. */
-function accountsHandler(
-  address: Address | undefined,
-  fromBlock: bigint,
-): IndexerHandler<typeof accountsAbi> {
-  const apply = (tx: Queryable, logs: AccountsLog[]) => applyAccountsLogs(tx, logs);
-  return {
-    name: "accounts",
-    abi: accountsAbi,
-    address,
-    fromBlock,
-    on: { RoleGranted: apply, RoleRevoked: apply, AccessLogAnchored: apply },
   };
 }
 

@@ -43,6 +43,10 @@ export type IndexerHandler<A extends Abi = Abi> = {
   after?: (tx: Queryable) => Promise<void>;
 };
 
+/** A handler of any contract, as a list holds it (its events' types are checked where it is written). */
+// biome-ignore lint/suspicious/noExplicitAny: erases the ABI so handlers of different contracts share a list.
+export type AnyIndexerHandler = IndexerHandler<any>;
+
 /** Settings of an {@link EventIndexer}. */
 export type EventIndexerOptions = {
   db: Database;
@@ -68,6 +72,8 @@ export type HandlerFailure = { name: string; error: unknown };
 export type EventIndexer = {
   /** Registers a handler; its events are handled from its cursor (or `fromBlock`) at the next sync. */
   register<const A extends Abi>(handler: IndexerHandler<A>): void;
+  /** Whether a handler of this name is registered. */
+  has(name: string): boolean;
   /**
    * Handles every confirmed block up to the chain's head as of this call, handler by handler; answers
    * the last block handled (head − confirmations). Runs one at a time: a call made during a run waits
@@ -180,6 +186,7 @@ export function createEventIndexer(options: EventIndexerOptions): EventIndexer {
       }
       handlers.push(handler as unknown as IndexerHandler);
     },
+    has: (name) => handlers.some((h) => h.name === name),
     sync() {
       if (queued) return queued;
       if (!running) return start();
