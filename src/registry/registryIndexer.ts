@@ -9,7 +9,12 @@ import {
 import { type AlertInput, insertAlerts } from "../analytics/alertStore.js";
 import { accountsHandler } from "../auth/accountsMirror.js";
 import { consortiumAbi, registryAbi } from "../chain/artifacts/index.js";
-import { createEventIndexer, type IndexedLog, type IndexerHandler } from "../chain/indexer/eventIndexer.js";
+import {
+  createEventIndexer,
+  eachLog,
+  type IndexedLog,
+  type IndexerHandler,
+} from "../chain/indexer/eventIndexer.js";
 import { sanitiseText } from "../core/text.js";
 import type { Database, Queryable } from "../db/database.js";
 import { deviceStatuses } from "./deviceTypes.js";
@@ -79,7 +84,7 @@ export function registryHandler(
   const alerts: AlertInput[] = [];
   const clean = textCleaner(names, alerts);
   const organisation = (tx: Queryable, logs: LogOf<"MemberAdmitted">[]) =>
-    each(logs, (log) =>
+    eachLog(logs, (log) =>
       tx.query(
         `insert into organisations (address, name, roles, seat, active, admitted_block) values ($1, $2, $3, $4, true, $5)
          on conflict (address) do update set name = excluded.name, roles = excluded.roles, seat = excluded.seat,
@@ -94,7 +99,7 @@ export function registryHandler(
       ),
     );
   const role = (grant: boolean) => (tx: Queryable, logs: LogOf<"RoleGranted" | "RoleRevoked">[]) =>
-    each(logs, (log) =>
+    eachLog(logs, (log) =>
       tx.query(
         `update organisations set roles = ${grant ? "roles | $2" : "roles & ~$2::integer"} where address = $1`,
         [lower(log.args.org), Number(log.args.role)],
@@ -108,7 +113,7 @@ export function registryHandler(
     on: {
       MemberAdmitted: organisation,
       MemberRemoved: (tx, logs) =>
-        each(logs, (log) =>
+        eachLog(logs, (log) =>
           tx.query("update organisations set active = false, seat = false where address = $1", [
             lower(log.args.org),
           ]),
@@ -116,7 +121,7 @@ export function registryHandler(
       RoleGranted: role(true),
       RoleRevoked: role(false),
       RegionApproved: (tx, logs) =>
-        each(logs, (log) => {
+        eachLog(logs, (log) => {
           const a = log.args;
           const regionId = lower(a.regionId);
           return tx.query(
@@ -136,7 +141,7 @@ export function registryHandler(
           );
         }),
       RegionUpdated: (tx, logs) =>
-        each(logs, (log) => {
+        eachLog(logs, (log) => {
           const regionId = lower(log.args.regionId);
           return tx.query(
             "update regions set name_zh = $2, name_en = $3, operator = $4 where region_id = $1",
@@ -150,7 +155,7 @@ export function registryHandler(
         }),
       DeviceRegistered: (tx, logs) => insertDevices(tx, logs),
       DeviceStatusChanged: (tx, logs) =>
-        each(logs, (log) => {
+        eachLog(logs, (log) => {
           const status = Number(log.args.status);
           return tx.query("update devices set status = $2, suspended_by = $3 where device_id = $1", [
             lower(log.args.deviceId),
@@ -163,11 +168,6 @@ export function registryHandler(
       if (alerts.length > 0) await insertAlerts(tx, alerts.splice(0));
     },
   };
-}
-
-/** Runs `write` for each log, one after the other (they share a transaction). */
-async function each<L>(logs: readonly L[], write: (log: L) => Promise<unknown>): Promise<void> {
-  for (const log of logs) await write(log);
 }
 
 const block = (log: { blockNumber: bigint }) => log.blockNumber.toString();

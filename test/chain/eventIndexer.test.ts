@@ -63,8 +63,11 @@ describe("the event indexer", () => {
     await t.cleanup();
   });
 
-  /** A handler that stores each reading; `fail` makes it throw on a value. */
-  function storing(name: string, options: { fail?: (value: bigint) => boolean; seen?: bigint[] } = {}) {
+  /** A handler that stores each reading (in `table`, default test_readings); `fail` makes it throw on a value. */
+  function storing(
+    name: string,
+    options: { fail?: (value: bigint) => boolean; seen?: bigint[]; table?: string } = {},
+  ) {
     return {
       name,
       abi: meterAbi,
@@ -76,7 +79,7 @@ describe("the event indexer", () => {
             if (options.fail?.(log.args.value)) throw new Error(`handler ${name} refuses ${log.args.value}`);
             options.seen?.push(log.args.sequence);
             await tx.query(
-              `insert into test_readings (sequence, value) values ($1, $2) on conflict (sequence) do nothing`,
+              `insert into ${options.table ?? "test_readings"} (sequence, value) values ($1, $2) on conflict (sequence) do nothing`,
               [log.args.sequence.toString(), log.args.value.toString()],
             );
           }
@@ -128,26 +131,12 @@ describe("the event indexer", () => {
   });
 
   it("keeps the other handlers going when one fails, and counts the failure", async () => {
-    await db.query("create table other_readings (sequence bigint primary key)");
+    await db.query("create table other_readings (sequence bigint primary key, value bigint not null)");
     const metrics = createNodeMetrics();
     let broken = true;
     const indexer = createEventIndexer({ db, publicClient });
     indexer.register(storing("fragile", { fail: (value) => broken && value === 13n }));
-    indexer.register({
-      name: "sturdy",
-      abi: meterAbi,
-      address: meter,
-      fromBlock: 0n,
-      on: {
-        async ReadingRecorded(tx, logs) {
-          for (const log of logs) {
-            await tx.query("insert into other_readings (sequence) values ($1) on conflict do nothing", [
-              log.args.sequence.toString(),
-            ]);
-          }
-        },
-      },
-    });
+    indexer.register(storing("sturdy", { table: "other_readings" }));
     const failures: string[] = [];
     indexer.onError(({ name, error }) => {
       failures.push(name);

@@ -47,6 +47,11 @@ export type IndexerHandler<A extends Abi = Abi> = {
 // biome-ignore lint/suspicious/noExplicitAny: erases the ABI so handlers of different contracts share a list.
 export type AnyIndexerHandler = IndexerHandler<any>;
 
+/** Runs `write` for each log of a run, one after the other (they share the handler's transaction). */
+export async function eachLog<L>(logs: readonly L[], write: (log: L) => Promise<unknown>): Promise<void> {
+  for (const log of logs) await write(log);
+}
+
 /** Settings of an {@link EventIndexer}. */
 export type EventIndexerOptions = {
   db: Database;
