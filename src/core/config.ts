@@ -302,18 +302,27 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     );
   }
   const anchorGraceSeconds = resolveAnchorGrace(flags.anchorGrace, env);
-  const workers = wholeNumber(flags.workers ?? (env.GRIDLEDGER_WORKERS || undefined), {
-    flag: "--workers",
-    code: "CONFIG_INVALID_WORKERS",
-    max: 64,
-    fallback: defaults.workers,
-  });
-  const confirmations = wholeNumber(flags.confirmations ?? (env.GRIDLEDGER_CONFIRMATIONS || undefined), {
-    flag: "--confirmations",
-    code: "CONFIG_INVALID_CONFIRMATIONS",
-    max: 10_000,
-    fallback: defaults.confirmations,
-  });
+  const workersText = flags.workers ?? (env.GRIDLEDGER_WORKERS || undefined);
+  const workers = workersText === undefined ? defaults.workers : Number(workersText);
+  if (!Number.isSafeInteger(workers) || workers < 0 || workers > 64) {
+    throw new BaseError(
+      "CONFIG_INVALID_WORKERS",
+      `--workers must be a whole number from 0 to 64, got "${workersText}"`,
+      {
+        details: { value: workersText },
+      },
+    );
+  }
+  const confirmations = wholeNumberSetting(
+    flags.confirmations ?? (env.GRIDLEDGER_CONFIRMATIONS || undefined),
+    {
+      flag: "--confirmations",
+      fallback: defaults.confirmations,
+      min: 0,
+      max: 10_000,
+      code: "CONFIG_INVALID_CONFIRMATIONS",
+    },
+  );
   const analyticsConfig = flags.analyticsConfig ?? (env.GRIDLEDGER_ANALYTICS_CONFIG || undefined);
   const dataDir = resolve(flags.dataDir ?? (env.GRIDLEDGER_DATA_DIR || defaults.dataDir));
   const remembered = (setting: PortSetting): PortSetting => ({
@@ -366,22 +375,4 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
       code: "CONFIG_INVALID_LIMIT",
     }),
   };
-}
-
-/** A whole-number setting from 0 to `max` (`fallback` when not given); `code` names a bad value. */
-function wholeNumber(
-  text: string | undefined,
-  setting: { flag: string; code: string; max: number; fallback: number },
-): number {
-  const value = text === undefined ? setting.fallback : Number(text);
-  if (!Number.isSafeInteger(value) || value < 0 || value > setting.max) {
-    throw new BaseError(
-      setting.code,
-      `${setting.flag} must be a whole number from 0 to ${setting.max}, got "${text}"`,
-      {
-        details: { value: text },
-      },
-    );
-  }
-  return value;
 }
