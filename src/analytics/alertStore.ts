@@ -1,6 +1,7 @@
 import { alertCondition, type DeviceReach } from "../auth/access.js";
 import { BaseError } from "../core/errors.js";
 import type { Queryable } from "../db/database.js";
+import type { Incident } from "../hooks/gridHooks.js";
 import type { AlertDraft } from "./detectors/detectorTypes.js";
 import { resolveRegion } from "./statsQuery.js";
 
@@ -249,19 +250,8 @@ export async function openAlertCounts(db: Queryable): Promise<Map<string, number
   return new Map(rows.map((row) => [row.region_id, row.n]));
 }
 
-/** A record for a person's attention (see the `alerts` table). */
-export type AlertInput = {
-  kind: string;
-  severity: "info" | "warning" | "critical";
-  regionId?: string | undefined;
-  deviceId?: string | undefined;
-  message: string;
-  evidence?: Record<string, unknown>;
-  /** Unix time of the data the alert is about. */
-  periodStart?: bigint | undefined;
-  /** An alert with the key of an earlier one is not recorded again. */
-  dedupeKey?: string | undefined;
-};
+/** A record for a person's attention (see the `alerts` table): an {@link Incident} of any module. */
+export type AlertInput = Incident;
 
 /**
  * Records alerts, 500 per statement (in the caller's transaction when `q` is one); an alert whose

@@ -1,18 +1,12 @@
 import type { Database } from "../db/database.js";
 import { getMeta, setMeta } from "../db/metaStore.js";
+import { enqueueJob } from "../jobs/jobQueue.js";
 import type { AnalyticsConfig } from "./analyticsConfig.js";
-import { createJobHandlers } from "./jobHandlers.js";
-import { createJobQueue, enqueueJob } from "./jobQueue.js";
-import { startWorker, type Worker } from "./jobRunner.js";
-import { type Scheduler, startScheduler } from "./scheduler.js";
 
 /** node_meta key: the UTC offset the rollups' days were built with. */
 export const rollupsMetaKey = "analytics.rollups";
 /** Days of readings one `rollup-rebuild` job covers. */
 const rebuildChunkSeconds = 7 * 86400;
-
-/** The node's analytics: the detection scheduler, in-process workers, and rollup catch-up. */
-export type AnalyticsService = { scheduler: Scheduler; worker: Worker | undefined; close(): Promise<void> };
 
 /**
  * Queues `rollup-rebuild` jobs (a week of readings each) for every region with readings when the
@@ -45,48 +39,4 @@ export async function ensureRollups(db: Database, config: AnalyticsConfig): Prom
     await setMeta(tx, rollupsMetaKey, { utcOffsetMinutes: config.utcOffsetMinutes });
     return queued;
   });
-}
-
-/**
- * Starts the analytics of a node: rollup catch-up, a scheduler that queues the `detect` job of every
- * region and hour once the hour has settled (its intervals anchored or due), and `workers` job
- * workers in this process (0 leaves the jobs to `gridledger worker` processes on PostgreSQL).
- */
-export async function startAnalytics(options: {
-  db: Database;
-  config: AnalyticsConfig;
-  workers: number;
-  anchorGraceSeconds: number;
-  workerId: string;
-  onError: (error: unknown) => void;
-}): Promise<AnalyticsService> {
-  const { db, config } = options;
-  await ensureRollups(db, config);
-  const queue = createJobQueue(db);
-  const scheduler = startScheduler({
-    db,
-    queue,
-    intervalMs: 30_000,
-    settleSeconds: options.anchorGraceSeconds + 300,
-    onError: options.onError,
-  });
-  const worker =
-    options.workers > 0
-      ? startWorker({
-          db,
-          handlers: createJobHandlers({ db, config, anchorGraceSeconds: options.anchorGraceSeconds }),
-          config,
-          workerId: options.workerId,
-          concurrency: options.workers,
-          onError: options.onError,
-        })
-      : undefined;
-  return {
-    scheduler,
-    worker,
-    async close() {
-      await scheduler.close();
-      await worker?.close({ abandon: true });
-    },
-  };
 }

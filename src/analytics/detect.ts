@@ -1,5 +1,6 @@
 import { BaseError } from "../core/errors.js";
 import type { Queryable } from "../db/database.js";
+import { defineJobKind, type JobKind } from "../jobs/jobKinds.js";
 import { commodities } from "../metering/readingFormat.js";
 import { deviceKinds, deviceStatuses } from "../registry/deviceTypes.js";
 import { recordAlerts } from "./alertStore.js";
@@ -32,7 +33,6 @@ import type { AlertDraft, DetectorKind, DetectorReading } from "./detectors/dete
 import { detectExportWithoutGeneration } from "./detectors/exportWithoutGeneration.js";
 import { detectSpike, spikeApplies } from "./detectors/spike.js";
 import { detectZeroRuns, zeroRunApplies, zeroRunLookback } from "./detectors/zeroRun.js";
-import type { JobHandler } from "./jobTypes.js";
 
 /** One run of the detectors: a region, an hour, and what the anchor check needs. */
 export type DetectParams = {
@@ -262,21 +262,29 @@ export async function detectRegionHour(
  * The handler of `detect` jobs {regionId, hourStart}: {@link detectRegionHour} with the node's anchor
  * grace and the job's clock. Idempotent (dedupe keys), so a retried or repeated job records nothing twice.
  */
-export function createDetectJob(deps: { anchorGraceSeconds: number }): JobHandler {
-  return async (ctx, params: { regionId?: unknown; hourStart?: unknown }) => {
-    const hourStart = params?.hourStart;
-    if (
-      !(typeof hourStart === "number" && Number.isSafeInteger(hourStart)) &&
-      !(typeof hourStart === "string" && /^\d+$/.test(hourStart))
-    ) {
-      throw invalidParams("detect needs hourStart in Unix seconds", { hourStart: String(hourStart) });
-    }
-    ctx.signal.throwIfAborted();
-    return detectRegionHour(ctx.db, ctx.config, {
-      regionId: String(params.regionId),
-      hourStart: BigInt(hourStart),
-      anchorGraceSeconds: deps.anchorGraceSeconds,
-      now: ctx.now(),
-    });
-  };
+export function createDetectJob(deps: {
+  anchorGraceSeconds: number;
+  config: AnalyticsConfig;
+}): JobKind<{ regionId: string; hourStart: bigint }> {
+  return defineJobKind({
+    kind: "detect",
+    parse(params) {
+      const { regionId, hourStart } = (params ?? {}) as { regionId?: unknown; hourStart?: unknown };
+      if (
+        !(typeof hourStart === "number" && Number.isSafeInteger(hourStart)) &&
+        !(typeof hourStart === "string" && /^\d+$/.test(hourStart))
+      ) {
+        throw invalidParams("detect needs hourStart in Unix seconds", { hourStart: String(hourStart) });
+      }
+      return { regionId: String(regionId), hourStart: BigInt(hourStart) };
+    },
+    run(ctx, params) {
+      ctx.signal.throwIfAborted();
+      return detectRegionHour(ctx.db, deps.config, {
+        ...params,
+        anchorGraceSeconds: deps.anchorGraceSeconds,
+        now: ctx.now(),
+      });
+    },
+  });
 }

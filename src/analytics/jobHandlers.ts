@@ -1,10 +1,10 @@
 import { defaults } from "../core/config.js";
-import { BaseError } from "../core/errors.js";
 import type { Database } from "../db/database.js";
+import { defineJobKind, invalidJobParams, type JobKind, jobHandlersOf } from "../jobs/jobKinds.js";
+import type { JobHandlers } from "../jobs/jobTypes.js";
 import { createAnalysisStore } from "./analyses.js";
 import type { AnalyticsConfig } from "./analyticsConfig.js";
 import { createDetectJob } from "./detect.js";
-import type { JobHandlers } from "./jobTypes.js";
 import { rebuildRollups } from "./rollups.js";
 
 /** What the job handlers need. */
@@ -16,38 +16,49 @@ export type JobHandlerDeps = {
 };
 
 /**
- * The handlers of every analysis job kind, for the node's in-process workers and `gridledger worker`:
+ * The analysis job kinds, for the node's in-process workers and `gridledger worker`:
  * - `rollup-rebuild` {regionId, from, to} (Unix seconds): recomputes the region's rollups over the
  *   whole days covering [from, to) from the stored readings (see `rebuildRollups`).
  * - `analysis-refresh` {id}: recomputes a saved analysis' result.
  * - `detect` {regionId, hourStart}: every alert detector over one region and hour (see `detect.ts`).
  */
-export function createJobHandlers(deps: JobHandlerDeps): JobHandlers {
+export function analyticsJobKinds(deps: JobHandlerDeps): JobKind<never>[] {
   const analyses = createAnalysisStore(deps.db, deps.config);
-  return {
-    detect: createDetectJob({ anchorGraceSeconds: deps.anchorGraceSeconds ?? defaults.anchorGraceSeconds }),
-    async "analysis-refresh"(_ctx, params: { id?: unknown }) {
-      const analysis = await analyses.refresh(String(params.id));
+  const refresh = defineJobKind({
+    kind: "analysis-refresh",
+    parse: (params) => ({ id: String((params as { id?: unknown } | null)?.id) }),
+    async run(_ctx, { id }) {
+      const analysis = await analyses.refresh(id);
       return { id: analysis.id, refreshedAt: analysis.refreshedAt };
     },
-    async "rollup-rebuild"(_ctx, params: { regionId?: unknown; from?: unknown; to?: unknown }) {
-      const regionId = params.regionId;
+  });
+  const rebuild = defineJobKind({
+    kind: "rollup-rebuild",
+    parse(params) {
+      const { regionId, from, to } = (params ?? {}) as { regionId?: unknown; from?: unknown; to?: unknown };
       if (typeof regionId !== "string" || !/^0x[0-9a-f]{64}$/.test(regionId)) {
-        throw new BaseError("JOB_PARAMS_INVALID", "rollup-rebuild needs regionId (0x + 64 hex)", {
-          details: { regionId: String(regionId) },
-        });
+        throw invalidJobParams("rollup-rebuild needs regionId (0x + 64 hex)", { regionId: String(regionId) });
       }
-      const from = unixSeconds(params.from, "from");
-      const to = unixSeconds(params.to, "to");
+      return { regionId, from: unixSeconds(from, "from"), to: unixSeconds(to, "to") };
+    },
+    async run(_ctx, range) {
       const done = await rebuildRollups(deps.db, {
-        regionId,
-        from,
-        to,
+        ...range,
         utcOffsetSeconds: deps.config.utcOffsetMinutes * 60,
       });
       return { readings: done.readings, from: Number(done.from), to: Number(done.to) };
     },
-  };
+  });
+  const detect = createDetectJob({
+    anchorGraceSeconds: deps.anchorGraceSeconds ?? defaults.anchorGraceSeconds,
+    config: deps.config,
+  });
+  return [detect, refresh, rebuild] as JobKind<never>[];
+}
+
+/** The runner's handlers of the analysis job kinds (see {@link analyticsJobKinds}). */
+export function createJobHandlers(deps: JobHandlerDeps): JobHandlers {
+  return jobHandlersOf(analyticsJobKinds(deps));
 }
 
 function unixSeconds(value: unknown, name: string): bigint {
@@ -57,7 +68,5 @@ function unixSeconds(value: unknown, name: string): bigint {
   ) {
     return BigInt(value);
   }
-  throw new BaseError("JOB_PARAMS_INVALID", `rollup-rebuild needs ${name} in Unix seconds`, {
-    details: { [name]: String(value) },
-  });
+  throw invalidJobParams(`rollup-rebuild needs ${name} in Unix seconds`, { [name]: String(value) });
 }

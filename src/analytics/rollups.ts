@@ -1,18 +1,9 @@
 import type { Database, Queryable } from "../db/database.js";
+import type { StoredReading } from "../hooks/gridHooks.js";
 import { deviceKinds } from "../registry/deviceTypes.js";
 
 /** What a stored reading adds to the rollups: its region, device kind and source, interval and deltas. */
-export type RollupReading = {
-  deviceId: string;
-  regionId: string;
-  commodity: number;
-  intervalStart: bigint;
-  duration: number;
-  importDelta: bigint;
-  exportDelta: bigint;
-  kind: number;
-  source: number;
-};
+export type RollupReading = StoredReading;
 
 /** Granularities maintained as readings arrive (months are summed from days). */
 export type Granularity = "hour" | "day";

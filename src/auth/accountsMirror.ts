@@ -1,63 +1,64 @@
-import { getAddress, type Log } from "viem";
+import { type Address, type ContractEventName, getAddress } from "viem";
 import { accountsAbi } from "../chain/artifacts/index.js";
+import { eachLog, type IndexedLog, type IndexerHandler } from "../chain/indexer/eventIndexer.js";
 import type { Queryable } from "../db/database.js";
 import { accountRoleIds, type ChainRole, roleOfChainId, type Scope } from "./roles.js";
 
-/** An Accounts event as `eth_getLogs` decodes it. */
-export type AccountsLog = Log<bigint, number, false, undefined, true, typeof accountsAbi>;
-
-/** The Accounts contract's events, for `eth_getLogs`. */
-export const accountsEvents = accountsAbi.filter((item) => item.type === "event");
+type LogOf<E extends ContractEventName<typeof accountsAbi>> = IndexedLog<typeof accountsAbi, E>;
 
 const lower = (value: string) => value.toLowerCase();
 
 /**
- * Applies Accounts events, in chain order, to the `account_roles` mirror (a grant inserts the binding,
- * a revoke deletes it) and to `access_log_anchors`. Replaying events already applied leaves the same
- * rows, so a sync that is cut short and run again is harmless.
+ * The Accounts mirror's event-indexer handler (cursor "accounts"): a `RoleGranted` inserts the binding
+ * into `account_roles`, a `RoleRevoked` deletes it, an `AccessLogAnchored` records the head in
+ * `access_log_anchors`. Replaying events already applied leaves the same rows, so a sync that is cut
+ * short and run again is harmless. Waits while the node knows no Accounts contract.
  */
-export async function applyAccountsLogs(tx: Queryable, logs: readonly AccountsLog[]): Promise<void> {
-  for (const log of logs) {
-    switch (log.eventName) {
-      case "RoleGranted": {
-        const a = log.args;
-        await tx.query(
-          `insert into account_roles (account, role, scope, granted_by, granted_block) values ($1, $2, $3, $4, $5)
-           on conflict (account, role, scope) do update set granted_by = excluded.granted_by,
-             granted_block = excluded.granted_block`,
-          [lower(a.account), a.role, lower(a.scope), lower(a.grantor), log.blockNumber.toString()],
-        );
-        break;
-      }
-      case "RoleRevoked": {
-        const a = log.args;
-        await tx.query("delete from account_roles where account = $1 and role = $2 and scope = $3", [
-          lower(a.account),
-          a.role,
-          lower(a.scope),
-        ]);
-        break;
-      }
-      case "AccessLogAnchored": {
-        const a = log.args;
-        await tx.query(
-          `insert into access_log_anchors (org, day, head, count, block_number, tx_hash) values ($1, $2, $3, $4, $5, $6)
-           on conflict (org, day) do nothing`,
-          [
-            lower(a.org),
-            a.day.toString(),
-            lower(a.head),
-            a.count.toString(),
-            log.blockNumber.toString(),
-            lower(log.transactionHash),
-          ],
-        );
-        break;
-      }
-      default:
-        break;
-    }
-  }
+export function accountsHandler(
+  address: Address | undefined,
+  fromBlock: bigint,
+): IndexerHandler<typeof accountsAbi> {
+  return {
+    name: "accounts",
+    abi: accountsAbi,
+    address,
+    fromBlock,
+    on: {
+      RoleGranted: (tx, logs) => eachLog(logs, (log) => grant(tx, log)),
+      RoleRevoked: (tx, logs) =>
+        eachLog(logs, ({ args: a }) =>
+          tx.query("delete from account_roles where account = $1 and role = $2 and scope = $3", [
+            lower(a.account),
+            a.role,
+            lower(a.scope),
+          ]),
+        ),
+      AccessLogAnchored: (tx, logs) =>
+        eachLog(logs, (log) =>
+          tx.query(
+            `insert into access_log_anchors (org, day, head, count, block_number, tx_hash) values ($1, $2, $3, $4, $5, $6)
+             on conflict (org, day) do nothing`,
+            [
+              lower(log.args.org),
+              log.args.day.toString(),
+              lower(log.args.head),
+              log.args.count.toString(),
+              log.blockNumber.toString(),
+              lower(log.transactionHash),
+            ],
+          ),
+        ),
+    },
+  };
+}
+
+function grant(tx: Queryable, { args: a, blockNumber }: LogOf<"RoleGranted">) {
+  return tx.query(
+    `insert into account_roles (account, role, scope, granted_by, granted_block) values ($1, $2, $3, $4, $5)
+     on conflict (account, role, scope) do update set granted_by = excluded.granted_by,
+       granted_block = excluded.granted_block`,
+    [lower(a.account), a.role, lower(a.scope), lower(a.grantor), blockNumber.toString()],
+  );
 }
 
 /** One anchored access-log head, as `GET /v1/access-log/anchors` lists it. */

@@ -154,6 +154,10 @@ export function registerNodeCommands(program: Command): void {
         `analysis workers inside the node; 0 leaves the jobs to "gridledger worker" processes (env GRIDLEDGER_WORKERS; default ${defaults.workers})`,
       )
       .option(
+        "--confirmations <n>",
+        `blocks an event must be buried under before the node indexes it: 0 for the embedded chain and QBFT (instant finality), N for a chain that reorganises (env GRIDLEDGER_CONFIRMATIONS; default ${defaults.confirmations})`,
+      )
+      .option(
         "--rate-limit <n>",
         `HTTP writes and expensive reads (statistics, audit, proofs) per minute per client address; 0: no limit (env GRIDLEDGER_RATE_LIMIT; default ${defaults.rateLimit})`,
       )

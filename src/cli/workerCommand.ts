@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import type { WorkerEvent } from "../analytics/jobRunner.js";
 import { resolveAnchorGrace } from "../core/config.js";
 import { BaseError } from "../core/errors.js";
+import type { WorkerEvent } from "../jobs/jobRunner.js";
 
 // The database and analytics modules load only when a worker runs, so --help starts quickly.
 
@@ -91,16 +91,15 @@ export function registerWorkerCommand(program: Command): void {
       const { loadAnalyticsConfig } = await import("../analytics/analyticsConfig.js");
       const analytics = loadAnalyticsConfig(config.analyticsConfig, { required: true });
       const { openDatabase } = await import("../db/database.js");
-      const { createJobHandlers } = await import("../analytics/jobHandlers.js");
-      const { defaultWorkerId, startWorker } = await import("../analytics/jobRunner.js");
+      const { jobHandlersOf } = await import("../jobs/jobKinds.js");
+      const { composeJobKinds } = await import("../node/modules.js");
+      const { defaultWorkerId, startWorker } = await import("../jobs/jobRunner.js");
       // Applies pending migrations (under an advisory lock shared with the node), and refuses with
       // DB_MIGRATION_UNKNOWN a database migrated by a newer GridLedger.
       const db = await openDatabase({ url: config.databaseUrl });
-      const handlers = createJobHandlers({
-        db,
-        config: analytics,
-        anchorGraceSeconds: config.anchorGraceSeconds,
-      });
+      const handlers = jobHandlersOf(
+        composeJobKinds({ db, analytics, anchorGraceSeconds: config.anchorGraceSeconds }),
+      );
       const kinds = Object.keys(handlers);
       if (kinds.length === 0) {
         await db.close();
@@ -116,7 +115,6 @@ export function registerWorkerCommand(program: Command): void {
       const worker = startWorker({
         db,
         handlers,
-        config: analytics,
         workerId: id,
         concurrency: config.concurrency,
         onEvent: (event) => {

@@ -67,4 +67,15 @@ describe("resolveNodeConfig", () => {
     );
     expect(() => resolveNodeConfig({ mqttMaxReadings: "0" }, {})).toThrow(/--mqtt-max-readings must be/);
   });
+
+  it("holds back no block by default; --confirmations or GRIDLEDGER_CONFIRMATIONS sets how many", () => {
+    expect(resolveNodeConfig({}, {}).confirmations).toBe(0);
+    expect(resolveNodeConfig({}, { GRIDLEDGER_CONFIRMATIONS: "12" }).confirmations).toBe(12);
+    expect(resolveNodeConfig({ confirmations: "3" }, { GRIDLEDGER_CONFIRMATIONS: "12" }).confirmations).toBe(
+      3,
+    );
+    expect(() => resolveNodeConfig({ confirmations: "-1" }, {})).toThrow(
+      expect.objectContaining({ code: "CONFIG_INVALID_CONFIRMATIONS" }),
+    );
+  });
 });

@@ -13,6 +13,8 @@ export const defaults = {
   anchorGraceSeconds: 300,
   /** Analysis workers inside the node. */
   workers: 1,
+  /** Blocks held back from the head by the event indexers. */
+  confirmations: 0,
   nodeUrl: "http://127.0.0.1:8080",
   /** HTTP writes and expensive reads per minute per client address (0: no limit). */
   rateLimit: 1200,
@@ -65,6 +67,11 @@ export type NodeConfig = {
   /** Analysis workers run inside the node (0: leave the jobs to `gridledger worker` processes). */
   workers: number;
   /**
+   * Blocks an event must be buried under before the node's indexers handle it: 0 for chains with
+   * instant finality (the embedded chain, QBFT), N for chains that reorganise.
+   */
+  confirmations: number;
+  /**
    * A development chain: the embedded chain serves `evm_*`, funds the development accounts when it is
    * created, and accepts transactions from every sender (`--dev-chain`, implied by `start --demo`).
    */
@@ -107,6 +114,7 @@ export type NodeFlags = {
   anchorGrace?: string | undefined;
   analyticsConfig?: string | undefined;
   workers?: string | undefined;
+  confirmations?: string | undefined;
   devChain?: boolean | undefined;
   rpcHost?: string | undefined;
   rpcCors?: string | undefined;
@@ -305,6 +313,16 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
       },
     );
   }
+  const confirmations = wholeNumberSetting(
+    flags.confirmations ?? (env.GRIDLEDGER_CONFIRMATIONS || undefined),
+    {
+      flag: "--confirmations",
+      fallback: defaults.confirmations,
+      min: 0,
+      max: 10_000,
+      code: "CONFIG_INVALID_CONFIRMATIONS",
+    },
+  );
   const analyticsConfig = flags.analyticsConfig ?? (env.GRIDLEDGER_ANALYTICS_CONFIG || undefined);
   const dataDir = resolve(flags.dataDir ?? (env.GRIDLEDGER_DATA_DIR || defaults.dataDir));
   const remembered = (setting: PortSetting): PortSetting => ({
@@ -324,6 +342,7 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     anchorGraceSeconds,
     analyticsConfig: analyticsConfig === undefined ? undefined : resolve(analyticsConfig),
     workers,
+    confirmations,
     devChain: resolveDevChain(flags.devChain, env),
     rpcHost: flags.rpcHost ?? (env.GRIDLEDGER_RPC_HOST || defaults.host),
     rpcCors: resolveRpcCors(flags.rpcCors, env),

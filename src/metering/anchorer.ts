@@ -1,14 +1,13 @@
 import type { Address } from "viem";
 import { meterAnchorAbi } from "../chain/artifacts/index.js";
 import type { ChainClient } from "../chain/chainClient.js";
+import type { EventIndexer } from "../chain/indexer/eventIndexer.js";
 import { isChainRefusal, outOfContractRange, refusalReason } from "./anchorRefusal.js";
-import { type Batch, type BatchKey, type BatchStore, batchKeyText } from "./batchStore.js";
+import type { BatchKey } from "./batchKey.js";
+import { type Batch, type BatchStore, batchKeyText } from "./batchStore.js";
 
 /** An interval that ended this long before its grace period ends is closed even while readings still trickle in. */
 const settleLimitSeconds = 3_600;
-
-/** Blocks per `eth_getLogs` request when looking for an anchor made before a crash. */
-const logRange = 2_000n;
 
 /** What one anchoring round did. */
 export type AnchorRound = {
@@ -48,8 +47,8 @@ export type AnchorerOptions = {
   graceSeconds: number;
   /** Seconds without a new reading of an interval before it is anchored. */
   settleSeconds?: number;
-  /** Block to search for anchors made before a crash (the contracts' deployment block). */
-  fromBlock: bigint;
+  /** The event indexer that follows MeterAnchor's `Anchored` events (see ./anchorEvents.ts). */
+  anchorEvents: Pick<EventIndexer, "sync">;
   /** Batches per transaction. */
   batchesPerTransaction?: number;
   /** Told of each batch set aside (its key text and the chain's refusal), e.g. to log it. */
@@ -94,35 +93,14 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
   }
 
   /**
-   * Finds the transaction that anchored a batch before a crash, from its event: searched backwards from
-   * the head in ranges of `logRange` blocks (providers cap `eth_getLogs` ranges), newest first since a
-   * crash is recent.
+   * Records the anchor of a batch anchored before a crash, from its `Anchored` event: the anchors
+   * handler of the event indexer (./anchorEvents.ts) catches up from its cursor and records every such
+   * batch; answers whether this one is now recorded. With confirmations, an anchor in the newest blocks
+   * is recorded by a later round.
    */
   async function recordFromEvent(batch: Batch): Promise<boolean> {
-    const head = await publicClient.getBlockNumber({ cacheTime: 0 });
-    for (let to = head; to >= options.fromBlock; to -= logRange) {
-      const from = to - logRange + 1n > options.fromBlock ? to - logRange + 1n : options.fromBlock;
-      const logs = await publicClient.getContractEvents({
-        address: meterAnchor,
-        abi: meterAnchorAbi,
-        eventName: "Anchored",
-        args: { regionId: batch.regionId, commodity: batch.commodity, intervalStart: batch.intervalStart },
-        fromBlock: from,
-        toBlock: to,
-        strict: true,
-      });
-      const log = logs.find((entry) => entry.args.part === batch.part);
-      if (!log || log.blockNumber === null || log.transactionHash === null) continue;
-      const block = await publicClient.getBlock({ blockNumber: log.blockNumber });
-      await batches.markAnchored(batch, {
-        contract: meterAnchor,
-        txHash: log.transactionHash,
-        blockNumber: log.blockNumber,
-        anchoredAt: block.timestamp,
-      });
-      return true;
-    }
-    return false;
+    await options.anchorEvents.sync();
+    return (await batches.get(batch))?.status === "anchored";
   }
 
   async function anchorPending(round: AnchorRound, regionIds: readonly string[]): Promise<void> {

@@ -1,13 +1,11 @@
-import { insertAlerts } from "../analytics/alertStore.js";
 import { BaseError } from "../core/errors.js";
 import type { Database, Queryable } from "../db/database.js";
 import { toBigInt } from "../db/sql.js";
+import type { GridHooks } from "../hooks/gridHooks.js";
+import { anchoredTotal, type BatchKey, sortLeaves } from "./batchKey.js";
 import { leafHash, merkleRoot } from "./merkleTree.js";
 import { leafInputOf, readingLimits } from "./readingFormat.js";
 import { bytesOf } from "./readingStore.js";
-
-/** Key of a batch: one Merkle tree per (region, commodity, interval start, part). */
-export type BatchKey = { regionId: `0x${string}`; commodity: number; intervalStart: bigint; part: number };
 
 /**
  * Where a batch stands: pending (built, not yet on chain), anchored, conflict (the chain holds another
@@ -36,29 +34,8 @@ export function batchKeyText(regionCode: string, key: BatchKey): string {
   return `${regionCode}/${key.commodity}/${key.intervalStart}/${key.part}`;
 }
 
-/**
- * Parses `<region>/<commodity>/<intervalStart>/<part>` (region as code or 0x region id);
- * `BATCH_KEY_INVALID` otherwise. The region is returned as given, for the caller to resolve.
- */
-export function parseBatchKeyText(text: string): { region: string } & Omit<BatchKey, "regionId"> {
-  const match = /^([^/\s]{1,80})\/([0-9]{1,3})\/(-?[0-9]{1,20})\/([0-9]{1,5})$/.exec(text.trim());
-  const commodity = Number(match?.[2]);
-  const part = Number(match?.[4]);
-  const intervalStart = match ? BigInt(match[3]!) : 0n;
-  if (
-    !match ||
-    commodity > 255 ||
-    part > 32_767 ||
-    intervalStart < -(2n ** 63n) ||
-    intervalStart >= 2n ** 63n
-  ) {
-    throw new BaseError(
-      "BATCH_KEY_INVALID",
-      `a batch key is <region>/<commodity>/<intervalStart>/<part>, e.g. CN-GD/1/1767225600/0; got "${text.slice(0, 120)}"`,
-    );
-  }
-  return { region: match[1]!, commodity, intervalStart, part };
-}
+/** Where a batch was anchored: contract, transaction, block and the block's time (Unix seconds). */
+export type AnchorRecord = { contract: string; txHash: string; blockNumber: bigint; anchoredAt: bigint };
 
 /** A leaf of a batch: the reading's key and its leaf hash, in tree order. */
 export type BatchLeaf = {
@@ -68,14 +45,6 @@ export type BatchLeaf = {
   signature: Uint8Array;
   leafHash: Uint8Array;
 };
-
-const u64Max = 2n ** 64n - 1n;
-
-/**
- * A batch total as anchored: `anchorOf` holds uint64 totals, which only hostile registers could
- * exceed; such a total is anchored (and audited) as the uint64 maximum.
- */
-export const anchoredTotal = (total: bigint): bigint => (total > u64Max ? u64Max : total);
 
 function batchOf(row: Record<string, unknown>): Batch {
   return {
@@ -96,18 +65,15 @@ function batchOf(row: Record<string, unknown>): Batch {
   };
 }
 
-/** Orders leaves as the tree does: by deviceId bytes, then seq, ascending. */
-export function sortLeaves<T extends { deviceId: string; seq: bigint }>(leaves: T[]): T[] {
-  return leaves.sort((a, b) =>
-    a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0,
-  );
-}
-
 const keyWhere = "region_id = $1 and commodity = $2 and interval_start = $3";
 const keyParams = (key: BatchKey) => [key.regionId, key.commodity, key.intervalStart.toString()];
 
-/** Queries of batches: closing them from unbatched readings, their leaves, and their anchoring state. */
-export function createBatchStore(db: Database) {
+/**
+ * Queries of batches: closing them from unbatched readings, their leaves, and their anchoring state.
+ * `batchAnchored` runs in the transaction that records an anchor; `incidents` in the one that sets a
+ * batch aside (quarantine, conflict).
+ */
+export function createBatchStore(db: Database, hooks: Pick<GridHooks, "batchAnchored" | "incidents">) {
   async function leavesIn(
     tx: Queryable,
     key: BatchKey,
@@ -147,6 +113,41 @@ export function createBatchStore(db: Database) {
       [rest.map((leaf) => leaf.deviceId), rest.map((leaf) => leaf.seq.toString())],
     );
     return leaves;
+  }
+
+  /** Marks a batch anchored (only a pending one with root `root`, when given) and publishes `batchAnchored`. */
+  async function recordAnchor(tx: Queryable, key: BatchKey, anchor: AnchorRecord, root?: string) {
+    const { rows } = await tx.query<{ root: `0x${string}`; leaf_count: number }>(
+      `update reading_batches set status = 'anchored', contract = $5, tx_hash = $6, block_number = $7, anchored_at = $8
+        where ${keyWhere} and part = $4 and ($9::text is null or (status = 'pending' and root = $9))
+        returning root, leaf_count`,
+      [
+        ...keyParams(key),
+        key.part,
+        anchor.contract.toLowerCase(),
+        anchor.txHash.toLowerCase(),
+        anchor.blockNumber.toString(),
+        anchor.anchoredAt.toString(),
+        root ?? null,
+      ],
+    );
+    const row = rows[0];
+    if (!row) return false;
+    if (hooks.batchAnchored.size > 0) {
+      await hooks.batchAnchored.run(tx, {
+        regionId: key.regionId,
+        commodity: key.commodity,
+        intervalStart: key.intervalStart,
+        part: key.part,
+        root: row.root,
+        leafCount: row.leaf_count,
+        contract: anchor.contract.toLowerCase(),
+        txHash: anchor.txHash.toLowerCase(),
+        blockNumber: anchor.blockNumber,
+        anchoredAt: anchor.anchoredAt,
+      });
+    }
+    return true;
   }
 
   return {
@@ -277,23 +278,22 @@ export function createBatchStore(db: Database) {
       return leavesIn(db, key, false);
     },
 
-    /** Records where a batch was anchored. */
-    async markAnchored(
-      key: BatchKey,
-      anchor: { contract: string; txHash: string; blockNumber: bigint; anchoredAt: bigint },
-    ): Promise<void> {
-      await db.query(
-        `update reading_batches set status = 'anchored', contract = $5, tx_hash = $6, block_number = $7, anchored_at = $8
-          where ${keyWhere} and part = $4`,
-        [
-          ...keyParams(key),
-          key.part,
-          anchor.contract.toLowerCase(),
-          anchor.txHash.toLowerCase(),
-          anchor.blockNumber.toString(),
-          anchor.anchoredAt.toString(),
-        ],
-      );
+    /** Records where a batch was anchored, and publishes `batchAnchored` in the same transaction. */
+    async markAnchored(key: BatchKey, anchor: AnchorRecord): Promise<void> {
+      await db.transaction((tx) => recordAnchor(tx, key, anchor));
+    },
+
+    /**
+     * Records an anchor found in the chain's `Anchored` events (in the indexer's transaction), for a
+     * pending batch with the same root only: answers whether it did. Anchors already recorded, of
+     * batches not built here, or with another root (a conflict, which the anchorer settles) are left alone.
+     */
+    recordAnchorEvent(
+      tx: Queryable,
+      key: BatchKey & { root: string },
+      anchor: AnchorRecord,
+    ): Promise<boolean> {
+      return recordAnchor(tx, key, anchor, key.root.toLowerCase());
     },
 
     /**
@@ -309,7 +309,7 @@ export function createBatchStore(db: Database) {
         );
         if (rows.length === 0) return;
         const name = batchKeyText(regionCode, key);
-        await insertAlerts(tx, [
+        await hooks.incidents.run(tx, [
           {
             kind: "batch_quarantined",
             severity: "critical",
@@ -364,23 +364,25 @@ export function createBatchStore(db: Database) {
           ...keyParams(key),
           key.part,
         ]);
-        await tx.query(
-          `insert into alerts (kind, severity, region_id, message, evidence) values ('anchor_conflict', 'critical', $1, $2, $3)`,
-          [
-            key.regionId,
-            `the chain holds another root for ${regionCode} commodity ${key.commodity} interval ${key.intervalStart} part ${key.part}`,
-            JSON.stringify({
+        await hooks.incidents.run(tx, [
+          {
+            kind: "anchor_conflict",
+            severity: "critical",
+            regionId: key.regionId,
+            message: `the chain holds another root for ${regionCode} commodity ${key.commodity} interval ${key.intervalStart} part ${key.part}`,
+            evidence: {
               regionId: key.regionId,
               commodity: key.commodity,
               intervalStart: key.intervalStart.toString(),
               part: key.part,
               chainRoot,
-            }),
-          ],
-        );
+            },
+          },
+        ]);
       });
     },
   };
 }
 
+/** The batch queries of a node (see {@link createBatchStore}). */
 export type BatchStore = ReturnType<typeof createBatchStore>;

@@ -1,7 +1,6 @@
-import { type AlertInput, insertAlerts } from "../analytics/alertStore.js";
-import { addToRollups, type RollupReading } from "../analytics/rollups.js";
 import { BaseError, isBaseError } from "../core/errors.js";
 import type { Database, Queryable } from "../db/database.js";
+import type { GridHooks, Incident, StoredReading } from "../hooks/gridHooks.js";
 import type { DeviceDirectory } from "./deviceDirectory.js";
 import type { IngestResult } from "./ingestTypes.js";
 import {
@@ -30,8 +29,8 @@ export type IngestOptions = {
   maxClockSkew?: number;
   /** Most readings processed as one batch (one transaction). */
   maxBatch?: number;
-  /** Days of the rollups start at midnight at this offset from UTC (seconds; default 0). */
-  utcOffsetSeconds?: number;
+  /** `readingsStored` and `incidents` run inside each ingest transaction (analytics' rollups and alerts). */
+  hooks: Pick<GridHooks, "readingsStored" | "incidents">;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 };
@@ -73,11 +72,10 @@ const refused = (refusal: Refusal): IngestResult => ({ status: "rejected", ...re
  * A result is `accepted` only after the transaction that stored the reading has committed.
  */
 export function createIngest(options: IngestOptions): Ingest {
-  const { db, store, devices, pool } = options;
+  const { db, store, devices, pool, hooks } = options;
   const operator = options.operator.toLowerCase();
   const maxBatch = options.maxBatch ?? 2_000;
   const now = options.now ?? Date.now;
-  const utcOffsetSeconds = options.utcOffsetSeconds ?? 0;
   const queue: { items: Item[]; done: (error?: unknown) => void }[] = [];
   let pumping: Promise<void> | undefined;
   let writing: Promise<void> = Promise.resolve();
@@ -179,11 +177,11 @@ export function createIngest(options: IngestOptions): Ingest {
     }
     const failures = items.filter((item) => item.result?.code === "READING_BAD_SIGNATURE");
     await db.transaction(async (tx) => {
-      const alerts: AlertInput[] = [];
-      const stored: RollupReading[] = [];
-      for (const round of rounds) await writeRound(tx, round, deviceOf, alerts, stored);
-      await addToRollups(tx, stored, utcOffsetSeconds);
-      await insertAlerts(tx, alerts);
+      const incidents: Incident[] = [];
+      const stored: StoredReading[] = [];
+      for (const round of rounds) await writeRound(tx, round, deviceOf, incidents, stored);
+      if (stored.length > 0) await hooks.readingsStored.run(tx, { readings: stored });
+      if (incidents.length > 0) await hooks.incidents.run(tx, incidents);
       await store.addSignatureFailures(
         tx,
         failures.map((item) => ({
@@ -199,8 +197,8 @@ export function createIngest(options: IngestOptions): Ingest {
     tx: Queryable,
     open: Item[],
     deviceOf: Map<Item, DeviceRecord>,
-    alerts: AlertInput[],
-    toRollups: RollupReading[],
+    alerts: Incident[],
+    toRollups: StoredReading[],
   ): Promise<void> {
     const latest = await store.latest(tx, [...new Set(open.map((item) => item.reading!.deviceId))]);
     // Only a seq at or below the device's highest stored one can already be stored.
@@ -264,7 +262,7 @@ export function createIngest(options: IngestOptions): Ingest {
     tx: Queryable,
     fresh: Item[],
     latest: Map<string, NeighbourWithDeltas>,
-    alerts: AlertInput[],
+    alerts: Incident[],
     deviceOf: Map<Item, DeviceRecord>,
   ): Promise<Item[]> {
     const byDevice = new Map<string, Item[]>();

@@ -1,18 +1,14 @@
 import type { Address } from "viem";
 import type { ChainClient } from "../chain/chainClient.js";
+import { createEventIndexer } from "../chain/indexer/eventIndexer.js";
 import { BaseError } from "../core/errors.js";
 import type { Database } from "../db/database.js";
+import type { GridHooks } from "../hooks/gridHooks.js";
+import { anchorsHandler } from "./anchorEvents.js";
 import { type Anchorer, createAnchorer } from "./anchorer.js";
 import { type AuditReport, auditBatches } from "./audit.js";
-import {
-  type Batch,
-  type BatchKey,
-  type BatchLeaf,
-  type BatchStore,
-  batchKeyText,
-  createBatchStore,
-  parseBatchKeyText,
-} from "./batchStore.js";
+import { type BatchKey, parseBatchKeyText } from "./batchKey.js";
+import { type Batch, type BatchLeaf, type BatchStore, batchKeyText, createBatchStore } from "./batchStore.js";
 import { createDeviceDirectory, type DeviceDirectory } from "./deviceDirectory.js";
 import { createIngest, type Ingest } from "./ingest.js";
 import { type LoopHealth, meteringStatus, type NodeStatus } from "./meteringStatus.js";
@@ -36,11 +32,13 @@ export type MeteringOptions = {
   fromBlock: bigint;
   /** Seconds after an interval ends before it is anchored. */
   anchorGraceSeconds: number;
+  /** Blocks held back from the head before `Anchored` events are read (0: instant finality). */
+  confirmations?: number;
   /** Signature verification threads (default: one per core). */
   verifyThreads?: number;
   maxClockSkew?: number;
-  /** Days of the rollups start at midnight at this offset from UTC (seconds). */
-  utcOffsetSeconds?: number;
+  /** Hooks published inside metering's transactions; other modules (analytics) register on them. */
+  hooks: GridHooks;
   now?: () => number;
 };
 
@@ -99,7 +97,7 @@ export type MeteringStats = {
 export function createMetering(options: MeteringOptions): Metering {
   const { db } = options;
   const store = createReadingStore(db);
-  const batches = createBatchStore(db);
+  const batches = createBatchStore(db, options.hooks);
   const pool = createVerifyPool({ size: options.verifyThreads });
   const operator = options.operator.toLowerCase();
   const devices = createDeviceDirectory({ store, syncIndex: options.syncIndex });
@@ -110,10 +108,23 @@ export function createMetering(options: MeteringOptions): Metering {
     pool,
     operator,
     maxClockSkew: options.maxClockSkew,
-    utcOffsetSeconds: options.utcOffsetSeconds,
+    hooks: options.hooks,
     now: options.now,
   });
   let regions = new Map<string, { code: string; operator: string }>();
+  const anchorEvents = createEventIndexer({
+    db,
+    publicClient: options.client.publicClient,
+    confirmations: options.confirmations,
+  });
+  anchorEvents.register(
+    anchorsHandler({
+      meterAnchor: options.meterAnchor,
+      fromBlock: options.fromBlock,
+      publicClient: options.client.publicClient,
+      batches,
+    }),
+  );
 
   async function loadRegions() {
     const { rows } = await db.query<{ region_id: string; code: string; operator: string }>(
@@ -134,7 +145,7 @@ export function createMetering(options: MeteringOptions): Metering {
     regionIds: async () =>
       [...(await loadRegions())].filter(([, region]) => region.operator === operator).map(([id]) => id),
     graceSeconds: options.anchorGraceSeconds,
-    fromBlock: options.fromBlock,
+    anchorEvents,
     now: options.now,
   });
   const indexing: LoopHealth = { consecutiveFailures: 0, lastError: null };

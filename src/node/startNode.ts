@@ -1,13 +1,14 @@
 import { join } from "node:path";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { type AnalyticsConfig, loadAnalyticsConfig } from "../analytics/analyticsConfig.js";
-import { startAnalytics } from "../analytics/analyticsService.js";
 import { createAccessLog, startAccessLogAnchoring } from "../auth/accessLog.js";
 import { loadMasterKey } from "../auth/masterKey.js";
 import { createProfileStore } from "../auth/profiles.js";
 import { serveJsonRpc } from "../chain/embedded/index.js";
 import type { NodeConfig } from "../core/config.js";
 import { listenWithFallback } from "../core/ports.js";
+import { createGridHooks } from "../hooks/gridHooks.js";
+import { startJobs } from "../jobs/jobsService.js";
 import { createMetering, type Metering } from "../metering/metering.js";
 import { nodeClientIdPrefix, nodeUsername } from "../metering/mqttAuth.js";
 import { startMqttBroker } from "../metering/mqttBroker.js";
@@ -17,6 +18,13 @@ import { createNodeMetrics } from "../metrics/nodeMetrics.js";
 import { deviceStatuses } from "../registry/deviceTypes.js";
 import { createServer } from "../server/createServer.js";
 import { saveApiToken } from "./apiToken.js";
+import {
+  composeEventHandlers,
+  composeHooks,
+  composeJobKinds,
+  composeSchedules,
+  startModules,
+} from "./modules.js";
 import { loadOrCreateMqttCredentials } from "./mqttCredentials.js";
 import { type InitOptions, type NodeContext, openNode } from "./openNode.js";
 
@@ -64,6 +72,13 @@ export async function startNode(
       closers.push(rpc.close);
       rpcUrl = rpc.url;
     }
+    const moduleContext = {
+      db: context.db,
+      analytics,
+      anchorGraceSeconds: config.anchorGraceSeconds,
+    };
+    const hooks = createGridHooks();
+    composeHooks(hooks, moduleContext);
     const unmetered = createMetering({
       db: context.db,
       client: context.client,
@@ -75,11 +90,23 @@ export async function startNode(
       indexedBlock: () => context.indexer.syncedBlock(),
       fromBlock: BigInt(context.state.deployedAtBlock ?? 0),
       anchorGraceSeconds: config.anchorGraceSeconds,
-      utcOffsetSeconds: analytics.utcOffsetMinutes * 60,
+      confirmations: config.confirmations,
+      hooks,
     });
     closers.push(() => unmetered.close());
     const metrics = createNodeMetrics({ status: () => unmetered.status() });
     const metering: Metering = { ...unmetered, ingest: metrics.instrumentIngest(unmetered.ingest) };
+    // The registry's and the Accounts mirror's handlers are registered when the node opens (its first
+    // sync fills the mirror); the other modules' handlers join them here.
+    const events = context.indexer.events;
+    const chainContext = {
+      contracts: context.contracts,
+      fromBlock: BigInt(context.state.deployedAtBlock ?? 0),
+    };
+    for (const handler of composeEventHandlers(chainContext)) {
+      if (!events.has(handler.name)) events.register(handler);
+    }
+    events.onError(({ name, error }) => metrics.countError(`indexer-${name}`, error));
     let mqttUrl = config.mqttUrl ?? "";
     const credentials = await loadOrCreateMqttCredentials(config.dataDir);
     const mqttInfo = {
@@ -161,15 +188,16 @@ export async function startNode(
       },
     });
     closers.push(accessLogAnchoring.close);
-    const analyticsService = await startAnalytics({
+    await startModules(moduleContext);
+    const jobs = startJobs({
       db: context.db,
-      config: analytics,
+      kinds: composeJobKinds(moduleContext),
+      schedules: composeSchedules(moduleContext),
       workers: config.workers,
-      anchorGraceSeconds: config.anchorGraceSeconds,
       workerId: `node-${context.registry.operator.slice(2, 10).toLowerCase()}-${process.pid}`,
       onError: warn("analysis"),
     });
-    closers.push(() => analyticsService.close());
+    closers.push(() => jobs.close());
     closers.push(() => app.close());
     const apiUrl = await listenWithFallback(config.http, (port) => app.listen({ host: config.host, port }));
     return {

@@ -1,13 +1,24 @@
-import { type Address, type Chain, type Log, type PublicClient, parseAbiItem, type Transport } from "viem";
+import {
+  type Address,
+  type Chain,
+  type ContractEventName,
+  type PublicClient,
+  parseAbiItem,
+  type Transport,
+} from "viem";
 import { type AlertInput, insertAlerts } from "../analytics/alertStore.js";
-import { type AccountsLog, accountsEvents, applyAccountsLogs } from "../auth/accountsMirror.js";
+import { accountsHandler } from "../auth/accountsMirror.js";
 import { consortiumAbi, registryAbi } from "../chain/artifacts/index.js";
+import {
+  createEventIndexer,
+  eachLog,
+  type IndexedLog,
+  type IndexerHandler,
+} from "../chain/indexer/eventIndexer.js";
 import { sanitiseText } from "../core/text.js";
 import type { Database, Queryable } from "../db/database.js";
 import { deviceStatuses } from "./deviceTypes.js";
 
-/** Blocks asked for in one `eth_getLogs` call; public endpoints commonly cap a range near this. */
-const blockRange = 2_000n;
 /**
  * `DeviceRegistered` as Registries deployed before device approval emit it (no `status`: every device
  * was active at once), so a node on an older deployment still indexes its devices.
@@ -18,125 +29,148 @@ const legacyDeviceRegistered = parseAbiItem(
 const indexedAbi = [...consortiumAbi, ...registryAbi, legacyDeviceRegistered];
 const syncName = "registry";
 
-type DecodedLog = Log<bigint, number, false, undefined, true, typeof indexedAbi>;
+type DecodedLog = IndexedLog<typeof indexedAbi>;
+type LogOf<E extends ContractEventName<typeof indexedAbi>> = IndexedLog<typeof indexedAbi, E>;
 
 /**
  * Mirrors the on-chain registry (organisations, regions, devices) into the database by following
  * the Consortium and Registry events from the deployment block on (ponder's sync/store split), and,
  * when given, the Accounts contract's role bindings and access-log anchors (src/auth/accountsMirror.ts).
- * Accounts has its own cursor (`sync_state` "accounts"), so a node that learns of an Accounts contract
- * deployed after the registry cursor passed it still replays its events from the deployment block.
- * `sync()` brings the mirror up to the chain's latest block and is safe to call concurrently.
- * Reorgs are not handled: the embedded chain and QBFT networks have instant finality.
+ * Both are handlers of one event indexer (src/chain/indexer/), each with its own cursor in `sync_state`
+ * ("registry", "accounts"), so a node that learns of an Accounts contract deployed after the registry
+ * cursor passed it still replays its events from the deployment block, and a failure of one does not
+ * hold back the other. `sync()` brings the mirror up to the chain's latest block (less `confirmations`)
+ * and is safe to call concurrently.
  */
 export function createRegistryIndexer(options: {
   db: Database;
   publicClient: PublicClient<Transport, Chain>;
   contracts: { Consortium: Address; Registry: Address; Accounts?: Address };
   fromBlock: bigint;
+  /** Blocks held back from the head (0: instant finality, the default). */
+  confirmations?: number;
 }) {
-  const { db, publicClient, contracts } = options;
+  const { contracts } = options;
+  const indexer = createEventIndexer({
+    db: options.db,
+    publicClient: options.publicClient,
+    confirmations: options.confirmations,
+  });
+  indexer.register(registryHandler(contracts, options.fromBlock));
+  indexer.register(accountsHandler(contracts.Accounts, options.fromBlock));
+  return {
+    /**
+     * Indexes every block up to the chain's latest (less confirmations) as of this call; returns that
+     * block number. Runs one at a time: a call made while a run is under way waits for the next run
+     * (shared by all such calls), so a write's block is always indexed when the sync called after it returns.
+     */
+    sync: (): Promise<bigint> => indexer.sync(),
+    /** The last block the registry mirror holds. */
+    syncedBlock: (): Promise<bigint> => indexer.cursor(syncName),
+    /** The event indexer, for other modules' handlers (registered before the next sync). */
+    events: indexer,
+  };
+}
+
+/** The registry's handler: one function per Consortium and Registry event, in chain order. */
+export function registryHandler(
+  contracts: { Consortium: Address; Registry: Address },
+  fromBlock: bigint,
+): IndexerHandler<typeof indexedAbi> {
   const names: ContractNames = new Map([
     [lower(contracts.Consortium), "Consortium"],
     [lower(contracts.Registry), "Registry"],
   ]);
-  let running: Promise<bigint> | undefined;
-  let queued: Promise<bigint> | undefined;
-
-  async function cursorOf(name: string): Promise<bigint> {
-    const { rows } = await db.query<{ block_number: string }>(
-      "select block_number::text from sync_state where name = $1",
-      [name],
+  const alerts: AlertInput[] = [];
+  const clean = textCleaner(names, alerts);
+  const organisation = (tx: Queryable, logs: LogOf<"MemberAdmitted">[]) =>
+    eachLog(logs, (log) =>
+      tx.query(
+        `insert into organisations (address, name, roles, seat, active, admitted_block) values ($1, $2, $3, $4, true, $5)
+         on conflict (address) do update set name = excluded.name, roles = excluded.roles, seat = excluded.seat,
+           active = true, admitted_block = excluded.admitted_block`,
+        [
+          lower(log.args.org),
+          clean(log, "name", log.args.name),
+          Number(log.args.roles),
+          log.args.seat,
+          block(log),
+        ],
+      ),
     );
-    return rows[0] ? BigInt(rows[0].block_number) : options.fromBlock - 1n;
-  }
-
-  const syncedBlock = () => cursorOf(syncName);
-
-  /** Follows one cursor up to `latest`, a range of blocks per transaction. */
-  async function follow(
-    name: string,
-    latest: bigint,
-    fetch: (from: bigint, to: bigint) => Promise<unknown[]>,
-    apply: (tx: Queryable, logs: unknown[]) => Promise<void>,
-  ): Promise<void> {
-    let from = (await cursorOf(name)) + 1n;
-    while (from <= latest) {
-      const to = from + blockRange - 1n < latest ? from + blockRange - 1n : latest;
-      const logs = await fetch(from, to);
-      await db.transaction(async (tx) => {
-        await apply(tx, logs);
-        await tx.query(
-          `insert into sync_state (name, block_number) values ($1, $2)
-           on conflict (name) do update set block_number = excluded.block_number`,
-          [name, to.toString()],
-        );
-      });
-      from = to + 1n;
-    }
-  }
-
-  async function syncOnce(): Promise<bigint> {
-    const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
-    await follow(
-      syncName,
-      latest,
-      (fromBlock, toBlock) =>
-        publicClient.getLogs({
-          address: [contracts.Consortium, contracts.Registry],
-          events: indexedAbi.filter((item) => item.type === "event"),
-          fromBlock,
-          toBlock,
-          strict: true,
-        }),
-      (tx, logs) => applyLogs(tx, logs as DecodedLog[], names),
+  const role = (grant: boolean) => (tx: Queryable, logs: LogOf<"RoleGranted" | "RoleRevoked">[]) =>
+    eachLog(logs, (log) =>
+      tx.query(
+        `update organisations set roles = ${grant ? "roles | $2" : "roles & ~$2::integer"} where address = $1`,
+        [lower(log.args.org), Number(log.args.role)],
+      ),
     );
-    const accounts = contracts.Accounts;
-    if (accounts) {
-      await follow(
-        "accounts",
-        latest,
-        (fromBlock, toBlock) =>
-          publicClient.getLogs({
-            address: accounts,
-            events: accountsEvents,
-            fromBlock,
-            toBlock,
-            strict: true,
-          }),
-        (tx, logs) => applyAccountsLogs(tx, logs as AccountsLog[]),
-      );
-    }
-    return latest;
-  }
-
-  function start(): Promise<bigint> {
-    running = syncOnce().finally(() => {
-      running = undefined;
-    });
-    return running;
-  }
-
   return {
-    /**
-     * Indexes every block up to the chain's latest as of this call; returns that block number. Runs one
-     * at a time: a call made while a run is under way waits for the next run (shared by all such calls),
-     * so a write's block is always indexed when the sync called after it returns.
-     */
-    sync(): Promise<bigint> {
-      if (queued) return queued;
-      if (!running) return start();
-      queued = running
-        .catch(() => undefined)
-        .then(() => {
-          queued = undefined;
-          return start();
-        });
-      return queued;
+    name: syncName,
+    abi: indexedAbi,
+    address: [contracts.Consortium, contracts.Registry],
+    fromBlock,
+    on: {
+      MemberAdmitted: organisation,
+      MemberRemoved: (tx, logs) =>
+        eachLog(logs, (log) =>
+          tx.query("update organisations set active = false, seat = false where address = $1", [
+            lower(log.args.org),
+          ]),
+        ),
+      RoleGranted: role(true),
+      RoleRevoked: role(false),
+      RegionApproved: (tx, logs) =>
+        eachLog(logs, (log) => {
+          const a = log.args;
+          const regionId = lower(a.regionId);
+          return tx.query(
+            `insert into regions (region_id, code, name_zh, name_en, operator, interval_seconds, approved_block)
+             values ($1, $2, $3, $4, $5, $6, $7)
+             on conflict (region_id) do update set name_zh = excluded.name_zh, name_en = excluded.name_en,
+               operator = excluded.operator, interval_seconds = excluded.interval_seconds`,
+            [
+              regionId,
+              clean(log, "code", a.code, regionId),
+              clean(log, "nameZh", a.nameZh, regionId),
+              clean(log, "nameEn", a.nameEn, regionId),
+              lower(a.operator),
+              a.intervalSeconds,
+              block(log),
+            ],
+          );
+        }),
+      RegionUpdated: (tx, logs) =>
+        eachLog(logs, (log) => {
+          const regionId = lower(log.args.regionId);
+          return tx.query(
+            "update regions set name_zh = $2, name_en = $3, operator = $4 where region_id = $1",
+            [
+              regionId,
+              clean(log, "nameZh", log.args.nameZh, regionId),
+              clean(log, "nameEn", log.args.nameEn, regionId),
+              lower(log.args.operator),
+            ],
+          );
+        }),
+      DeviceRegistered: (tx, logs) => insertDevices(tx, logs),
+      DeviceStatusChanged: (tx, logs) =>
+        eachLog(logs, (log) => {
+          const status = Number(log.args.status);
+          return tx.query("update devices set status = $2, suspended_by = $3 where device_id = $1", [
+            lower(log.args.deviceId),
+            status,
+            status === deviceStatuses.suspended ? lower(log.args.by) : null,
+          ]);
+        }),
     },
-    syncedBlock,
+    async after(tx) {
+      if (alerts.length > 0) await insertAlerts(tx, alerts.splice(0));
+    },
   };
 }
+
+const block = (log: { blockNumber: bigint }) => log.blockNumber.toString();
 
 /** The registry indexer of a node. */
 export type RegistryIndexer = ReturnType<typeof createRegistryIndexer>;
@@ -182,90 +216,8 @@ function textCleaner(names: ContractNames, alerts: AlertInput[]) {
   };
 }
 
-async function applyLogs(tx: Queryable, logs: DecodedLog[], names: ContractNames): Promise<void> {
-  const alerts: AlertInput[] = [];
-  const clean = textCleaner(names, alerts);
-  const devices: DecodedLog[] = [];
-  const flushDevices = async () => {
-    if (devices.length > 0) await insertDevices(tx, devices.splice(0));
-  };
-  for (const log of logs) {
-    if (log.eventName === "DeviceRegistered") {
-      devices.push(log);
-      continue;
-    }
-    await flushDevices();
-    const block = log.blockNumber.toString();
-    const a = log.args as Record<string, unknown>;
-    switch (log.eventName) {
-      case "MemberAdmitted":
-        await tx.query(
-          `insert into organisations (address, name, roles, seat, active, admitted_block) values ($1, $2, $3, $4, true, $5)
-           on conflict (address) do update set name = excluded.name, roles = excluded.roles, seat = excluded.seat,
-             active = true, admitted_block = excluded.admitted_block`,
-          [lower(a.org as string), clean(log, "name", a.name), Number(a.roles), a.seat, block],
-        );
-        break;
-      case "MemberRemoved":
-        await tx.query("update organisations set active = false, seat = false where address = $1", [
-          lower(a.org as string),
-        ]);
-        break;
-      case "RoleGranted":
-      case "RoleRevoked":
-        await tx.query(
-          `update organisations set roles = ${log.eventName === "RoleGranted" ? "roles | $2" : "roles & ~$2::integer"} where address = $1`,
-          [lower(a.org as string), Number(a.role)],
-        );
-        break;
-      case "RegionApproved": {
-        const regionId = lower(a.regionId as string);
-        await tx.query(
-          `insert into regions (region_id, code, name_zh, name_en, operator, interval_seconds, approved_block)
-           values ($1, $2, $3, $4, $5, $6, $7)
-           on conflict (region_id) do update set name_zh = excluded.name_zh, name_en = excluded.name_en,
-             operator = excluded.operator, interval_seconds = excluded.interval_seconds`,
-          [
-            regionId,
-            clean(log, "code", a.code, regionId),
-            clean(log, "nameZh", a.nameZh, regionId),
-            clean(log, "nameEn", a.nameEn, regionId),
-            lower(a.operator as string),
-            a.intervalSeconds,
-            block,
-          ],
-        );
-        break;
-      }
-      case "RegionUpdated": {
-        const regionId = lower(a.regionId as string);
-        await tx.query("update regions set name_zh = $2, name_en = $3, operator = $4 where region_id = $1", [
-          regionId,
-          clean(log, "nameZh", a.nameZh, regionId),
-          clean(log, "nameEn", a.nameEn, regionId),
-          lower(a.operator as string),
-        ]);
-        break;
-      }
-      case "DeviceStatusChanged": {
-        const status = Number(a.status);
-        await tx.query("update devices set status = $2, suspended_by = $3 where device_id = $1", [
-          lower(a.deviceId as string),
-          status,
-          status === deviceStatuses.suspended ? lower(a.by as string) : null,
-        ]);
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  await flushDevices();
-  if (alerts.length > 0) await insertAlerts(tx, alerts);
-}
-
 /** Set-based insert of a run of DeviceRegistered events (a batch registration emits hundreds). */
-async function insertDevices(tx: Queryable, logs: DecodedLog[]): Promise<void> {
+async function insertDevices(tx: Queryable, logs: LogOf<"DeviceRegistered">[]): Promise<void> {
   const cols = {
     id: [] as string[],
     scheme: [] as number[],

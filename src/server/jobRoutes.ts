@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
-import { createJobQueue, type Job, type JobStatus, jobStatuses } from "../analytics/jobQueue.js";
 import type { Database } from "../db/database.js";
+import { createJobQueue, type Job, type JobStatus, jobStatuses } from "../jobs/jobQueue.js";
 import { pageLimit, text } from "./paramSchemas.js";
 
 const str = { type: "string" } as const;

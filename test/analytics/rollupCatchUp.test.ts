@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rollupsMetaKey } from "../../src/analytics/analyticsService.js";
-import { scheduleDetection } from "../../src/analytics/scheduler.js";
+import { scheduleDetection } from "../../src/analytics/detectSchedule.js";
 import {
   asJson,
   intervalAgo,

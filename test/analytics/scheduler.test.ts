@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createJobQueue } from "../../src/analytics/jobQueue.js";
-import { detectCursorKey, scheduleDetection, startScheduler } from "../../src/analytics/scheduler.js";
+import { detectCursorKey, detectionSchedule, scheduleDetection } from "../../src/analytics/detectSchedule.js";
 import type { Database } from "../../src/db/database.js";
 import { getMeta } from "../../src/db/metaStore.js";
+import { createJobQueue } from "../../src/jobs/jobQueue.js";
+import { startScheduler } from "../../src/jobs/scheduler.js";
 import { postgresAvailable, setupDatabase, type TestDatabase } from "../helpers/database.js";
 
 const pgAvailable = await postgresAvailable();
@@ -134,10 +135,9 @@ describe.each(engines)("detection scheduling on %s", (engine) => {
       firstTick = resolve;
     });
     const scheduler = startScheduler({
-      db,
       queue,
+      schedules: [detectionSchedule(db, { settleSeconds: 0 })],
       intervalMs: 3_600_000,
-      settleSeconds: 0,
       now: () => t0 + 2 * H,
       onTick: (summary) => {
         ticks.push(summary);

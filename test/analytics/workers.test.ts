@@ -4,10 +4,10 @@ import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultAnalyticsConfig } from "../../src/analytics/analyticsConfig.js";
 import { createJobHandlers } from "../../src/analytics/jobHandlers.js";
-import { createJobQueue } from "../../src/analytics/jobQueue.js";
-import { runUntilIdle, startWorker } from "../../src/analytics/jobRunner.js";
-import type { JobHandlers } from "../../src/analytics/jobTypes.js";
 import { type Database, openDatabase } from "../../src/db/database.js";
+import { createJobQueue } from "../../src/jobs/jobQueue.js";
+import { runUntilIdle, startWorker } from "../../src/jobs/jobRunner.js";
+import type { JobHandlers } from "../../src/jobs/jobTypes.js";
 import { cliPath, runCli } from "../helpers/cli.js";
 import { postgresAvailable, setupDatabase, type TestDatabase } from "../helpers/database.js";
 
@@ -153,11 +153,10 @@ describe.skipIf(skip)("two workers sharing one PostgreSQL queue", () => {
     });
     const errors: unknown[] = [];
     const workers = [
-      startWorker({ db: dbA, handlers, config: defaultAnalyticsConfig, workerId: "A", pollMs: 20 }),
+      startWorker({ db: dbA, handlers, workerId: "A", pollMs: 20 }),
       startWorker({
         db: dbB,
         handlers,
-        config: defaultAnalyticsConfig,
         workerId: "B",
         pollMs: 20,
         onError: (e) => errors.push(e),
@@ -188,7 +187,6 @@ describe.skipIf(skip)("two workers sharing one PostgreSQL queue", () => {
     const summary = await runUntilIdle({
       db: single.db,
       handlers: recordHandlers(),
-      config: defaultAnalyticsConfig,
       workerId: "solo",
     });
     expect(summary).toEqual({ done: jobs, retried: 0, failed: 0, lost: 0 });
@@ -398,7 +396,6 @@ describe.skipIf(skip)("gridledger worker processes", () => {
     const summary = await runUntilIdle({
       db: single.db,
       handlers: createJobHandlers({ db: single.db, config: defaultAnalyticsConfig }),
-      config: defaultAnalyticsConfig,
       workerId: "solo",
     });
     expect(summary).toEqual({ done: jobs, retried: 0, failed: 0, lost: 0 });

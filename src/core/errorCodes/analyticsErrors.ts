@@ -21,6 +21,7 @@ export const analyticsErrors = {
   JOB_STATUS_INVALID: http(400, "no job status has this name"),
   JOB_NOT_FOUND: http(404, "no job has this id"),
   JOB_KIND_UNKNOWN: local(400, "the worker has no handler for the job's kind"),
+  JOB_KIND_DUPLICATE: local(500, "two modules define the same job kind"),
   JOB_LEASE_LOST: local(409, "the worker no longer holds the job (its lease expired or was taken over)"),
   JOB_PROGRESS_INVALID: local(400, "a job's progress is not a number from 0 to 1"),
   JOB_WORKER_INVALID: local(400, "a worker without an id"),

@@ -29,6 +29,7 @@ export const localErrors = {
   CONFIG_INVALID_RPC_CORS: local(400, "--rpc-cors takes origins (scheme, host and port) or *"),
   CONFIG_INVALID_RPC_URL: local(400, "--rpc-url is not an http(s) URL"),
   CONFIG_INVALID_WORKERS: local(400, "--workers is not a whole number from 0 to 64"),
+  CONFIG_INVALID_CONFIRMATIONS: local(400, "--confirmations is not a whole number from 0 to 10000"),
   CONFIG_INVALID_WORKER_ID: local(400, "--id is not 1 to 100 letters, digits or . _ : @ / -"),
   CONFIG_PORT_IN_USE: local(409, "a port given on the command line is in use"),
   CONTRACTS_COMPILE_FAILED: local(500, "the Solidity compiler refused the contracts"),

@@ -1,10 +1,11 @@
 import type { Database } from "../db/database.js";
-import type { AnalyticsConfig } from "./analyticsConfig.js";
 
-/** What a job handler gets besides its parameters: the database, config, and how to report progress. */
+/**
+ * What a job handler gets besides its parameters: the database and how to report progress. What a
+ * kind needs besides (its module's settings) it takes when the module builds its handler.
+ */
 export type JobContext = {
   db: Database;
-  config: AnalyticsConfig;
   /** The worker (slot) holding the job's lease, as recorded in `jobs.locked_by`. */
   workerId: string;
   /**
@@ -27,5 +28,5 @@ export type JobContext = {
 // biome-ignore lint/suspicious/noExplicitAny: each kind has its own parameter shape, checked by its handler.
 export type JobHandler = (ctx: JobContext, params: any) => Promise<unknown>;
 
-/** Handlers by job kind (`rollup-rebuild`, `detect`, `analysis-refresh`, …). */
+/** Handlers by job kind (`rollup-rebuild`, `detect`, `analysis-refresh`, …): what the runner dispatches on. */
 export type JobHandlers = Record<string, JobHandler>;

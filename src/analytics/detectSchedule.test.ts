@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { detectDedupeKey, hourOf, hoursToSchedule } from "./scheduler.js";
+import { detectDedupeKey, hourOf, hoursToSchedule } from "./detectSchedule.js";
 
 const H = 3600;
 // 2025-03-01T10:00:00Z

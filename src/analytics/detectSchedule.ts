@@ -1,7 +1,8 @@
 import { BaseError } from "../core/errors.js";
 import type { Database } from "../db/database.js";
 import { getMeta, setMeta } from "../db/metaStore.js";
-import { enqueueJob, type JobQueue } from "./jobQueue.js";
+import { enqueueJob } from "../jobs/jobQueue.js";
+import type { Schedule } from "../jobs/scheduler.js";
 
 /** `node_meta` key of the scheduler's cursor: per region id, the next hour (Unix seconds) to schedule. */
 export const detectCursorKey = "analytics.detectCursor";
@@ -54,93 +55,29 @@ export function detectDedupeKey(regionId: string, hourStart: number): string {
   return `detect:${regionId}:${hourStart}`;
 }
 
-/** Settings of {@link startScheduler}. */
-export type SchedulerOptions = {
-  db: Database;
-  /** Used to reclaim expired leases each tick. */
-  queue: JobQueue;
-  /** Time between ticks (the first runs at once). Default 60 s. */
-  intervalMs?: number | undefined;
-  /** How long after an hour ends before it is detected on, so late readings are in. Default 600 s. */
-  settleSeconds?: number | undefined;
-  /** Most hours scheduled per region and tick (a long catch-up is spread over ticks). Default 744. */
-  maxHoursPerTick?: number | undefined;
-  /** Current Unix time in seconds; default the system clock. */
-  now?: (() => number) | undefined;
-  onError?: ((error: unknown) => void) | undefined;
-  onTick?: ((summary: TickSummary) => void) | undefined;
-};
-
-/** What one tick did. */
-export type TickSummary = { enqueued: number; reclaimed: string[] };
-
-/** A running scheduler. */
-export type Scheduler = {
-  /** Runs one tick now (after the one in progress, if any). */
-  tick(): Promise<TickSummary>;
-  /** Stops the timer and waits for a tick in progress. */
-  close(): Promise<void>;
-};
-
 /**
- * Enqueues a `detect` job {regionId, hourStart} for every region in `regions` and every hour that
- * ended at least `settleSeconds` ago and was not scheduled yet (cursor in `node_meta`, moved in the
- * transaction that enqueues), with dedupe key `detect:<regionId>:<hourStart>`; and reclaims
- * expired job leases. Ticks every `intervalMs`, never two at once.
+ * Analytics' schedule for the jobs scheduler (src/jobs/scheduler.ts): a `detect` job {regionId,
+ * hourStart} for every region and every hour that ended at least `settleSeconds` ago (default 600) and
+ * was not scheduled yet, at most `maxHoursPerTick` hours per region and tick (default 744).
  */
-export function startScheduler(options: SchedulerOptions): Scheduler {
-  const intervalMs = options.intervalMs ?? 60_000;
+export function detectionSchedule(
+  db: Database,
+  options: { settleSeconds?: number | undefined; maxHoursPerTick?: number | undefined } = {},
+): Schedule {
   const settleSeconds = options.settleSeconds ?? 600;
   const maxHours = options.maxHoursPerTick ?? 744;
-  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
-  if (
-    !Number.isFinite(intervalMs) ||
-    intervalMs <= 0 ||
-    !Number.isFinite(settleSeconds) ||
-    settleSeconds < 0
-  ) {
+  if (!Number.isFinite(settleSeconds) || settleSeconds < 0) {
     throw new BaseError(
       "SCHEDULER_OPTIONS_INVALID",
-      `the scheduler needs a positive interval and a non-negative settle time, got ${intervalMs} ms and ${settleSeconds} s`,
-      { details: { intervalMs, settleSeconds } },
+      `detection needs a non-negative settle time, got ${settleSeconds} s`,
+      { details: { settleSeconds } },
     );
   }
-  let chain: Promise<unknown> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  let closed = false;
-
-  const tick = (): Promise<TickSummary> => {
-    const run = chain.then(async () => {
-      const reclaimed = await options.queue.reclaimExpired();
-      const enqueued = await scheduleDetection(options.db, { now: now(), settleSeconds, maxHours });
-      const summary = { enqueued, reclaimed };
-      options.onTick?.(summary);
-      return summary;
-    });
-    chain = run.catch(() => undefined);
-    return run;
-  };
-  const loop = () => {
-    if (closed) return;
-    tick()
-      .catch((error: unknown) => options.onError?.(error))
-      .finally(() => {
-        if (!closed) timer = setTimeout(loop, intervalMs);
-      });
-  };
-  timer = setTimeout(loop, 0);
-  return {
-    tick,
-    async close() {
-      closed = true;
-      clearTimeout(timer);
-      await chain;
-    },
-  };
+  return (now) => scheduleDetection(db, { now, settleSeconds, maxHours });
 }
 
 /**
- * One scheduling pass (see {@link startScheduler}): answers how many jobs it enqueued. Exported for
+ * One scheduling pass (see {@link detectionSchedule}): answers how many jobs it enqueued. Exported for
  * tests and one-off runs.
  */
 export async function scheduleDetection(

@@ -1,11 +1,10 @@
 import Fastify from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { defaultAnalyticsConfig } from "../../src/analytics/analyticsConfig.js";
-import { createJobQueue, type JobQueue, retryDelayMs } from "../../src/analytics/jobQueue.js";
-import { runUntilIdle, startWorker, type WorkerEvent } from "../../src/analytics/jobRunner.js";
-import type { JobHandlers } from "../../src/analytics/jobTypes.js";
 import { isBaseError } from "../../src/core/errors.js";
 import type { Database } from "../../src/db/database.js";
+import { createJobQueue, type JobQueue, retryDelayMs } from "../../src/jobs/jobQueue.js";
+import { runUntilIdle, startWorker, type WorkerEvent } from "../../src/jobs/jobRunner.js";
+import type { JobHandlers } from "../../src/jobs/jobTypes.js";
 import { handleError } from "../../src/server/httpErrors.js";
 import { registerJobRoutes } from "../../src/server/jobRoutes.js";
 import { postgresAvailable, setupDatabase, type TestDatabase } from "../helpers/database.js";
@@ -282,7 +281,6 @@ describe.each(engines)("the job queue on %s", (engine) => {
     const summary = await runUntilIdle({
       db,
       handlers,
-      config: defaultAnalyticsConfig,
       workerId: "solo",
       queueOptions: { backoffBaseMs: 60_000 },
     });
@@ -294,7 +292,7 @@ describe.each(engines)("the job queue on %s", (engine) => {
     expect(jobs.every((j) => j?.status === "done" && j.progress === 1)).toBe(true);
     expect(await queue.get(broken)).toMatchObject({ status: "queued", attempts: 1 });
     await makeDue(db);
-    expect(await runUntilIdle({ db, handlers, config: defaultAnalyticsConfig, workerId: "solo" })).toEqual({
+    expect(await runUntilIdle({ db, handlers, workerId: "solo" })).toEqual({
       done: 0,
       retried: 0,
       failed: 1,
@@ -320,7 +318,6 @@ describe.each(engines)("the job queue on %s", (engine) => {
     const worker = startWorker({
       db,
       handlers,
-      config: defaultAnalyticsConfig,
       workerId: "w1",
       pollMs: 20,
       onEvent: (e) => events.push(e.type),
@@ -345,7 +342,7 @@ describe.each(engines)("the job queue on %s", (engine) => {
       },
     };
     const id = (await queue.enqueue("hold", {}))!;
-    const worker = startWorker({ db, handlers, config: defaultAnalyticsConfig, workerId: "w1", pollMs: 20 });
+    const worker = startWorker({ db, handlers, workerId: "w1", pollMs: 20 });
     const signal = await started.promise;
     await worker.close({ abandon: true });
     expect(signal.aborted).toBe(true);

@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { BaseError, isBaseError } from "../core/errors.js";
 import type { Database } from "../db/database.js";
-import type { AnalyticsConfig } from "./analyticsConfig.js";
 import {
   createJobQueue,
   type FailOutcome,
@@ -28,7 +27,6 @@ export type WorkerEvent =
 export type RunnerOptions = {
   db: Database;
   handlers: JobHandlers;
-  config: AnalyticsConfig;
   /** Recorded in `jobs.locked_by`; must differ between workers. Default `<host>-<pid>-<random>`. */
   workerId?: string | undefined;
   /** Lease of a claimed job, renewed every third of it while the handler runs. Default 60 s. */
@@ -214,7 +212,6 @@ async function runJob(
 
   const context: JobContext = {
     db: options.db,
-    config: options.config,
     workerId,
     signal: controller.signal,
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),

@@ -1,0 +1,21 @@
+import { registerGovernanceCommands } from "../cli/governanceCommands.js";
+import { registerRegistryCommands } from "../cli/registryCommands.js";
+import type { GridModule } from "../node/modules.js";
+import { registerGovernanceRoutes } from "../server/governanceRoutes.js";
+import { registerRegistryRoutes } from "../server/registryRoutes.js";
+import { registryHandler } from "./registryIndexer.js";
+
+/**
+ * Registry: organisations, regions and devices as the chain holds them, mirrored into the database by
+ * the event indexer (handler "registry"), and the governance that changes them.
+ */
+export const registryModule: GridModule = {
+  name: "registry",
+  migrations: ["0001_init.sql", "0005_registry.sql", "0010_indexer_cursors.sql"],
+  async routes(app, context) {
+    await app.register(async (scope) => registerRegistryRoutes(scope, context));
+    registerGovernanceRoutes(app, context);
+  },
+  cli: [registerRegistryCommands, registerGovernanceCommands],
+  eventHandlers: ({ contracts, fromBlock }) => [registryHandler(contracts, fromBlock)],
+};
