@@ -1,6 +1,6 @@
 import { defaults } from "../core/config.js";
 import type { Database } from "../db/database.js";
-import { defineJobKind, invalidJobParams, type JobKind, jobHandlersOf } from "../jobs/jobKinds.js";
+import { type AnyJobKind, defineJobKind, invalidJobParams, jobHandlersOf } from "../jobs/jobKinds.js";
 import type { JobHandlers } from "../jobs/jobTypes.js";
 import { createAnalysisStore } from "./analyses.js";
 import type { AnalyticsConfig } from "./analyticsConfig.js";
@@ -22,7 +22,7 @@ export type JobHandlerDeps = {
  * - `analysis-refresh` {id}: recomputes a saved analysis' result.
  * - `detect` {regionId, hourStart}: every alert detector over one region and hour (see `detect.ts`).
  */
-export function analyticsJobKinds(deps: JobHandlerDeps): JobKind<never>[] {
+export function analyticsJobKinds(deps: JobHandlerDeps): AnyJobKind[] {
   const analyses = createAnalysisStore(deps.db, deps.config);
   const refresh = defineJobKind({
     kind: "analysis-refresh",
@@ -53,7 +53,7 @@ export function analyticsJobKinds(deps: JobHandlerDeps): JobKind<never>[] {
     anchorGraceSeconds: deps.anchorGraceSeconds ?? defaults.anchorGraceSeconds,
     config: deps.config,
   });
-  return [detect, refresh, rebuild] as JobKind<never>[];
+  return [detect, refresh, rebuild];
 }
 
 /** The runner's handlers of the analysis job kinds (see {@link analyticsJobKinds}). */

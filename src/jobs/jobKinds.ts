@@ -15,6 +15,10 @@ export type JobKind<Params = unknown> = {
   run(ctx: JobContext, params: Params): Promise<unknown>;
 };
 
+/** A job kind of any payload, as a list holds them (each kind's payload is checked where it is written). */
+// biome-ignore lint/suspicious/noExplicitAny: erases the payload so kinds of different modules share a list.
+export type AnyJobKind = JobKind<any>;
+
 /** Declares a {@link JobKind}; the payload type is inferred from `parse`. */
 export function defineJobKind<Params>(kind: JobKind<Params>): JobKind<Params> {
   return kind;
@@ -24,15 +28,15 @@ export function defineJobKind<Params>(kind: JobKind<Params>): JobKind<Params> {
  * The runner's dispatch table of `kinds` (kind → handler that validates, then runs).
  * `JOB_KIND_DUPLICATE` when two kinds share a name: a job must have exactly one handler.
  */
-export function jobHandlersOf(kinds: readonly JobKind<never>[]): JobHandlers {
+export function jobHandlersOf(kinds: readonly AnyJobKind[]): JobHandlers {
   const handlers: JobHandlers = {};
-  for (const entry of kinds as readonly JobKind<unknown>[]) {
+  for (const entry of kinds) {
     if (Object.hasOwn(handlers, entry.kind)) {
       throw new BaseError("JOB_KIND_DUPLICATE", `two modules define the job kind "${entry.kind}"`, {
         details: { kind: entry.kind },
       });
     }
-    const handler: JobHandler = (ctx, params) => entry.run(ctx, entry.parse(params));
+    const handler: JobHandler = async (ctx, params) => entry.run(ctx, entry.parse(params));
     handlers[entry.kind] = handler;
   }
   return handlers;

@@ -1,5 +1,5 @@
 import type { Database } from "../db/database.js";
-import { type JobKind, jobHandlersOf } from "./jobKinds.js";
+import { type AnyJobKind, jobHandlersOf } from "./jobKinds.js";
 import { createJobQueue } from "./jobQueue.js";
 import { startWorker, type Worker } from "./jobRunner.js";
 import { type Schedule, type Scheduler, startScheduler } from "./scheduler.js";
@@ -14,7 +14,7 @@ export type JobsService = { scheduler: Scheduler; worker: Worker | undefined; cl
  */
 export function startJobs(options: {
   db: Database;
-  kinds: readonly JobKind<never>[];
+  kinds: readonly AnyJobKind[];
   schedules: readonly Schedule[];
   workers: number;
   workerId: string;

@@ -6,7 +6,7 @@ import { authModule } from "../auth/module.js";
 import type { AnyIndexerHandler } from "../chain/indexer/eventIndexer.js";
 import type { Database } from "../db/database.js";
 import type { GridHooks } from "../hooks/gridHooks.js";
-import type { JobKind } from "../jobs/jobKinds.js";
+import type { AnyJobKind } from "../jobs/jobKinds.js";
 import { jobsModule } from "../jobs/module.js";
 import type { Schedule } from "../jobs/scheduler.js";
 import { meteringModule } from "../metering/module.js";
@@ -46,7 +46,7 @@ export type GridModule = {
   cli?: readonly ((program: Command) => void)[];
   hooks?: (hooks: GridHooks, context: ModuleContext) => void;
   eventHandlers?: (chain: ChainContext) => AnyIndexerHandler[];
-  jobKinds?: (context: ModuleContext) => JobKind<never>[];
+  jobKinds?: (context: ModuleContext) => AnyJobKind[];
   schedules?: (context: ModuleContext) => Schedule[];
   /** Work to do once when the node starts, before its jobs run (e.g. queue a rollup rebuild). */
   start?: (context: ModuleContext) => Promise<void>;
@@ -67,7 +67,7 @@ export function composeHooks(hooks: GridHooks, context: ModuleContext, modules =
 }
 
 /** Every module's job kinds: what the node's workers and `gridledger worker` run. */
-export function composeJobKinds(context: ModuleContext, modules = gridModules): JobKind<never>[] {
+export function composeJobKinds(context: ModuleContext, modules = gridModules): AnyJobKind[] {
   return modules.flatMap((module) => module.jobKinds?.(context) ?? []);
 }
 
