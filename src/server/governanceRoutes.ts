@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { BaseError } from "../core/errors.js";
 import type { ProposalInput } from "../registry/proposals.js";
+import { outcome, proposal, proposalRequest } from "../registry/registrySchemas.js";
 import type { ServerContext } from "./createServer.js";
 import { decimalId } from "./paramSchemas.js";
-import { outcome, proposal, proposalRequest } from "./registrySchemas.js";
 
 function proposalId(text: string): bigint {
   if (!/^[0-9]{1,30}$/.test(text)) {

@@ -6,8 +6,8 @@ import { runUntilIdle, startWorker, type WorkerEvent } from "../../src/analytics
 import type { JobHandlers } from "../../src/analytics/jobTypes.js";
 import { isBaseError } from "../../src/core/errors.js";
 import type { Database } from "../../src/db/database.js";
+import { registerJobRoutes } from "../../src/jobs/jobRoutes.js";
 import { handleError } from "../../src/server/httpErrors.js";
-import { registerJobRoutes } from "../../src/server/jobRoutes.js";
 import { postgresAvailable, setupDatabase, type TestDatabase } from "../helpers/database.js";
 
 const pgAvailable = await postgresAvailable();

@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { type Alert, alertSeverities, alertStatuses, createAlertStore } from "../analytics/alertStore.js";
-import { maxEvidenceReadings } from "../analytics/detectors/detectorTypes.js";
 import { alertVisible, deviceReach, deviceVisible } from "../auth/access.js";
 import type { Action } from "../auth/permissions.js";
 import { actorOf } from "../auth/principal.js";
 import { BaseError, isBaseError } from "../core/errors.js";
 import type { Queryable } from "../db/database.js";
 import type { Metering } from "../metering/metering.js";
-import { decimalId, maxUnixSeconds, pageLimit, pageOffset, text, timeText } from "./paramSchemas.js";
+import { decimalId, maxUnixSeconds, pageLimit, pageOffset, text, timeText } from "../server/paramSchemas.js";
+import { type Alert, alertSeverities, alertStatuses, createAlertStore } from "./alertStore.js";
+import { maxEvidenceReadings } from "./detectors/detectorTypes.js";
 
 const str = { type: "string" } as const;
 const nullableStr = { type: "string", nullable: true } as const;

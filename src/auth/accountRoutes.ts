@@ -1,13 +1,13 @@
 import type { FastifyInstance } from "fastify";
-import type { AccountsClient } from "../auth/accountsClient.js";
-import { parseAccount } from "../auth/accountsClient.js";
-import { listBindings } from "../auth/accountsMirror.js";
-import { type AccountRole, type ChainRole, parseAccountRole, type Scope } from "../auth/roles.js";
 import { BaseError } from "../core/errors.js";
 import { normaliseRegionCode } from "../registry/regionCode.js";
-import type { ServerContext } from "./createServer.js";
-import { address, pageLimit, pageOffset, text } from "./paramSchemas.js";
-import { str } from "./registrySchemas.js";
+import { str } from "../registry/registrySchemas.js";
+import type { ServerContext } from "../server/createServer.js";
+import { address, pageLimit, pageOffset, text } from "../server/paramSchemas.js";
+import type { AccountsClient } from "./accountsClient.js";
+import { parseAccount } from "./accountsClient.js";
+import { listBindings } from "./accountsMirror.js";
+import { type AccountRole, type ChainRole, parseAccountRole, type Scope } from "./roles.js";
 
 const scope = {
   type: "object",

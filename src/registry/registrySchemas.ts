@@ -1,6 +1,6 @@
-import { proposalKinds } from "../registry/proposals.js";
-import { roleNames } from "../registry/roles.js";
-import { text } from "./paramSchemas.js";
+import { text } from "../server/paramSchemas.js";
+import { proposalKinds } from "./proposals.js";
+import { roleNames } from "./roles.js";
 
 // JSON schemas of the registry and governance endpoints: fastify validates requests against them and
 // @fastify/swagger publishes them in /openapi.json.

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
-import type { AnalysisInput, AnalysisStore } from "../analytics/analyses.js";
 import { commodities } from "../metering/readingFormat.js";
-import { decimalId, text, timeText, unixSeconds } from "./paramSchemas.js";
+import { decimalId, text, timeText, unixSeconds } from "../server/paramSchemas.js";
+import type { AnalysisInput, AnalysisStore } from "./analyses.js";
 import { parseTime } from "./statsRoutes.js";
 
 const str = { type: "string" } as const;

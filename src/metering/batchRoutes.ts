@@ -1,8 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { regionsAsked, regionsInReach } from "../auth/access.js";
 import { BaseError } from "../core/errors.js";
-import { type Batch, type BatchStatus, batchKeyText, batchStatuses } from "../metering/batchStore.js";
-import type { Metering } from "../metering/metering.js";
+import { type Batch, type BatchStatus, batchKeyText, batchStatuses } from "./batchStore.js";
+import type { Metering } from "./metering.js";
 
 const str = { type: "string" } as const;
 const int = { type: "integer" } as const;

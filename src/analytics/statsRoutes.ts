@@ -1,16 +1,16 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
-import type { AnalyticsConfig } from "../analytics/analyticsConfig.js";
-import { overview } from "../analytics/overview.js";
-import type { SeriesGranularity } from "../analytics/periods.js";
-import { deviceSeries, regionSeries, resolveRegion, toCsv } from "../analytics/statsQuery.js";
 import { suppressedRegions } from "../auth/groupSize.js";
 import { defaults } from "../core/config.js";
 import { BaseError } from "../core/errors.js";
 import type { Database } from "../db/database.js";
 import { commodities } from "../metering/readingFormat.js";
-import { hex32, maxUnixSeconds, text, timeText } from "./paramSchemas.js";
-import { deviceIdParam } from "./registryRoutes.js";
-import { assertDeviceVisible } from "./visibility.js";
+import { deviceIdParam } from "../registry/registryRoutes.js";
+import { hex32, maxUnixSeconds, text, timeText } from "../server/paramSchemas.js";
+import { assertDeviceVisible } from "../server/visibility.js";
+import type { AnalyticsConfig } from "./analyticsConfig.js";
+import { overview } from "./overview.js";
+import type { SeriesGranularity } from "./periods.js";
+import { deviceSeries, regionSeries, resolveRegion, toCsv } from "./statsQuery.js";
 
 const str = { type: "string" } as const;
 const num = { type: "number", nullable: true } as const;

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import { type Abi, type Address, decodeFunctionData, getAddress, type Hex } from "viem";
-import { accountsAbi, consortiumAbi, meterAnchorAbi, registryAbi } from "../chain/artifacts/index.js";
 import { BaseError } from "../core/errors.js";
 import type { GridContracts } from "../registry/registryClient.js";
-import type { ServerContext } from "./createServer.js";
-import { text, unixSeconds } from "./paramSchemas.js";
+import type { ServerContext } from "../server/createServer.js";
+import { text, unixSeconds } from "../server/paramSchemas.js";
+import { accountsAbi, consortiumAbi, meterAnchorAbi, registryAbi } from "./artifacts/index.js";
 
 const chainStatusSchema = {
   type: "object",

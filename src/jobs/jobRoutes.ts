@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { createJobQueue, type Job, type JobStatus, jobStatuses } from "../analytics/jobQueue.js";
 import type { Database } from "../db/database.js";
-import { pageLimit, text } from "./paramSchemas.js";
+import { pageLimit, text } from "../server/paramSchemas.js";
 
 const str = { type: "string" } as const;
 const nullableStr = { type: "string", nullable: true } as const;

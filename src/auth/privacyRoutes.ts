@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { profileVisible } from "../auth/access.js";
-import type { AccessLog } from "../auth/accessLog.js";
-import type { Action } from "../auth/permissions.js";
-import type { ProfileStore } from "../auth/profiles.js";
 import { BaseError } from "../core/errors.js";
 import type { Queryable } from "../db/database.js";
-import { address, pageLimit, text } from "./paramSchemas.js";
+import { address, pageLimit, text } from "../server/paramSchemas.js";
+import { profileVisible } from "./access.js";
+import type { AccessLog } from "./accessLog.js";
+import type { Action } from "./permissions.js";
+import type { ProfileStore } from "./profiles.js";
 
 const str = { type: "string" } as const;
 const int = { type: "integer" } as const;

@@ -2,13 +2,13 @@ import type { FastifyInstance } from "fastify";
 import type { Hex } from "viem";
 import { canSeeDevice, deviceReach } from "../auth/access.js";
 import { BaseError } from "../core/errors.js";
-import { checkDeviceText, type DeviceRequest, parseDeviceRequest } from "../registry/deviceInput.js";
-import { deviceStatuses, encodeDeviceStatus } from "../registry/deviceTypes.js";
-import type { ProposalInput } from "../registry/proposals.js";
-import { normaliseRegionCode } from "../registry/regionCode.js";
-import type { ServerContext } from "./createServer.js";
-import { bodyLimits } from "./jsonBody.js";
-import { address, hex32, pageLimit, pageOffset, text } from "./paramSchemas.js";
+import type { ServerContext } from "../server/createServer.js";
+import { bodyLimits } from "../server/jsonBody.js";
+import { address, hex32, pageLimit, pageOffset, text } from "../server/paramSchemas.js";
+import { checkDeviceText, type DeviceRequest, parseDeviceRequest } from "./deviceInput.js";
+import { deviceStatuses, encodeDeviceStatus } from "./deviceTypes.js";
+import type { ProposalInput } from "./proposals.js";
+import { normaliseRegionCode } from "./regionCode.js";
 import {
   device,
   deviceRequest,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { componentOf, type NodeMetrics } from "../metrics/nodeMetrics.js";
+import { componentOf, type NodeMetrics } from "./nodeMetrics.js";
 
 /**
  * `GET /metrics`: the node's Prometheus metrics in the text exposition format (docs/operations.md).

@@ -1,7 +1,7 @@
 import { createPublicKey } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { ackMagic } from "../metering/mqttAck.js";
-import { acksTopicPrefix, readingsTopicPrefix, tokenWindowSeconds } from "../metering/mqttAuth.js";
+import { ackMagic } from "./mqttAck.js";
+import { acksTopicPrefix, readingsTopicPrefix, tokenWindowSeconds } from "./mqttAuth.js";
 
 /** What `GET /v1/mqtt` tells devices about the node's MQTT side. */
 export type MqttInfo = {
