@@ -1,38 +1,39 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
 import { createJobQueue, type Job, type JobStatus, jobStatuses } from "../analytics/jobQueue.js";
 import type { Database } from "../db/database.js";
-import { pageLimit, text } from "../server/paramSchemas.js";
+import { jsonObject, nullable, oneOf, pageLimit, text } from "../server/paramSchemas.js";
 
-const str = { type: "string" } as const;
-const nullableStr = { type: "string", nullable: true } as const;
-const int = { type: "integer" } as const;
+const jobSchema = Type.Object({
+  id: Type.String(),
+  kind: Type.String({ description: "rollup-rebuild, detect, analysis-refresh" }),
+  params: jsonObject<unknown>(),
+  status: oneOf(jobStatuses),
+  attempts: Type.Integer(),
+  maxAttempts: Type.Integer(),
+  progress: Type.Number({ description: "0..1, as last reported by the worker" }),
+  progressMessage: nullable(Type.String()),
+  lockedBy: nullable(Type.String({ description: "worker holding the job, or the one that finished it" })),
+  lastError: nullable(Type.String()),
+  runAfter: Type.Integer({ description: "Unix seconds; a retry waits until then" }),
+  createdAt: Type.Integer({ description: "Unix seconds" }),
+  startedAt: nullable(Type.Integer({ description: "Unix seconds, of the latest attempt" })),
+  finishedAt: nullable(Type.Integer({ description: "Unix seconds" })),
+});
 
-const jobSchema = {
-  type: "object",
-  properties: {
-    id: str,
-    kind: { ...str, description: "rollup-rebuild, detect, analysis-refresh" },
-    params: { type: "object", additionalProperties: true },
-    status: { type: "string", enum: [...jobStatuses] },
-    attempts: int,
-    maxAttempts: int,
-    progress: { type: "number", description: "0..1, as last reported by the worker" },
-    progressMessage: nullableStr,
-    lockedBy: { ...nullableStr, description: "worker holding the job, or the one that finished it" },
-    lastError: nullableStr,
-    runAfter: { ...int, description: "Unix seconds; a retry waits until then" },
-    createdAt: { ...int, description: "Unix seconds" },
-    startedAt: { type: "integer", nullable: true, description: "Unix seconds, of the latest attempt" },
-    finishedAt: { type: "integer", nullable: true, description: "Unix seconds" },
-  },
-} as const;
+const countsSchema = Type.Object({
+  queued: Type.Integer(),
+  running: Type.Integer(),
+  done: Type.Integer(),
+  failed: Type.Integer(),
+});
 
-const countsSchema = {
-  type: "object",
-  properties: { queued: int, running: int, done: int, failed: int },
-} as const;
-
-const seconds = (date: Date | null) => (date === null ? null : Math.floor(date.getTime() / 1000));
+function seconds(date: Date): number;
+function seconds(date: Date | null): number | null;
+function seconds(date: Date | null): number | null {
+  return date === null ? null : Math.floor(date.getTime() / 1000);
+}
 
 /** A job as the API shows it (times in Unix seconds). */
 export function jobJson(job: Job) {
@@ -56,32 +57,27 @@ export function jobJson(job: Job) {
 
 /** `GET /v1/jobs`: the analysis job queue, newest first, with the number of jobs per status. */
 export function registerJobRoutes(app: FastifyInstance, context: { db: Database }): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const queue = createJobQueue(context.db);
-  app.get(
+  api.get(
     "/v1/jobs",
     {
       config: { permission: "analyses.read" },
       schema: {
         summary: "Analysis jobs (newest first) and how many are queued, running, done and failed",
         tags: ["analytics"],
-        querystring: {
-          type: "object",
-          properties: {
-            status: { type: "string", enum: [...jobStatuses] },
-            kind: text(64),
-            limit: pageLimit(100),
-          },
-        },
+        querystring: Type.Object({
+          status: Type.Optional(oneOf(jobStatuses)),
+          kind: Type.Optional(text(64)),
+          limit: Type.Optional(pageLimit(100)),
+        }),
         response: {
-          200: {
-            type: "object",
-            properties: { jobs: { type: "array", items: jobSchema }, counts: countsSchema },
-          },
+          200: Type.Object({ jobs: Type.Array(jobSchema), counts: countsSchema }),
         },
       },
     },
     async (request) => {
-      const query = request.query as { status?: JobStatus; kind?: string; limit: number };
+      const { query } = request;
       const [jobs, counts] = await Promise.all([
         queue.list({ status: query.status, kind: query.kind, limit: query.limit }),
         queue.counts(),

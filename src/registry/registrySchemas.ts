@@ -1,4 +1,5 @@
-import { text } from "../server/paramSchemas.js";
+import { Type } from "typebox";
+import { keysOf, nullable, oneOf, text } from "../server/paramSchemas.js";
 import { proposalKinds } from "./proposals.js";
 import { roleNames } from "./roles.js";
 
@@ -34,14 +35,14 @@ export const device = {
     scheme: str,
     publicKey: str,
     owner: str,
-    region: { type: "string", nullable: true },
+    region: nullable({ type: "string" }),
     regionId: str,
     kind: str,
     source: str,
     capacityW: str,
     status: str,
-    community: { type: "string", nullable: true },
-    suspendedBy: { type: "string", nullable: true },
+    community: nullable({ type: "string" }),
+    suspendedBy: nullable({ type: "string" }),
   },
 } as const;
 export const proposal = {
@@ -56,7 +57,7 @@ export const proposal = {
     againstVotes: { type: "integer" },
     state: str,
     description: str,
-    change: { type: "string", nullable: true },
+    change: nullable({ type: "string" }),
   },
 } as const;
 export const outcome = {
@@ -72,62 +73,59 @@ export const outcome = {
 const nameLength = 200;
 const descriptionLength = 2000;
 /** An interval or parameter given as a number: an integer that fits the contracts' types. */
-const boundedInt = { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+const boundedInt = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 /** An address in a body: checked by the registry (REGISTRY_INVALID_ADDRESS names the field); bounded here. */
 const address = text(100);
 
-export const regionRequest = {
-  type: "object",
-  required: ["code", "nameZh", "nameEn"],
-  properties: {
-    code: text(16),
-    nameZh: text(nameLength),
-    nameEn: text(nameLength),
-    operator: address,
-    intervalSeconds: { type: "integer", minimum: 1, maximum: 86_400 },
-    description: text(descriptionLength),
-  },
-} as const;
-export const deviceRequest = {
-  type: "object",
-  required: ["region", "kind", "publicKey"],
-  properties: {
-    region: { type: "string", maxLength: 16, description: "region code, e.g. CN-GD" },
-    kind: {
-      type: "string",
-      enum: ["consumption", "generation", "bidirectional", "ev-charger", "storage", "feeder"],
-    },
-    scheme: { type: "string", enum: ["ed25519", "secp256k1"], default: "ed25519" },
-    publicKey: { type: "string", maxLength: 400, description: "hex, or PEM SubjectPublicKeyInfo" },
-    source: {
-      type: "string",
-      enum: ["none", "solar", "wind", "hydro", "coal", "gas", "nuclear", "biomass", "other"],
-    },
-    capacityW: {
-      anyOf: [{ type: "string", pattern: "^[0-9]+$", maxLength: 40 }, boundedInt],
-    },
-    owner: address,
-    community: address,
-  },
-} as const;
-export const proposalRequest = {
-  type: "object",
-  required: ["kind"],
-  properties: {
-    kind: { type: "string", enum: Object.keys(proposalKinds) },
-    description: text(descriptionLength),
-    address,
-    name: text(nameLength),
-    roles: {
-      anyOf: [text(400), { type: "array", maxItems: 20, items: { type: "string", enum: roleNames } }],
-    },
-    seat: { type: "boolean" },
-    role: { type: "string", enum: roleNames },
-    code: text(16),
-    nameZh: text(nameLength),
-    nameEn: text(nameLength),
-    operator: address,
-    intervalSeconds: { type: "integer", minimum: 1, maximum: 86_400 },
-    value: { anyOf: [text(80), boundedInt] },
-  },
-} as const;
+const intervalSeconds = Type.Integer({ minimum: 1, maximum: 86_400 });
+
+/** Body of `POST /v1/regions`: a region to approve (a proposal). */
+export const regionRequest = Type.Object({
+  code: text(16),
+  nameZh: text(nameLength),
+  nameEn: text(nameLength),
+  operator: Type.Optional(address),
+  intervalSeconds: Type.Optional(intervalSeconds),
+  description: Type.Optional(text(descriptionLength)),
+});
+/** Body of `PUT /v1/regions/:region`: new names or operator of a region (a proposal). */
+export const regionUpdateRequest = Type.Partial(
+  Type.Object({
+    nameZh: Type.String(),
+    nameEn: Type.String(),
+    operator: Type.String(),
+    description: Type.String(),
+  }),
+);
+/** One device of `POST /v1/devices`. */
+export const deviceRequest = Type.Object({
+  region: Type.String({ maxLength: 16, description: "region code, e.g. CN-GD" }),
+  kind: oneOf(["consumption", "generation", "bidirectional", "ev-charger", "storage", "feeder"]),
+  scheme: Type.Optional(oneOf(["ed25519", "secp256k1"], { default: "ed25519" })),
+  publicKey: Type.String({ maxLength: 400, description: "hex, or PEM SubjectPublicKeyInfo" }),
+  source: Type.Optional(
+    oneOf(["none", "solar", "wind", "hydro", "coal", "gas", "nuclear", "biomass", "other"]),
+  ),
+  capacityW: Type.Optional(Type.Union([Type.String({ pattern: "^[0-9]+$", maxLength: 40 }), boundedInt])),
+  owner: Type.Optional(address),
+  community: Type.Optional(address),
+});
+/**
+ * Body of `POST /v1/proposals`: the fields of every proposal kind, each optional but `kind`; the
+ * registry checks that the kind's own fields are there (`REGISTRY_MISSING_FIELD` names the first missing).
+ */
+export const proposalRequest = Type.Object({
+  kind: oneOf(keysOf(proposalKinds)),
+  description: Type.Optional(text(descriptionLength)),
+  address: Type.Optional(address),
+  name: Type.Optional(text(nameLength)),
+  roles: Type.Optional(Type.Union([text(400), Type.Array(oneOf(roleNames), { maxItems: 20 })])),
+  seat: Type.Optional(Type.Boolean()),
+  role: Type.Optional(oneOf(roleNames)),
+  code: Type.Optional(text(16)),
+  nameZh: Type.Optional(text(nameLength)),
+  nameEn: Type.Optional(text(nameLength)),
+  operator: Type.Optional(address),
+  intervalSeconds: Type.Optional(intervalSeconds),
+  value: Type.Optional(Type.Union([text(80), boundedInt])),
+});
