@@ -3,13 +3,14 @@ import type { FastifyInstance } from "fastify";
 import { type Static, Type } from "typebox";
 import { BaseError } from "../core/errors.js";
 import { normaliseRegionCode } from "../registry/regionCode.js";
-import { str } from "../registry/registrySchemas.js";
 import type { ServerContext } from "../server/createServer.js";
 import { address, nullable, oneOf, pageLimit, pageOffset, text } from "../server/paramSchemas.js";
 import type { AccountsClient } from "./accountsClient.js";
 import { parseAccount } from "./accountsClient.js";
 import { listBindings } from "./accountsMirror.js";
 import { type AccountRole, type ChainRole, parseAccountRole, type Scope } from "./roles.js";
+
+const str = Type.String();
 
 const scope = Type.Object(
   {
