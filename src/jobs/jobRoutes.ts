@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
-import { createJobQueue, type Job, type JobStatus, jobStatuses } from "../analytics/jobQueue.js";
+import { createJobQueue, type Job, jobStatuses } from "../analytics/jobQueue.js";
 import type { Database } from "../db/database.js";
 import { jsonObject, nullable, oneOf, pageLimit, text } from "../server/paramSchemas.js";
 

@@ -16,9 +16,8 @@ import {
   pageOffset,
   text,
 } from "../server/paramSchemas.js";
-import { checkDeviceText, type DeviceRequest, parseDeviceRequest } from "./deviceInput.js";
+import { checkDeviceText, parseDeviceRequest } from "./deviceInput.js";
 import { deviceStatuses, encodeDeviceStatus } from "./deviceTypes.js";
-import type { ProposalInput } from "./proposals.js";
 import { normaliseRegionCode } from "./regionCode.js";
 import {
   device,
