@@ -185,7 +185,12 @@ export function createAnalysisStore(db: Database, config: AnalyticsConfig, now: 
     },
 
     /** Changes the given fields and recomputes the result. */
-    async update(id: string, changes: Partial<AnalysisInput>): Promise<Analysis> {
+    async update(
+      id: string,
+      changes: Partial<Omit<AnalysisInput, "parameters">> & {
+        parameters?: Partial<AnalysisParameters> | undefined;
+      },
+    ): Promise<Analysis> {
       const current = await this.get(id);
       const checked = checkAnalysis({
         name: changes.name ?? current.name,

@@ -1,13 +1,13 @@
 import type { GridModule } from "../node/modules.js";
-import { registerAlertRoutes } from "../server/alertRoutes.js";
-import { registerAnalysisRoutes } from "../server/analysisRoutes.js";
-import { registerStatsRoutes } from "../server/statsRoutes.js";
+import { registerAlertRoutes } from "./alertRoutes.js";
 import { createAnalysisStore } from "./analyses.js";
+import { registerAnalysisRoutes } from "./analysisRoutes.js";
 import { analyticsConfigOf } from "./analyticsConfig.js";
 import { registerAnalyticsHooks } from "./analyticsHooks.js";
 import { ensureRollups } from "./analyticsService.js";
 import { detectionSchedule } from "./detectSchedule.js";
 import { analyticsJobKinds } from "./jobHandlers.js";
+import { registerStatsRoutes } from "./statsRoutes.js";
 
 /**
  * Analytics: hourly and daily rollups kept as readings are stored (on metering's `readingsStored`),

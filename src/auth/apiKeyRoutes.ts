@@ -1,14 +1,12 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { Type } from "typebox";
 import { BaseError } from "../core/errors.js";
 import { type ApiKey, bootstrapKeyId, parseBindings, withinBindings } from "./apiKeys.js";
 import type { Auth } from "./authPlugin.js";
 import { actorOf, type Principal, rolesOf } from "./principal.js";
 
-const idParams = {
-  type: "object",
-  required: ["id"],
-  properties: { id: { type: "string", maxLength: 64 } },
-} as const;
+const idParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 const isAdmin = (principal: Principal) => rolesOf(principal).includes("admin");
 
@@ -27,12 +25,12 @@ function owns(principal: Principal, key: ApiKey): boolean {
  * creates keys only with roles and scopes it holds itself (`AUTH_FORBIDDEN` otherwise); an admin any.
  */
 export function registerApiKeyRoutes(app: FastifyInstance, context: { auth: Auth }): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { keys } = context.auth;
   const tags = ["auth"];
   const config = { permission: "apikeys.manage" } as const;
 
-  async function ownKey(request: FastifyRequest): Promise<ApiKey> {
-    const id = (request.params as { id: string }).id;
+  async function ownKey(id: string, request: FastifyRequest): Promise<ApiKey> {
     const key = await keys.get(id);
     // Someone else's key is answered like a missing one: nothing leaks.
     if (!key || !owns(request.principal, key)) {
@@ -41,7 +39,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: { auth: Auth
     return key;
   }
 
-  app.get(
+  api.get(
     "/v1/api-keys",
     { schema: { summary: "The API keys you manage (never their secrets), newest first", tags }, config },
     async (request) => {
@@ -51,23 +49,22 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: { auth: Auth
     },
   );
 
-  app.post(
+  api.post(
     "/v1/api-keys",
     {
       schema: {
         summary: "Create an API key with some of your roles and scopes; its secret is shown once",
         tags,
-        body: {
-          type: "object",
-          required: ["name", "bindings"],
-          properties: { name: { type: "string", maxLength: 100 }, bindings: { type: "array", maxItems: 32 } },
-        },
+        body: Type.Object({
+          name: Type.String({ maxLength: 100 }),
+          bindings: Type.Array(Type.Unknown(), { maxItems: 32 }),
+        }),
       },
       config,
     },
     async (request) => {
       const principal = request.principal;
-      const body = request.body as { name: string; bindings: unknown };
+      const { body } = request;
       const bindings = parseBindings(body.bindings);
       const held = principal.kind === "account" || principal.kind === "api-key" ? principal.bindings : [];
       if (!withinBindings(bindings, held)) {
@@ -84,7 +81,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: { auth: Auth
     },
   );
 
-  app.post(
+  api.post(
     "/v1/api-keys/:id/rotate",
     {
       schema: {
@@ -95,7 +92,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: { auth: Auth
       config,
     },
     async (request) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       // The bootstrap admin key rotates itself: a new secret in <data-dir>/api-token, the old one refused.
       if (
         id === bootstrapKeyId &&
@@ -104,13 +101,13 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: { auth: Auth
       ) {
         return { id: bootstrapKeyId, key: await context.auth.rotateBootstrap() };
       }
-      return keys.rotate((await ownKey(request)).id);
+      return keys.rotate((await ownKey(request.params.id, request)).id);
     },
   );
 
-  app.delete(
+  api.delete(
     "/v1/api-keys/:id",
     { schema: { summary: "Revoke a key for good", tags, params: idParams }, config },
-    async (request) => ({ key: await keys.revoke((await ownKey(request)).id) }),
+    async (request) => ({ key: await keys.revoke((await ownKey(request.params.id, request)).id) }),
   );
 }

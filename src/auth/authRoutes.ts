@@ -1,4 +1,6 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { Type } from "typebox";
 import type { Queryable } from "../db/database.js";
 import { bindingsOf } from "./accountStore.js";
 import { allowedActions } from "./authorize.js";
@@ -50,6 +52,7 @@ export function registerAuthRoutes(
   app: FastifyInstance,
   context: { db: Queryable; chainId: number; auth: Auth },
 ): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const siwe = createSiwe(context.db);
   const { sessions } = context.auth;
   const originOf = (request: FastifyRequest): SiweOrigin => ({
@@ -75,50 +78,42 @@ export function registerAuthRoutes(
     };
   };
 
-  app.post(
+  api.post(
     "/v1/auth/nonce",
     {
       schema: {
         summary: "A single-use sign-in nonce (5 minutes) and the EIP-4361 fields of the message to sign",
         tags,
-        body: {
-          type: "object",
-          required: ["address"],
-          properties: { address: { type: "string", maxLength: 64 } },
-        },
+        body: Type.Object({ address: Type.String({ maxLength: 64 }) }),
       },
       config: { permission: "auth.signin" },
     },
-    async (request) => siwe.challenge((request.body as { address: string }).address, originOf(request)),
+    async (request) => siwe.challenge(request.body.address, originOf(request)),
   );
 
-  app.post(
+  api.post(
     "/v1/auth/signin",
     {
       schema: {
         summary: "Sign in with a signed EIP-4361 message: a session token (1 hour) and the session cookie",
         tags,
-        body: {
-          type: "object",
-          required: ["message", "signature"],
-          properties: {
-            message: { type: "string", maxLength: 4096 },
-            signature: { type: "string", maxLength: 200 },
-          },
-        },
+        body: Type.Object({
+          message: Type.String({ maxLength: 4096 }),
+          signature: Type.String({ maxLength: 200 }),
+        }),
         response: { 200: sessionAnswer },
       },
       config: { permission: "auth.signin" },
     },
     async (request, reply) => {
-      const body = request.body as { message: string; signature: string };
+      const { body } = request;
       const account = await siwe.verify(body.message, body.signature, originOf(request));
       const session = await sessions.open(account);
       return answer(request, reply, session);
     },
   );
 
-  app.post(
+  api.post(
     "/v1/auth/refresh",
     {
       schema: {
@@ -134,7 +129,7 @@ export function registerAuthRoutes(
     },
   );
 
-  app.post(
+  api.post(
     "/v1/auth/signout",
     {
       schema: { summary: "Sign out: the session is revoked and the cookie cleared", tags },
@@ -147,7 +142,7 @@ export function registerAuthRoutes(
     },
   );
 
-  app.get(
+  api.get(
     "/v1/auth/me",
     {
       schema: {

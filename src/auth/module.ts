@@ -1,9 +1,9 @@
 import { registerAccountCommands } from "../cli/accountCommands.js";
 import { registerAuthCommands } from "../cli/authCommands.js";
 import type { GridModule } from "../node/modules.js";
-import { registerAccountRoutes } from "../server/accountRoutes.js";
-import { registerPrivacyRoutes } from "../server/privacyRoutes.js";
+import { registerAccountRoutes } from "./accountRoutes.js";
 import { accountsHandler } from "./accountsMirror.js";
+import { registerPrivacyRoutes } from "./privacyRoutes.js";
 
 /**
  * Auth: accounts (sign-in with Ethereum, API keys, sessions), role bindings mirrored from the Accounts

@@ -1,18 +1,7 @@
 import type { Command } from "commander";
 import { clientOf } from "./context.js";
+import { answer } from "./nodeApi.js";
 import { output, printRecord, printTable } from "./output.js";
-
-/** A batch as `GET /v1/batches` and `POST /v1/batches/release|drop` answer it. */
-type BatchRow = {
-  key: string;
-  region: string;
-  commodity: number;
-  intervalStart: string;
-  part: number;
-  status: string;
-  leafCount: number;
-  reason: string | null;
-};
 
 /**
  * `batch list [--status s] [--region codes]`, `batch release <key>`, `batch drop <key>`: the operator's
@@ -31,11 +20,8 @@ export function registerBatchCommands(program: Command): void {
     .option("--limit <n>", "at most this many", "100")
     .action(async (options: { status?: string; region?: string; limit: string }, command: Command) => {
       const { api, out } = clientOf(command);
-      const { batches } = await api.get<{ batches: BatchRow[] }>("/v1/batches", {
-        status: options.status,
-        region: options.region,
-        limit: options.limit,
-      });
+      const query = { status: options.status, region: options.region, limit: Number(options.limit) };
+      const { batches = [] } = answer(await api.client.GET("/v1/batches", { params: { query } }));
       output(out, batches, () =>
         printTable(batches, ["key", "status", "leafCount", "reason"], "(no batches)"),
       );
@@ -53,7 +39,7 @@ export function registerBatchCommands(program: Command): void {
       .description(`${text}; <key> is <region>/<commodity>/<intervalStart>/<part> as batch list shows it`)
       .action(async (key: string, _options: unknown, command: Command) => {
         const { api, out } = clientOf(command);
-        const result = await api.send<BatchRow>("POST", `/v1/batches/${decision}`, { batch: key });
+        const result = answer(await api.client.POST(`/v1/batches/${decision}`, { body: { batch: key } }));
         output(out, result, () => printRecord({ key: result.key, status: result.status }));
       });
   }

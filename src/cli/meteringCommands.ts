@@ -3,6 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { Hex } from "viem";
 import { BaseError } from "../core/errors.js";
+import { parseTime } from "../core/parseTime.js";
 import type { AnchorRound } from "../metering/anchorer.js";
 import type { AuditReport } from "../metering/audit.js";
 import { deviceKeyToPem, generateDeviceKey } from "../metering/deviceKey.js";
@@ -12,26 +13,6 @@ import { verifySignature } from "../metering/verifyWorker.js";
 import type { SignatureScheme } from "../registry/deviceTypes.js";
 import { clientOf } from "./context.js";
 import { output, printRecord, printTable } from "./output.js";
-
-/** Latest time `--from`/`--to` may name: 9999-12-31T23:59:59Z. */
-const maxUnixSeconds = 253_402_300_799;
-
-/**
- * Unix seconds from `--from`/`--to`: an integer, or a date/time that `Date` parses (ISO 8601), from
- * 1970 to the year 9999; `CLI_INVALID_TIME` otherwise.
- */
-export function parseTime(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = /^-?\d+$/.test(value) ? Number(value) : Math.floor(Date.parse(value) / 1000);
-  if (!Number.isFinite(seconds) || seconds < 0 || seconds > maxUnixSeconds) {
-    throw new BaseError(
-      "CLI_INVALID_TIME",
-      `${flag} must be Unix seconds or an ISO date from 1970 to 9999, got "${value}"`,
-      { details: { flag, value } },
-    );
-  }
-  return seconds;
-}
 
 /** `device keygen`, `anchor`, `proof`, `verify`, `verify-proof`. */
 export function registerMeteringCommands(program: Command): void {
@@ -113,8 +94,8 @@ export function registerMeteringCommands(program: Command): void {
       const { api, out } = clientOf(command);
       const report = await api.get<AuditReport & { ok: boolean }>("/v1/audit", {
         region: options.region,
-        from: parseTime(options.from, "--from"),
-        to: parseTime(options.to, "--to"),
+        from: parseTime(options.from, "--from", "CLI_INVALID_TIME"),
+        to: parseTime(options.to, "--to", "CLI_INVALID_TIME"),
       });
       output(out, report, () => {
         console.log(`${report.batches} batches, ${report.readings} readings checked`);

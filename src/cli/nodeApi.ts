@@ -1,9 +1,22 @@
+import createClient, { type Client } from "openapi-fetch";
+import type { paths } from "../api/openapi.js";
 import { defaults } from "../core/config.js";
 import { BaseError } from "../core/errors.js";
 
+/** The node's API typed by its OpenAPI document (src/api/openapi.ts, `npm run gen:api`). */
+export type NodeClient = Client<paths>;
+
 /** A client of a running node's HTTP API, as the CLI uses it. */
 export type NodeApi = {
+  /**
+   * The typed client (openapi-fetch): paths, parameters, bodies and answers come from the OpenAPI
+   * document. A refusal throws a `BaseError` with the node's code, so `data` of an answer is there;
+   * take it with {@link answer}.
+   */
+  client: NodeClient;
+  /** An untyped GET, for commands not yet on {@link NodeApi.client}. */
   get<T>(path: string, query?: Record<string, string | number | boolean | undefined>): Promise<T>;
+  /** An untyped write, for commands not yet on {@link NodeApi.client}. */
   send<T>(method: "POST" | "PATCH" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T>;
 };
 
@@ -14,6 +27,11 @@ export function nodeUrlOf(flag: string | undefined): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`;
 }
 
+/** The data of a typed client's answer; refusals have already thrown (see {@link createNodeApi}). */
+export function answer<T>(result: { data?: T; response: Response }): T {
+  return result.data as T;
+}
+
 /**
  * Talks to a node like a client to a daemon; `token` (an API key or session token) goes with every
  * request as a bearer token. API refusals come back as `BaseError`s with the node's code.
@@ -22,17 +40,13 @@ export function createNodeApi(
   baseUrl: string,
   token: () => Promise<string | undefined> = async () => undefined,
 ): NodeApi {
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: Response;
-    const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
+  /** Every request of both the typed and the untyped calls: the bearer token, and refusals as errors. */
+  async function fetchNode(request: Request): Promise<Response> {
     const apiToken = await token();
-    if (apiToken) headers.authorization = `Bearer ${apiToken}`;
+    if (apiToken) request.headers.set("authorization", `Bearer ${apiToken}`);
+    let response: Response;
     try {
-      response = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      response = await fetch(request);
     } catch (cause) {
       throw new BaseError(
         "CLI_NODE_UNREACHABLE",
@@ -40,6 +54,7 @@ export function createNodeApi(
         { details: { node: baseUrl }, cause },
       );
     }
+    if (response.ok) return response;
     const text = await response.text();
     let payload: unknown;
     try {
@@ -47,20 +62,31 @@ export function createNodeApi(
     } catch {
       payload = undefined;
     }
-    if (!response.ok) {
-      const error = (
-        payload as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }
-      )?.error;
-      const code = error?.code ?? `HTTP_${response.status}`;
-      let message = error?.message ?? `${method} ${path} answered ${response.status}`;
-      if (code === "AUTH_REQUIRED" || code === "AUTH_TOKEN_INVALID") {
-        message = `${baseUrl} refused the request: ${message}. Sign in with "gridledger login --key FILE", set GRIDLEDGER_API_KEY, or run the command with --data-dir <the node's data directory>`;
-      }
-      throw new BaseError(code, message, { details: error?.details ?? {} });
+    const error = (
+      payload as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }
+    )?.error;
+    const code = error?.code ?? `HTTP_${response.status}`;
+    const path = new URL(request.url).pathname;
+    let message = error?.message ?? `${request.method} ${path} answered ${response.status}`;
+    if (code === "AUTH_REQUIRED" || code === "AUTH_TOKEN_INVALID") {
+      message = `${baseUrl} refused the request: ${message}. Sign in with "gridledger login --key FILE", set GRIDLEDGER_API_KEY, or run the command with --data-dir <the node's data directory>`;
     }
-    return payload as T;
+    throw new BaseError(code, message, { details: error?.details ?? {} });
   }
+
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
+    const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+    const text = await (await fetchNode(new Request(`${baseUrl}${path}`, init))).text();
+    try {
+      return (text === "" ? undefined : JSON.parse(text)) as T;
+    } catch {
+      return undefined as T;
+    }
+  }
+
   return {
+    client: createClient<paths>({ baseUrl, fetch: fetchNode }),
     get(path, query = {}) {
       const params = new URLSearchParams();
       for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));

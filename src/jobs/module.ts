@@ -1,6 +1,6 @@
 import { registerWorkerCommand } from "../cli/workerCommand.js";
 import type { GridModule } from "../node/modules.js";
-import { registerJobRoutes } from "../server/jobRoutes.js";
+import { registerJobRoutes } from "./jobRoutes.js";
 
 /**
  * Jobs: the queue in the database (`jobs`, `job_runs`), the runner the node's workers and

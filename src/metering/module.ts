@@ -2,9 +2,9 @@ import { registerBatchCommands } from "../cli/batchCommands.js";
 import { registerMeteringCommands } from "../cli/meteringCommands.js";
 import { registerMqttCommands } from "../cli/mqttCommands.js";
 import type { GridModule } from "../node/modules.js";
-import { registerBatchRoutes } from "../server/batchRoutes.js";
-import { registerMeteringRoutes } from "../server/meteringRoutes.js";
-import { registerMqttRoutes } from "../server/mqttRoutes.js";
+import { registerBatchRoutes } from "./batchRoutes.js";
+import { registerMeteringRoutes } from "./meteringRoutes.js";
+import { registerMqttRoutes } from "./mqttRoutes.js";
 
 /**
  * Metering: signed readings in (HTTP, MQTT), checked and stored, batched per region and interval into

@@ -2,8 +2,8 @@ import { registerGovernanceCommands } from "../cli/governanceCommands.js";
 import { registerRegistryCommands } from "../cli/registryCommands.js";
 import type { GridModule } from "../node/modules.js";
 import { registerGovernanceRoutes } from "../server/governanceRoutes.js";
-import { registerRegistryRoutes } from "../server/registryRoutes.js";
 import { registryHandler } from "./registryIndexer.js";
+import { registerRegistryRoutes } from "./registryRoutes.js";
 
 /**
  * Registry: organisations, regions and devices as the chain holds them, mirrored into the database by

@@ -36,11 +36,21 @@ function validationDetails(error: FastifyError): Record<string, unknown> {
   return { in: error.validationContext ?? null, parameter: parameter || null };
 }
 
+/** The body of every error answer: `retry` says, from the catalogue, whether the same request may succeed later. */
+export type ErrorBody = {
+  error: { code: string; message: string; retry: boolean; details: Record<string, unknown> };
+};
+
+/** `{ error: { code, message, retry, details } }` for `code`; `retry` is the catalogue's (false for an unknown code). */
+export function errorBody(code: string, message: string, details: Record<string, unknown> = {}): ErrorBody {
+  return { error: { code, message, retry: errorEntry(code)?.retry ?? false, details } };
+}
+
 const send = (reply: FastifyReply, code: string, message: string, details: Record<string, unknown> = {}) =>
-  reply.status(statusOf(code)).send({ error: { code, message, details } });
+  reply.status(statusOf(code)).send(errorBody(code, message, details));
 
 /**
- * Fastify error handler: every refusal is `{ error: { code, message, details } }`. Errors the database
+ * Fastify error handler: every refusal is `{ error: { code, message, retry, details } }`. Errors the database
  * raises about a value (SQLSTATE class 22, data exception: invalid byte sequence, numeric overflow,
  * invalid datetime…) come from what a request carried: 400 `REQUEST_VALUE_INVALID`. Anything else
  * unexpected is the node's fault: 500 `INTERNAL`, logged.
@@ -49,7 +59,7 @@ export function handleError(thrown: FastifyError | Error, request: FastifyReques
   // Chain reads (eth_call) throw viem errors; a revert among them is a named refusal like any other.
   const error = thrown instanceof ViemBaseError ? decodeChainError(thrown) : thrown;
   if (error instanceof BaseError) {
-    return reply.status(statusOf(error.code)).send({ error: error.toJSON() });
+    return send(reply, error.code, error.message, error.details);
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
@@ -64,18 +74,12 @@ export function handleError(thrown: FastifyError | Error, request: FastifyReques
   }
   if (fastifyError.statusCode && fastifyError.statusCode < 500) {
     const code = fastifyCodes[fastifyError.code] ?? "REQUEST_INVALID";
-    return reply.status(code === "REQUEST_INVALID" ? fastifyError.statusCode : statusOf(code)).send({
-      error: {
-        code,
-        message: fastifyError.message,
-        details: fastifyError.code ? { cause: fastifyError.code } : {},
-      },
-    });
+    return reply
+      .status(code === "REQUEST_INVALID" ? fastifyError.statusCode : statusOf(code))
+      .send(errorBody(code, fastifyError.message, fastifyError.code ? { cause: fastifyError.code } : {}));
   }
   request.log.error(error);
-  return reply
-    .status(statusOf("INTERNAL"))
-    .send({ error: { code: "INTERNAL", message: "internal error; see the node's log", details: {} } });
+  return send(reply, "INTERNAL", "internal error; see the node's log");
 }
 
 /** Requests to no route: 404 `ROUTE_NOT_FOUND` in the API's error shape. */
@@ -102,7 +106,7 @@ export function handleClientError(error: Error & { code?: string }, socket: Sock
         ? ["REQUEST_HEADERS_TOO_LARGE", "the request headers are too large"]
         : ["REQUEST_MALFORMED", "the request is not valid HTTP"];
   const status = statusOf(code);
-  const body = JSON.stringify({ error: { code, message, details: {} } });
+  const body = JSON.stringify(errorBody(code, message));
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,

@@ -3,10 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isBaseError } from "../../src/core/errors.js";
 import type { Database } from "../../src/db/database.js";
 import { createJobQueue, type JobQueue, retryDelayMs } from "../../src/jobs/jobQueue.js";
+import { registerJobRoutes } from "../../src/jobs/jobRoutes.js";
 import { runUntilIdle, startWorker, type WorkerEvent } from "../../src/jobs/jobRunner.js";
 import type { JobHandlers } from "../../src/jobs/jobTypes.js";
 import { handleError } from "../../src/server/httpErrors.js";
-import { registerJobRoutes } from "../../src/server/jobRoutes.js";
 import { postgresAvailable, setupDatabase, type TestDatabase } from "../helpers/database.js";
 
 const pgAvailable = await postgresAvailable();

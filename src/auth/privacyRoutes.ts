@@ -1,21 +1,23 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { profileVisible } from "../auth/access.js";
-import type { AccessLog } from "../auth/accessLog.js";
-import type { Action } from "../auth/permissions.js";
-import type { ProfileStore } from "../auth/profiles.js";
+import { Type } from "typebox";
 import { BaseError } from "../core/errors.js";
 import type { Queryable } from "../db/database.js";
-import { address, pageLimit, text } from "./paramSchemas.js";
+import { address, nullable, pageLimit, text } from "../server/paramSchemas.js";
+import { profileVisible } from "./access.js";
+import type { AccessLog } from "./accessLog.js";
+import type { Action } from "./permissions.js";
+import type { ProfileStore } from "./profiles.js";
 
 const str = { type: "string" } as const;
 const int = { type: "integer" } as const;
 const profileProperties = {
   name: text(500),
-  postalAddress: text(500),
-  contact: text(500),
-  meterLocation: text(500),
-} as const;
-const params = { type: "object", required: ["address"], properties: { address } } as const;
+  postalAddress: Type.Optional(text(500)),
+  contact: Type.Optional(text(500)),
+  meterLocation: Type.Optional(text(500)),
+};
+const params = Type.Object({ address });
 const entry = {
   type: "object",
   properties: {
@@ -26,7 +28,7 @@ const entry = {
     action: str,
     method: str,
     object: str,
-    purpose: { type: "string", nullable: true },
+    purpose: nullable({ type: "string" }),
     hash: str,
     prevHash: str,
   },
@@ -41,17 +43,18 @@ export function registerPrivacyRoutes(
   app: FastifyInstance,
   context: { db: Queryable; profiles: ProfileStore; accessLog: AccessLog },
 ): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db, profiles, accessLog } = context;
 
-  async function subjectInReach(request: FastifyRequest, action: Action): Promise<string> {
-    const subject = (request.params as { address: string }).address.toLowerCase();
+  async function subjectInReach(address: string, request: FastifyRequest, action: Action): Promise<string> {
+    const subject = address.toLowerCase();
     if (!(await profileVisible(db, request.principal, action, subject))) {
       throw new BaseError("PROFILE_NOT_FOUND", `no profile for ${subject}`, { details: { subject } });
     }
     return subject;
   }
 
-  app.put(
+  api.put(
     "/v1/profiles/:address",
     {
       config: { permission: "profiles.write" },
@@ -61,14 +64,15 @@ export function registerPrivacyRoutes(
         tags: ["privacy"],
         params,
         // Fields other than these four are refused (PROFILE_INVALID), not silently dropped.
-        body: { type: "object", required: ["name"], properties: profileProperties },
+        body: Type.Object(profileProperties),
         response: { 200: { type: "object", properties: profileProperties } },
       },
     },
-    async (request) => profiles.put(await subjectInReach(request, "profiles.write"), request.body),
+    async (request) =>
+      profiles.put(await subjectInReach(request.params.address, request, "profiles.write"), request.body),
   );
 
-  app.get(
+  api.get(
     "/v1/profiles/:address",
     {
       config: { permission: "profiles.read" },
@@ -79,10 +83,10 @@ export function registerPrivacyRoutes(
         response: { 200: { type: "object", properties: { ...profileProperties, updatedAt: str } } },
       },
     },
-    async (request) => profiles.get(await subjectInReach(request, "profiles.read")),
+    async (request) => profiles.get(await subjectInReach(request.params.address, request, "profiles.read")),
   );
 
-  app.delete(
+  api.delete(
     "/v1/profiles/:address",
     {
       config: { permission: "profiles.write" },
@@ -94,30 +98,30 @@ export function registerPrivacyRoutes(
         response: { 200: { type: "object", properties: { erased: { type: "boolean" }, erasedAt: str } } },
       },
     },
-    async (request) => profiles.erase(await subjectInReach(request, "profiles.write")),
+    async (request) =>
+      profiles.erase(await subjectInReach(request.params.address, request, "profiles.write")),
   );
 
-  app.get(
+  api.get(
     "/v1/access-log",
     {
       config: { permission: "accesslog.read" },
       schema: {
         summary: "The access log, oldest first: every read of personal data and every write, hash-chained",
         tags: ["privacy"],
-        querystring: {
-          type: "object",
-          properties: { after: { type: "integer", minimum: 0, default: 0 }, limit: pageLimit(100) },
-        },
+        querystring: Type.Partial(
+          Type.Object({ after: Type.Integer({ minimum: 0, default: 0 }), limit: pageLimit(100) }),
+        ),
         response: { 200: { type: "object", properties: { entries: { type: "array", items: entry } } } },
       },
     },
     async (request) => {
-      const query = request.query as { after: number; limit: number };
+      const { query } = request;
       return { entries: await accessLog.list(query) };
     },
   );
 
-  app.get(
+  api.get(
     "/v1/access-log/verify",
     {
       config: { permission: "accesslog.read", cost: "expensive" },
@@ -135,7 +139,7 @@ export function registerPrivacyRoutes(
     () => accessLog.verify(),
   );
 
-  app.get(
+  api.get(
     "/v1/access-log/anchors",
     {
       config: { permission: "accesslog.read" },

@@ -1,23 +1,34 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
 import { regionsAsked } from "../auth/access.js";
 import { reachFor } from "../auth/authorize.js";
 import type { Principal } from "../auth/principal.js";
 import { BaseError } from "../core/errors.js";
 import type { Queryable } from "../db/database.js";
-import type { SubmitOptions } from "../metering/ingest.js";
-import { maxReadingsPerRequest } from "../metering/ingest.js";
-import type { Metering } from "../metering/metering.js";
-import { bodyLimits } from "./jsonBody.js";
-import { decimalId, hex32, pageLimit, pageOffset, text, unixSeconds } from "./paramSchemas.js";
-import { deviceIdParam } from "./registryRoutes.js";
-import { assertReadingVisible } from "./visibility.js";
+import { bodyLimits } from "../server/jsonBody.js";
+import {
+  decimalId,
+  deviceIdParam,
+  hex32,
+  nullable,
+  oneOf,
+  pageLimit,
+  pageOffset,
+  text,
+  unixSeconds,
+} from "../server/paramSchemas.js";
+import { assertReadingVisible } from "../server/visibility.js";
+import type { SubmitOptions } from "./ingest.js";
+import { maxReadingsPerRequest } from "./ingest.js";
+import type { Metering } from "./metering.js";
 
 const str = { type: "string" } as const;
 const int = { type: "integer" } as const;
 const result = {
   type: "object",
   properties: {
-    status: { type: "string", enum: ["accepted", "duplicate", "rejected"] },
+    status: oneOf(["accepted", "duplicate", "rejected"]),
     code: str,
     message: str,
     seq: str,
@@ -26,7 +37,10 @@ const result = {
 const batch = {
   type: "object",
   properties: {
-    region: str,
+    region: nullable({
+      type: "string",
+      description: "region code; null when the region is not in the index",
+    }),
     regionId: str,
     commodity: int,
     intervalStart: int,
@@ -36,10 +50,10 @@ const batch = {
     importTotal: str,
     exportTotal: str,
     status: str,
-    contract: { type: "string", nullable: true },
-    txHash: { type: "string", nullable: true },
-    blockNumber: { type: "integer", nullable: true },
-    anchoredAt: { type: "integer", nullable: true },
+    contract: nullable({ type: "string" }),
+    txHash: nullable({ type: "string" }),
+    blockNumber: nullable({ type: "integer" }),
+    anchoredAt: nullable({ type: "integer" }),
   },
 } as const;
 const proofSchema = {
@@ -58,21 +72,13 @@ const proofSchema = {
     anchor: { type: "object", properties: { contract: str, txHash: str, blockNumber: int } },
   },
 } as const;
-const rangeQuery = {
-  type: "object",
-  properties: {
-    region: text(2000, "region codes, comma-separated"),
-    from: { ...unixSeconds, description: "interval start ≥ from (Unix seconds)" },
-    to: { ...unixSeconds, description: "interval start < to (Unix seconds)" },
-  },
-} as const;
-const readingParams = {
-  type: "object",
-  required: ["deviceId", "seq"],
-  properties: { deviceId: hex32, seq: decimalId(20) },
-} as const;
-
-type RangeQuery = { region?: string; from?: number; to?: number };
+const rangeProperties = {
+  region: Type.Optional(text(2000, "region codes, comma-separated")),
+  from: Type.Optional(Type.Integer({ ...unixSeconds, description: "interval start ≥ from (Unix seconds)" })),
+  to: Type.Optional(Type.Integer({ ...unixSeconds, description: "interval start < to (Unix seconds)" })),
+};
+const rangeQuery = Type.Object(rangeProperties);
+const readingParams = Type.Object({ deviceId: hex32, seq: decimalId(20) });
 
 function parseSeq(raw: string): bigint {
   if (!/^[0-9]{1,20}$/.test(raw) || BigInt(raw) === 0n || BigInt(raw) >= 2n ** 64n) {
@@ -104,7 +110,8 @@ function ingestScopeOf(principal: Principal): SubmitOptions {
 
 /** Readings in (`POST /v1/readings`: a collector's key or the device's own token), proofs, anchors, audit. */
 export function registerMeteringRoutes(app: FastifyInstance, metering: Metering, db: Queryable): void {
-  app.post(
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  api.post(
     "/v1/readings",
     {
       // Readings are refused one by one (a NUL in one is that reading's READING_MALFORMED), so the
@@ -114,23 +121,16 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
       schema: {
         summary: `Submit signed readings (JSON form, up to ${maxReadingsPerRequest}); one result per reading, in order, once stored`,
         tags: ["metering"],
-        body: {
-          type: "object",
-          required: ["readings"],
-          properties: { readings: { type: "array", items: {} } },
-        },
+        body: Type.Object({ readings: Type.Array(Type.Unknown()) }),
         response: { 200: { type: "object", properties: { results: { type: "array", items: result } } } },
       },
     },
     async (request) => ({
-      results: await metering.ingest.submit(
-        (request.body as { readings: unknown[] }).readings,
-        ingestScopeOf(request.principal),
-      ),
+      results: await metering.ingest.submit(request.body.readings, ingestScopeOf(request.principal)),
     }),
   );
 
-  app.get(
+  api.get(
     "/v1/readings/:deviceId/:seq",
     {
       config: { permission: "readings.read" },
@@ -144,25 +144,24 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
             properties: {
               reading: { type: "object", additionalProperties: true },
               receivedAt: str,
-              batch: {
+              batch: nullable({
                 type: "object",
-                nullable: true,
                 properties: { region: str, commodity: int, intervalStart: int, part: int, status: str },
-              },
+              }),
             },
           },
         },
       },
     },
     async (request) => {
-      const params = request.params as { deviceId: string; seq: string };
+      const { params } = request;
       const [deviceId, seq] = [deviceIdParam(params.deviceId), parseSeq(params.seq)];
       await assertReadingVisible(db, request, deviceId, seq);
       return metering.reading(deviceId, seq);
     },
   );
 
-  app.get(
+  api.get(
     "/v1/readings/:deviceId/:seq/proof",
     {
       config: { permission: "readings.proof", cost: "expensive" },
@@ -175,34 +174,31 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
       },
     },
     async (request) => {
-      const params = request.params as { deviceId: string; seq: string };
+      const { params } = request;
       const [deviceId, seq] = [deviceIdParam(params.deviceId), parseSeq(params.seq)];
       await assertReadingVisible(db, request, deviceId, seq);
       return metering.proof(deviceId, seq);
     },
   );
 
-  app.get(
+  api.get(
     "/v1/anchors",
     {
       config: { permission: "anchors.read" },
       schema: {
         summary: "Batches (one Merkle root per region, commodity, interval and part) and their anchors",
         tags: ["metering"],
-        querystring: {
-          ...rangeQuery,
-          properties: {
-            ...rangeQuery.properties,
-            limit: pageLimit(100),
-            offset: pageOffset,
-            order: { type: "string", enum: ["asc", "desc"], default: "asc" },
-          },
-        },
+        querystring: Type.Object({
+          ...rangeProperties,
+          limit: Type.Optional(pageLimit(100)),
+          offset: Type.Optional(pageOffset),
+          order: Type.Optional(oneOf(["asc", "desc"], { default: "asc" })),
+        }),
         response: { 200: { type: "object", properties: { batches: { type: "array", items: batch } } } },
       },
     },
     async (request) => {
-      const query = request.query as RangeQuery & { limit: number; offset: number; order: "asc" | "desc" };
+      const { query } = request;
       const codes = codesOf(query.region);
       const regionIds = codes?.length ? await metering.regionIdsOf(codes) : undefined;
       const regionCodes = await metering.regionCodes();
@@ -228,14 +224,14 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
     },
   );
 
-  app.post(
+  api.post(
     "/v1/anchors",
     {
       config: { permission: "batches.write" },
       schema: {
         summary: "Anchor every interval that has ended now, without waiting for the grace period",
         tags: ["metering"],
-        body: { type: "object", nullable: true, properties: { region: text(2000) } },
+        body: nullable(Type.Object({ region: Type.Optional(text(2000)) })),
         response: {
           200: {
             type: "object",
@@ -245,13 +241,13 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
       },
     },
     async (request) => {
-      const codes = codesOf((request.body as { region?: string } | null)?.region);
+      const codes = codesOf(request.body?.region);
       const regionIds = codes?.length ? await metering.regionIdsOf(codes) : undefined;
       return metering.anchorer.run({ all: true, regionIds });
     },
   );
 
-  app.get(
+  api.get(
     "/v1/audit",
     {
       config: { permission: "audit.read", cost: "expensive" },
@@ -289,7 +285,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
       },
     },
     async (request) => {
-      const query = request.query as RangeQuery;
+      const { query } = request;
       // A region operator audits its own regions only (the findings name devices).
       const regionCodes = regionsAsked(request.principal, "audit.read", codesOf(query.region));
       if (regionCodes?.length === 0) return { ok: true, batches: 0, readings: 0, findings: [] };
@@ -303,7 +299,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
     },
   );
 
-  app.get(
+  api.get(
     "/v1/metering/stats",
     {
       config: { permission: "stats.read" },
@@ -324,7 +320,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
               quarantined: int,
               dropped: int,
               alerts: int,
-              lastReadingAt: { type: "string", nullable: true },
+              lastReadingAt: nullable({ type: "string" }),
             },
           },
         },

@@ -1,18 +1,19 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { type Abi, type Address, decodeFunctionData, getAddress, type Hex } from "viem";
-import { meterAnchorAbi } from "../chain/artifacts/index.js";
-import { contractSpec } from "../chain/manifest.js";
 import { BaseError } from "../core/errors.js";
 import type { GridContracts } from "../registry/registryClient.js";
-import type { ServerContext } from "./createServer.js";
-import { text, unixSeconds } from "./paramSchemas.js";
+import type { ServerContext } from "../server/createServer.js";
+import { nullable, text, unixSeconds } from "../server/paramSchemas.js";
+import { meterAnchorAbi } from "./artifacts/index.js";
+import { contractSpec } from "./manifest.js";
 
 const chainStatusSchema = {
   type: "object",
   properties: {
     chainId: { type: "integer" },
     blockNumber: { type: "integer" },
-    rpcUrl: { type: "string", nullable: true },
+    rpcUrl: nullable({ type: "string" }),
     operator: { type: "string" },
     contracts: { type: "object", additionalProperties: { type: "string" } },
   },
@@ -20,7 +21,7 @@ const chainStatusSchema = {
 
 const str = { type: "string" } as const;
 const int = { type: "integer" } as const;
-const nullableStr = { type: "string", nullable: true } as const;
+const nullableStr = nullable({ type: "string" });
 
 const blockSchema = {
   type: "object",
@@ -37,9 +38,15 @@ const blockSchema = {
           hash: str,
           from: str,
           to: nullableStr,
-          contract: { ...nullableStr, description: "name of the GridLedger contract called or created" },
-          method: { ...nullableStr, description: "function called, decoded with the contract's ABI" },
-          created: { ...nullableStr, description: "address of the contract a deployment created" },
+          contract: nullable({
+            type: "string",
+            description: "name of the GridLedger contract called or created",
+          }),
+          method: nullable({
+            type: "string",
+            description: "function called, decoded with the contract's ABI",
+          }),
+          created: nullable({ type: "string", description: "address of the contract a deployment created" }),
         },
       },
     },
@@ -60,7 +67,7 @@ const onchainAnchorSchema = {
     leafCount: int,
     importTotal: str,
     exportTotal: str,
-    anchoredAt: { type: "integer", nullable: true },
+    anchoredAt: nullable({ type: "integer" }),
     readAtBlock: int,
   },
 } as const;
@@ -76,7 +83,8 @@ function methodOf(abi: Abi, input: Hex): string | null {
 
 /** `/health`, `/v1/chain`, and the explorer's `/v1/chain/blocks` and `/v1/anchors/onchain`. */
 export function registerChainRoutes(app: FastifyInstance, context: ServerContext): void {
-  app.get(
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  api.get(
     "/health",
     {
       config: { permission: "docs.read" },
@@ -91,7 +99,7 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
               chainId: { type: "integer" },
               blockNumber: { type: "integer" },
               database: { type: "string" },
-              mqttUrl: { type: "string", nullable: true },
+              mqttUrl: nullable({ type: "string" }),
             },
           },
         },
@@ -110,7 +118,7 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
     },
   );
 
-  app.get(
+  api.get(
     "/v1/chain",
     {
       config: { permission: "chain.read" },
@@ -137,7 +145,7 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
     return (found?.[0] as keyof GridContracts | undefined) ?? null;
   };
 
-  app.get(
+  api.get(
     "/v1/chain/blocks",
     {
       // Up to 100 blocks with their transactions and receipts: as costly as a statistics query.
@@ -164,7 +172,8 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
       },
     },
     async (request) => {
-      const { limit, before } = request.query as { limit: number; before?: number };
+      // The schema fills in `limit`; the default here only satisfies its optional type.
+      const { limit = 10, before } = request.query;
       const { publicClient } = context.client;
       const head = await publicClient.getBlockNumber({ cacheTime: 0 });
       const top = before === undefined ? head : BigInt(Math.min(before - 1, Number(head)));
@@ -205,7 +214,7 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
     },
   );
 
-  app.get(
+  api.get(
     "/v1/anchors/onchain",
     {
       config: { permission: "chain.read" },
@@ -227,12 +236,7 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
       },
     },
     async (request) => {
-      const query = request.query as {
-        region: string;
-        commodity: number;
-        intervalStart: number;
-        part: number;
-      };
+      const { query } = request;
       let region = await context.store.getRegion(query.region);
       if (!region) {
         await context.indexer.sync();
@@ -249,7 +253,7 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
         address: context.contracts.MeterAnchor,
         abi: meterAnchorAbi,
         functionName: "anchorOf",
-        args: [region.regionId as Hex, query.commodity, BigInt(query.intervalStart), query.part],
+        args: [region.regionId as Hex, query.commodity ?? 1, BigInt(query.intervalStart), query.part ?? 0],
         blockNumber,
       });
       const anchored = BigInt(root) !== 0n;

@@ -1,25 +1,28 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
-import type { AccountsClient } from "../auth/accountsClient.js";
-import { parseAccount } from "../auth/accountsClient.js";
-import { listBindings } from "../auth/accountsMirror.js";
-import { type AccountRole, type ChainRole, parseAccountRole, type Scope } from "../auth/roles.js";
+import { type Static, Type } from "typebox";
 import { BaseError } from "../core/errors.js";
 import { normaliseRegionCode } from "../registry/regionCode.js";
-import type { ServerContext } from "./createServer.js";
-import { address, pageLimit, pageOffset, text } from "./paramSchemas.js";
-import { str } from "./registrySchemas.js";
+import type { ServerContext } from "../server/createServer.js";
+import { address, nullable, oneOf, pageLimit, pageOffset, text } from "../server/paramSchemas.js";
+import type { AccountsClient } from "./accountsClient.js";
+import { parseAccount } from "./accountsClient.js";
+import { listBindings } from "./accountsMirror.js";
+import { type AccountRole, type ChainRole, parseAccountRole, type Scope } from "./roles.js";
 
-const scope = {
-  type: "object",
-  description: "where the binding applies: everywhere, one region (by code) or one community (by address)",
-  required: ["kind"],
-  additionalProperties: false,
-  properties: {
-    kind: { type: "string", enum: ["all", "region", "community"] },
-    region: text(16),
-    community: address,
+const str = Type.String();
+
+const scope = Type.Object(
+  {
+    kind: oneOf(["all", "region", "community"]),
+    region: Type.Optional(text(16)),
+    community: Type.Optional(address),
   },
-} as const;
+  {
+    description: "where the binding applies: everywhere, one region (by code) or one community (by address)",
+    additionalProperties: false,
+  },
+);
 
 const binding = {
   type: "object",
@@ -32,16 +35,14 @@ const binding = {
     },
     scopeWord: str,
     grantedBy: str,
-    grantedBlock: { type: "integer", nullable: true },
+    grantedBlock: nullable({ type: "integer" }),
   },
 } as const;
 
-const bindingRequest = {
-  type: "object",
-  required: ["account", "role"],
-  additionalProperties: false,
-  properties: { account: address, role: text(32), scope },
-} as const;
+const bindingRequest = Type.Object(
+  { account: address, role: text(32), scope: Type.Optional(scope) },
+  { additionalProperties: false },
+);
 
 const bindingOutcome = {
   type: "object",
@@ -56,11 +57,7 @@ const bindingOutcome = {
   },
 } as const;
 
-type BindingBody = {
-  account: string;
-  role: string;
-  scope?: { kind: Scope["kind"]; region?: string; community?: string };
-};
+type BindingBody = Static<typeof bindingRequest>;
 
 /** The scope of a request body, checked for the fields its kind needs. */
 function scopeOf(input: BindingBody["scope"]): Scope | undefined {
@@ -86,9 +83,10 @@ export function registerAccountRoutes(
   app: FastifyInstance,
   context: Pick<ServerContext, "db" | "indexer" | "store"> & { accounts: AccountsClient },
 ): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db, indexer, store, accounts } = context;
 
-  app.get(
+  api.get(
     "/v1/accounts",
     {
       config: { permission: "accounts.read" },
@@ -96,35 +94,29 @@ export function registerAccountRoutes(
         summary:
           "Role bindings on chain, by account; filter by role or by the organisation that granted them",
         tags: ["accounts"],
-        querystring: {
-          type: "object",
-          additionalProperties: false,
-          properties: {
-            role: text(32),
-            grantedBy: address,
-            limit: pageLimit(100),
-            offset: pageOffset,
-          },
-        },
+        querystring: Type.Partial(
+          Type.Object({ role: text(32), grantedBy: address, limit: pageLimit(100), offset: pageOffset }),
+          { additionalProperties: false },
+        ),
         response: { 200: { type: "object", properties: { bindings: { type: "array", items: binding } } } },
       },
     },
     async (request) => {
-      const q = request.query as { role?: string; grantedBy?: string; limit: number; offset: number };
+      const q = request.query;
       await indexer.sync();
       const role = q.role === undefined ? undefined : chainRole(parseAccountRole(q.role));
       return { bindings: await listBindings(db, { ...q, role }) };
     },
   );
 
-  app.get(
+  api.get(
     "/v1/accounts/:address",
     {
       config: { permission: "accounts.read" },
       schema: {
         summary: "One account's role bindings (an account with none has an empty list)",
         tags: ["accounts"],
-        params: { type: "object", properties: { address } },
+        params: Type.Object({ address }),
         response: {
           200: {
             type: "object",
@@ -134,7 +126,7 @@ export function registerAccountRoutes(
       },
     },
     async (request) => {
-      const account = parseAccount((request.params as { address: string }).address, "address");
+      const account = parseAccount(request.params.address, "address");
       await indexer.sync();
       return { address: account, bindings: await listBindings(db, { account }) };
     },
@@ -156,7 +148,7 @@ export function registerAccountRoutes(
     return input;
   }
 
-  app.post(
+  api.post(
     "/v1/accounts/grants",
     {
       config: { permission: "accounts.write" },
@@ -172,13 +164,13 @@ export function registerAccountRoutes(
     },
     async (request) => {
       await indexer.sync();
-      const result = await accounts.grant(await bindingInput(request.body as BindingBody));
+      const result = await accounts.grant(await bindingInput(request.body));
       await indexer.sync();
       return result;
     },
   );
 
-  app.post(
+  api.post(
     "/v1/accounts/revocations",
     {
       config: { permission: "accounts.write" },
@@ -191,7 +183,7 @@ export function registerAccountRoutes(
     },
     async (request) => {
       await indexer.sync();
-      const result = await accounts.revoke(await bindingInput(request.body as BindingBody));
+      const result = await accounts.revoke(await bindingInput(request.body));
       await indexer.sync();
       return result;
     },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseTime } from "./meteringCommands.js";
+import { parseTime } from "./parseTime.js";
 
-describe("parseTime of --from and --to", () => {
+describe("parseTime of --from/--to and from/to", () => {
   it("takes Unix seconds and ISO dates from 1970 to 9999", () => {
     expect(parseTime("1767225600", "--from")).toBe(1_767_225_600);
     expect(parseTime("2026-01-01T00:00:00Z", "--from")).toBe(1_767_225_600);
@@ -17,9 +17,15 @@ describe("parseTime of --from and --to", () => {
       "1e300",
       "soon",
     ]) {
-      expect(() => parseTime(value, "--to"), value).toThrow(
+      expect(() => parseTime(value, "--to", "CLI_INVALID_TIME"), value).toThrow(
         expect.objectContaining({ code: "CLI_INVALID_TIME" }),
       );
     }
+  });
+
+  it("refuses with the API's code by default and names the parameter", () => {
+    expect(() => parseTime("soon", "from")).toThrow(
+      expect.objectContaining({ code: "REQUEST_INVALID", details: { from: "soon", parameter: "from" } }),
+    );
   });
 });

@@ -1,28 +1,24 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
-import type { AnalysisInput, AnalysisStore } from "../analytics/analyses.js";
+import { Type } from "typebox";
+import { parseTime } from "../core/parseTime.js";
 import { commodities } from "../metering/readingFormat.js";
-import { decimalId, text, timeText, unixSeconds } from "./paramSchemas.js";
-import { parseTime } from "./statsRoutes.js";
+import { decimalId, keysOf, nullable, oneOf, text, timeText, unixSeconds } from "../server/paramSchemas.js";
+import type { AnalysisStore } from "./analyses.js";
 
 const str = { type: "string" } as const;
-const querySchema = {
-  type: "object",
-  required: ["kind", "regions"],
-  properties: {
-    kind: { type: "string", enum: ["series", "compare"] },
-    regions: { type: "array", items: text(200), minItems: 1, maxItems: 50 },
-  },
-} as const;
-const parametersSchema = {
-  type: "object",
-  required: ["from", "to"],
-  properties: {
-    commodity: { type: "string", enum: Object.keys(commodities), default: "electricity" },
-    granularity: { type: "string", enum: ["hour", "day", "month"], default: "day" },
-    from: { ...unixSeconds, description: "Unix seconds" },
-    to: { ...unixSeconds, description: "Unix seconds (exclusive)" },
-  },
-} as const;
+/** Parameters the schema fills in when not given. */
+const defaultParameters = { commodity: "electricity", granularity: "day" } as const;
+const querySchema = Type.Object({
+  kind: oneOf(["series", "compare"]),
+  regions: Type.Array(text(200), { minItems: 1, maxItems: 50 }),
+});
+const parameterProperties = {
+  commodity: Type.Optional(oneOf(keysOf(commodities), { default: defaultParameters.commodity })),
+  granularity: Type.Optional(oneOf(["hour", "day", "month"], { default: defaultParameters.granularity })),
+  from: Type.Integer({ ...unixSeconds, description: "Unix seconds" }),
+  to: Type.Integer({ ...unixSeconds, description: "Unix seconds (exclusive)" }),
+};
 const analysisSchema = {
   type: "object",
   properties: {
@@ -31,41 +27,46 @@ const analysisSchema = {
     description: str,
     query: { type: "object", additionalProperties: true },
     parameters: { type: "object", additionalProperties: true },
-    result: { type: "object", nullable: true, additionalProperties: true },
-    refreshedAt: { type: "string", nullable: true },
+    result: nullable({ type: "object", additionalProperties: true }),
+    refreshedAt: nullable({ type: "string" }),
     createdAt: str,
     updatedAt: str,
   },
 } as const;
-const idParams = { type: "object", properties: { id: decimalId(18) } } as const;
+const idParams = Type.Object({ id: decimalId(18) });
+/** What the analyses' time filters are refused with (as the statistics' `from`/`to`). */
+const timeError = "STATS_INVALID_TIME";
 
 /** Saved analyses: `/v1/analyses` (create, list with a time-range filter, read, update, delete, refresh). */
 export function registerAnalysisRoutes(app: FastifyInstance, analyses: AnalysisStore): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ["analyses"];
-  app.post(
+  api.post(
     "/v1/analyses",
     {
       config: { permission: "analyses.write" },
       schema: {
         summary: "Save a named analysis (query + parameters); its result is computed and stored with it",
         tags,
-        body: {
-          type: "object",
-          required: ["name", "query", "parameters"],
-          properties: {
-            name: text(1000),
-            description: text(10_000),
-            query: querySchema,
-            parameters: parametersSchema,
-          },
-        },
+        body: Type.Object({
+          name: text(1000),
+          description: Type.Optional(text(10_000)),
+          query: querySchema,
+          parameters: Type.Object(parameterProperties),
+        }),
         response: { 201: analysisSchema },
       },
     },
-    async (request, reply) => reply.status(201).send(await analyses.create(request.body as AnalysisInput)),
+    async (request, reply) =>
+      reply.status(201).send(
+        await analyses.create({
+          ...request.body,
+          parameters: { ...defaultParameters, ...request.body.parameters },
+        }),
+      ),
   );
 
-  app.get(
+  api.get(
     "/v1/analyses",
     {
       config: { permission: "analyses.read" },
@@ -86,18 +87,18 @@ export function registerAnalysisRoutes(app: FastifyInstance, analyses: AnalysisS
       },
     },
     async (request) => {
-      const query = request.query as { from?: string; to?: string; search?: string };
+      const { query } = request;
       return {
         analyses: await analyses.list({
-          from: query.from === undefined ? undefined : parseTime(query.from, "from"),
-          to: query.to === undefined ? undefined : parseTime(query.to, "to"),
+          from: parseTime(query.from, "from", timeError),
+          to: parseTime(query.to, "to", timeError),
           search: query.search,
         }),
       };
     },
   );
 
-  app.get(
+  api.get(
     "/v1/analyses/:id",
     {
       config: { permission: "analyses.read" },
@@ -108,10 +109,10 @@ export function registerAnalysisRoutes(app: FastifyInstance, analyses: AnalysisS
         response: { 200: analysisSchema },
       },
     },
-    async (request) => analyses.get((request.params as { id: string }).id),
+    async (request) => analyses.get(request.params.id),
   );
 
-  app.put(
+  api.put(
     "/v1/analyses/:id",
     {
       config: { permission: "analyses.write" },
@@ -120,35 +121,33 @@ export function registerAnalysisRoutes(app: FastifyInstance, analyses: AnalysisS
           "Change a saved analysis (any of name, description, query, parameters); the result is recomputed",
         tags,
         params: idParams,
-        body: {
-          type: "object",
-          properties: {
+        body: Type.Partial(
+          Type.Object({
             name: text(1000),
             description: text(10_000),
             query: querySchema,
-            parameters: { ...parametersSchema, required: [] },
-          },
-        },
+            parameters: Type.Partial(Type.Object(parameterProperties)),
+          }),
+        ),
         response: { 200: analysisSchema },
       },
     },
-    async (request) =>
-      analyses.update((request.params as { id: string }).id, request.body as Partial<AnalysisInput>),
+    async (request) => analyses.update(request.params.id, request.body),
   );
 
-  app.delete(
+  api.delete(
     "/v1/analyses/:id",
     {
       schema: { summary: "Delete a saved analysis", tags, params: idParams },
       config: { permission: "analyses.write" },
     },
     async (request, reply) => {
-      await analyses.remove((request.params as { id: string }).id);
+      await analyses.remove(request.params.id);
       return reply.status(204).send();
     },
   );
 
-  app.post(
+  api.post(
     "/v1/analyses/:id/refresh",
     {
       config: { permission: "analyses.write" },
@@ -159,6 +158,6 @@ export function registerAnalysisRoutes(app: FastifyInstance, analyses: AnalysisS
         response: { 200: analysisSchema },
       },
     },
-    async (request) => analyses.refresh((request.params as { id: string }).id),
+    async (request) => analyses.refresh(request.params.id),
   );
 }

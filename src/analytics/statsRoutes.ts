@@ -1,19 +1,29 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import type { AnalyticsConfig } from "../analytics/analyticsConfig.js";
-import { overview } from "../analytics/overview.js";
-import type { SeriesGranularity } from "../analytics/periods.js";
-import { deviceSeries, regionSeries, resolveRegion, toCsv } from "../analytics/statsQuery.js";
+import { type Static, Type } from "typebox";
 import { suppressedRegions } from "../auth/groupSize.js";
 import { defaults } from "../core/config.js";
 import { BaseError } from "../core/errors.js";
+import { parseTime } from "../core/parseTime.js";
 import type { Database } from "../db/database.js";
 import { commodities } from "../metering/readingFormat.js";
-import { hex32, maxUnixSeconds, text, timeText } from "./paramSchemas.js";
-import { deviceIdParam } from "./registryRoutes.js";
-import { assertDeviceVisible } from "./visibility.js";
+import {
+  deviceIdParam,
+  deviceIdParams,
+  keysOf,
+  nullable,
+  oneOf,
+  text,
+  timeText,
+} from "../server/paramSchemas.js";
+import { assertDeviceVisible } from "../server/visibility.js";
+import type { AnalyticsConfig } from "./analyticsConfig.js";
+import { overview } from "./overview.js";
+import type { SeriesGranularity } from "./periods.js";
+import { deviceSeries, regionSeries, resolveRegion, toCsv } from "./statsQuery.js";
 
 const str = { type: "string" } as const;
-const num = { type: "number", nullable: true } as const;
+const num = nullable({ type: "number" });
 const int = { type: "integer" } as const;
 const totalsProperties = {
   consumption: str,
@@ -44,7 +54,7 @@ const seriesSchema = {
       type: "array",
       items: { type: "object", properties: { start: int, ...totalsProperties } },
     },
-    totals: { type: "object", nullable: true, properties: totalsProperties },
+    totals: nullable({ type: "object", properties: totalsProperties }),
     suppressed: {
       type: "boolean",
       description: "true when the region has fewer devices than the minimum group size",
@@ -53,51 +63,33 @@ const seriesSchema = {
   },
 } as const;
 const rangeProperties = {
-  commodity: { type: "string", enum: Object.keys(commodities), default: "electricity" },
-  granularity: { type: "string", enum: ["hour", "day", "month"], default: "hour" },
-  from: timeText("Unix seconds or ISO 8601; default: a day, 30 days or a year before `to`"),
-  to: timeText("Unix seconds or ISO 8601 (exclusive); default: now"),
-  format: { type: "string", enum: ["json", "csv"], default: "json" },
-} as const;
-
-type RangeQuery = {
-  commodity: keyof typeof commodities;
-  granularity: SeriesGranularity;
-  from?: string;
-  to?: string;
-  format: "json" | "csv";
+  commodity: Type.Optional(oneOf(keysOf(commodities), { default: "electricity" })),
+  granularity: Type.Optional(oneOf(["hour", "day", "month"], { default: "hour" })),
+  from: Type.Optional(timeText("Unix seconds or ISO 8601; default: a day, 30 days or a year before `to`")),
+  to: Type.Optional(timeText("Unix seconds or ISO 8601 (exclusive); default: now")),
+  format: Type.Optional(oneOf(["json", "csv"], { default: "json" })),
 };
 
-/**
- * A time given as Unix seconds or an ISO 8601 date or date-time, from 1970 to the year 9999;
- * `STATS_INVALID_TIME` naming the parameter otherwise.
- */
-export function parseTime(text: string, name: string): number {
-  const trimmed = text.trim();
-  const seconds = /^-?\d+$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed) / 1000;
-  if (!Number.isFinite(seconds) || seconds < 0 || seconds > maxUnixSeconds) {
-    throw new BaseError(
-      "STATS_INVALID_TIME",
-      `${name} must be Unix seconds or an ISO 8601 time from 1970 to 9999, got "${text}"`,
-      {
-        details: { [name]: text, parameter: name },
-      },
-    );
-  }
-  return Math.floor(seconds);
-}
+/** The range query of the series routes, as validated (defaults filled in by the schema). */
+type RangeQuery = Static<typeof rangeQuery>;
+const rangeQuery = Type.Object(rangeProperties);
 
 const defaultSpan: Record<SeriesGranularity, number> = { hour: 86400, day: 30 * 86400, month: 365 * 86400 };
 
 function rangeOf(query: RangeQuery, now: number) {
-  const to = query.to === undefined ? now + 1 : parseTime(query.to, "to");
-  const from = query.from === undefined ? to - defaultSpan[query.granularity] : parseTime(query.from, "from");
+  // The schema fills in the defaults; the fallbacks only satisfy the optional types.
+  const granularity = query.granularity ?? "hour";
+  const to = query.to === undefined ? now + 1 : parseTime(query.to, "to", "STATS_INVALID_TIME");
+  const from =
+    query.from === undefined
+      ? to - defaultSpan[granularity]
+      : parseTime(query.from, "from", "STATS_INVALID_TIME");
   if (from >= to) {
     throw new BaseError("STATS_INVALID_RANGE", `from (${from}) must be before to (${to})`, {
       details: { from, to },
     });
   }
-  return { commodity: commodities[query.commodity], granularity: query.granularity, from, to };
+  return { commodity: commodities[query.commodity ?? "electricity"], granularity, from, to };
 }
 
 function sendCsv(reply: FastifyReply, name: string, csv: string) {
@@ -117,6 +109,7 @@ export function registerStatsRoutes(
     minGroupSize?: number | undefined;
   },
 ): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db, analytics: config } = context;
   const k = context.minGroupSize ?? defaults.minGroupSize;
   /** A series as the principal may see it: a small region it does not reach comes back without figures. */
@@ -126,23 +119,20 @@ export function registerStatsRoutes(
   }
   const now = context.now ?? Date.now;
 
-  app.get(
+  api.get(
     "/v1/stats/overview",
     {
       config: { permission: "stats.read", cost: "expensive" },
       schema: {
         summary: "One day of every region: electricity, renewable share, tce, CO2, completeness, open alerts",
         tags: ["stats"],
-        querystring: {
-          type: "object",
-          properties: {
-            date: text(10, "YYYY-MM-DD at the UTC offset; default today"),
-          },
-        },
+        querystring: Type.Object({
+          date: Type.Optional(text(10, "YYYY-MM-DD at the UTC offset; default today")),
+        }),
       },
     },
     async (request) => {
-      const day = await overview(db, config, { date: (request.query as { date?: string }).date, now: now() });
+      const day = await overview(db, config, { date: request.query.date, now: now() });
       const suppressed = await suppressedRegions(db, request.principal, k);
       return {
         ...day,
@@ -157,7 +147,7 @@ export function registerStatsRoutes(
     },
   );
 
-  app.get(
+  api.get(
     "/v1/stats/series",
     {
       config: { permission: "stats.read", cost: "expensive" },
@@ -165,19 +155,15 @@ export function registerStatsRoutes(
         summary:
           "A region's series: consumption, generation by source, net export, peak demand, active devices, completeness, tce, CO2",
         tags: ["stats"],
-        querystring: {
-          type: "object",
-          required: ["region"],
-          properties: {
-            region: text(200, "code, regionId or name (partial)"),
-            ...rangeProperties,
-          },
-        },
+        querystring: Type.Object({
+          region: text(200, "code, regionId or name (partial)"),
+          ...rangeProperties,
+        }),
         response: { 200: seriesSchema },
       },
     },
     async (request, reply) => {
-      const query = request.query as RangeQuery & { region: string };
+      const query = request.query;
       const region = await resolveRegion(db, query.region);
       const series = shown(
         await regionSeries(db, config, region, {
@@ -197,28 +183,24 @@ export function registerStatsRoutes(
     },
   );
 
-  app.get(
+  api.get(
     "/v1/stats/compare",
     {
       config: { permission: "stats.read", cost: "expensive" },
       schema: {
         summary: "Several regions side by side: the series of each over the same range",
         tags: ["stats"],
-        querystring: {
-          type: "object",
-          required: ["regions"],
-          properties: {
-            regions: text(4000, "codes or names, comma-separated"),
-            ...rangeProperties,
-          },
-        },
+        querystring: Type.Object({
+          regions: text(4000, "codes or names, comma-separated"),
+          ...rangeProperties,
+        }),
         response: {
           200: { type: "object", properties: { regions: { type: "array", items: seriesSchema } } },
         },
       },
     },
     async (request, reply) => {
-      const query = request.query as RangeQuery & { regions: string };
+      const query = request.query;
       const names = query.regions
         .split(",")
         .map((s) => s.trim())
@@ -248,7 +230,7 @@ export function registerStatsRoutes(
     },
   );
 
-  app.get(
+  api.get(
     "/v1/devices/:deviceId/series",
     {
       config: { permission: "readings.read", cost: "expensive" },
@@ -256,16 +238,15 @@ export function registerStatsRoutes(
         summary:
           "A device's import, export and readings per period (personal data: the owner, its community or region operator, a regulator with a purpose)",
         tags: ["stats"],
-        params: { type: "object", properties: { deviceId: hex32 } },
-        querystring: { type: "object", properties: rangeProperties },
+        params: deviceIdParams,
+        querystring: rangeQuery,
       },
     },
     async (request, reply) => {
-      const raw = (request.params as { deviceId: string }).deviceId;
-      const deviceId = deviceIdParam(raw);
+      const deviceId = deviceIdParam(request.params.deviceId);
       // Outside the principal's reach (or unknown to a scoped principal): 404, as an unknown device.
       await assertDeviceVisible(db, request, deviceId);
-      const query = request.query as RangeQuery;
+      const query = request.query;
       const series = await deviceSeries(db, config, deviceId, rangeOf(query, Math.floor(now() / 1000)));
       if (query.format === "csv") {
         return sendCsv(

@@ -1,16 +1,19 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { type Alert, alertSeverities, alertStatuses, createAlertStore } from "../analytics/alertStore.js";
-import { maxEvidenceReadings } from "../analytics/detectors/detectorTypes.js";
+import { Type } from "typebox";
 import { alertVisible, deviceReach, deviceVisible } from "../auth/access.js";
 import type { Action } from "../auth/permissions.js";
 import { actorOf } from "../auth/principal.js";
 import { BaseError, isBaseError } from "../core/errors.js";
+import { parseTime } from "../core/parseTime.js";
 import type { Queryable } from "../db/database.js";
 import type { Metering } from "../metering/metering.js";
-import { decimalId, maxUnixSeconds, pageLimit, pageOffset, text, timeText } from "./paramSchemas.js";
+import { decimalId, nullable, oneOf, pageLimit, pageOffset, text, timeText } from "../server/paramSchemas.js";
+import { type Alert, alertSeverities, alertStatuses, createAlertStore } from "./alertStore.js";
+import { maxEvidenceReadings } from "./detectors/detectorTypes.js";
 
 const str = { type: "string" } as const;
-const nullableStr = { type: "string", nullable: true } as const;
+const nullableStr = nullable({ type: "string" });
 const int = { type: "integer" } as const;
 const anyObject = { type: "object", additionalProperties: true } as const;
 
@@ -23,17 +26,13 @@ const alertSchema = {
       description:
         "data_gap, region_data_gap, zero_run, spike, register_regression, reading_conflict, export_without_generation, community_imbalance, bad_signatures, anchor_late, sequence_gap, anchor_conflict, batch_quarantined",
     },
-    severity: { type: "string", enum: [...alertSeverities] },
-    status: { type: "string", enum: [...alertStatuses] },
-    region: { ...nullableStr, description: "region code" },
+    severity: oneOf(alertSeverities),
+    status: oneOf(alertStatuses),
+    region: nullable({ type: "string", description: "region code" }),
     regionId: nullableStr,
     deviceId: nullableStr,
     message: str,
-    periodStart: {
-      type: "integer",
-      nullable: true,
-      description: "Unix start of the data the alert is about",
-    },
+    periodStart: nullable({ type: "integer", description: "Unix start of the data the alert is about" }),
     createdAt: { ...str, description: "ISO 8601" },
     acknowledgedBy: nullableStr,
     acknowledgedAt: nullableStr,
@@ -47,27 +46,11 @@ const alertSchema = {
   },
 } as const;
 
-const actionBody = {
-  type: "object",
-  nullable: true,
-  properties: {
-    note: { ...text(10_000), description: "optional note, up to 2000 characters" },
-  },
-} as const;
+const actionBody = nullable(
+  Type.Object({ note: Type.Optional(text(10_000, "optional note, up to 2000 characters")) }),
+);
 
-const idParams = { type: "object", properties: { id: decimalId(18) } } as const;
-
-type ListQuery = {
-  region?: string;
-  kind?: string;
-  status?: string;
-  severity?: string;
-  device?: string;
-  from?: string;
-  to?: string;
-  limit: number;
-  offset: number;
-};
+const idParams = Type.Object({ id: decimalId(18) });
 
 /** A readings reference of an alert's evidence, with the reading and its proof when they exist. */
 type EvidenceReading = {
@@ -84,22 +67,9 @@ const listOf = (text: string | undefined) =>
     .map((item) => item.trim())
     .filter(Boolean);
 
-/** Unix seconds or ISO 8601, from 1970 to the year 9999; `REQUEST_INVALID` naming the parameter otherwise. */
-function parseTime(text: string | undefined, name: string): Date | undefined {
-  if (text === undefined || text.trim() === "") return undefined;
-  const trimmed = text.trim();
-  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed);
-  if (!Number.isFinite(ms) || ms < 0 || ms > maxUnixSeconds * 1000) {
-    throw new BaseError(
-      "REQUEST_INVALID",
-      `${name} must be Unix seconds or an ISO 8601 time from 1970 to 9999, got "${text}"`,
-      {
-        details: { [name]: text, parameter: name },
-      },
-    );
-  }
-  return new Date(ms);
-}
+/** A `from`/`to` filter as a Date ({@link parseTime}); empty text is no filter. */
+const dateOf = (text: string | undefined, name: string) =>
+  text?.trim() ? new Date(parseTime(text, name) * 1000) : undefined;
 
 /**
  * The readings an alert names: `evidence.readings` (detectors, register regressions), or for a
@@ -156,25 +126,25 @@ export function registerAlertRoutes(
   app: FastifyInstance,
   context: { db: Queryable; metering?: Metering | undefined },
 ): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const store = createAlertStore(context.db);
 
   /** The alert of the path, or `ALERT_NOT_FOUND` (as for a missing one) when it is outside the principal's reach. */
-  async function visibleAlert(request: FastifyRequest, action: Action): Promise<Alert> {
-    const alert = await store.get((request.params as { id: string }).id);
+  async function visibleAlert(id: string, request: FastifyRequest, action: Action): Promise<Alert> {
+    const alert = await store.get(id);
     if (await alertVisible(context.db, request.principal, action, alert)) return alert;
     throw new BaseError("ALERT_NOT_FOUND", `no alert has id ${alert.id}`, { details: { id: alert.id } });
   }
 
-  app.get(
+  api.get(
     "/v1/alerts",
     {
       config: { permission: "alerts.read" },
       schema: {
         summary: "Alerts, newest first: filter by region, kind, status, severity, device and time",
         tags: ["alerts"],
-        querystring: {
-          type: "object",
-          properties: {
+        querystring: Type.Partial(
+          Type.Object({
             region: text(200, "region code, regionId or name (partial)"),
             kind: text(1000, "alert kinds, comma-separated"),
             status: text(200, "open, acknowledged, resolved (comma-separated)"),
@@ -184,8 +154,8 @@ export function registerAlertRoutes(
             to: timeText("created before (Unix seconds or ISO 8601)"),
             limit: pageLimit(50),
             offset: pageOffset,
-          },
-        },
+          }),
+        ),
         response: {
           200: {
             type: "object",
@@ -195,7 +165,7 @@ export function registerAlertRoutes(
       },
     },
     async (request) => {
-      const query = request.query as ListQuery;
+      const { query } = request;
       return store.list({
         // Narrowed to the alerts the principal reaches (its devices' alerts; its regions').
         reach: deviceReach(request.principal, "alerts.read"),
@@ -204,15 +174,15 @@ export function registerAlertRoutes(
         kinds: listOf(query.kind),
         statuses: listOf(query.status),
         severities: listOf(query.severity),
-        from: parseTime(query.from, "from"),
-        to: parseTime(query.to, "to"),
+        from: dateOf(query.from, "from"),
+        to: dateOf(query.to, "to"),
         limit: query.limit,
         offset: query.offset,
       });
     },
   );
 
-  app.get(
+  api.get(
     "/v1/alerts/:id",
     {
       // Reads up to 20 readings and their Merkle proofs.
@@ -234,17 +204,12 @@ export function registerAlertRoutes(
                   properties: {
                     deviceId: str,
                     seq: str,
-                    reading: {
+                    reading: nullable({ ...anyObject, description: "JSON form, as the meter signed it" }),
+                    proof: nullable({
                       ...anyObject,
-                      nullable: true,
-                      description: "JSON form, as the meter signed it",
-                    },
-                    proof: {
-                      ...anyObject,
-                      nullable: true,
                       description: "as GET /v1/readings/:deviceId/:seq/proof",
-                    },
-                    proofStatus: { type: "string", enum: ["anchored", "not-anchored", "missing"] },
+                    }),
+                    proofStatus: oneOf(["anchored", "not-anchored", "missing"]),
                   },
                 },
               },
@@ -254,7 +219,7 @@ export function registerAlertRoutes(
       },
     },
     async (request) => {
-      const alert = await visibleAlert(request, "alerts.read");
+      const alert = await visibleAlert(request.params.id, request, "alerts.read");
       // Evidence may name other devices (a community's imbalance): only those in reach are shown.
       const refs = [];
       for (const ref of evidenceRefs(alert)) {
@@ -273,7 +238,7 @@ export function registerAlertRoutes(
   );
 
   for (const action of ["acknowledge", "resolve"] as const) {
-    app.post(
+    api.post(
       `/v1/alerts/:id/${action}`,
       {
         config: { permission: "alerts.write" },
@@ -289,10 +254,9 @@ export function registerAlertRoutes(
         },
       },
       async (request) => {
-        const alert = await visibleAlert(request, "alerts.write");
-        const body = (request.body ?? {}) as { note?: unknown };
+        const alert = await visibleAlert(request.params.id, request, "alerts.write");
         // Who acts is the signed-in principal (an address or api-key:<id>), never a name in the body.
-        return { alert: await store[action](alert.id, actorOf(request.principal), body.note) };
+        return { alert: await store[action](alert.id, actorOf(request.principal), request.body?.note) };
       },
     );
   }

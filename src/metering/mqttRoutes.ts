@@ -1,7 +1,9 @@
 import { createPublicKey } from "node:crypto";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
-import { ackMagic } from "../metering/mqttAck.js";
-import { acksTopicPrefix, readingsTopicPrefix, tokenWindowSeconds } from "../metering/mqttAuth.js";
+import { nullable } from "../server/paramSchemas.js";
+import { ackMagic } from "./mqttAck.js";
+import { acksTopicPrefix, readingsTopicPrefix, tokenWindowSeconds } from "./mqttAuth.js";
 
 /** What `GET /v1/mqtt` tells devices about the node's MQTT side. */
 export type MqttInfo = {
@@ -18,11 +20,12 @@ const ed25519SpkiPrefix = Buffer.from("302a300506032b6570032100", "hex");
 
 /** `GET /v1/mqtt`: broker URL, topics, the ack public key and the limits (docs/reading-format.md §5.1). */
 export function registerMqttRoutes(app: FastifyInstance, info: MqttInfo): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const spki = Buffer.concat([ed25519SpkiPrefix, info.ackPublicKey]);
   const ackPublicKeyPem = createPublicKey({ key: spki, format: "der", type: "spki" })
     .export({ format: "pem", type: "spki" })
     .toString();
-  app.get(
+  api.get(
     "/v1/mqtt",
     {
       config: { permission: "status.read" },
@@ -33,7 +36,7 @@ export function registerMqttRoutes(app: FastifyInstance, info: MqttInfo): void {
           200: {
             type: "object",
             properties: {
-              url: { type: "string", nullable: true },
+              url: nullable({ type: "string" }),
               broker: { type: "string" },
               readingsTopic: { type: "string" },
               acksTopic: { type: "string" },

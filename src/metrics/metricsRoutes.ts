@@ -1,5 +1,6 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
-import { componentOf, type NodeMetrics } from "../metrics/nodeMetrics.js";
+import { componentOf, type NodeMetrics } from "./nodeMetrics.js";
 
 /**
  * `GET /metrics`: the node's Prometheus metrics in the text exposition format (docs/operations.md).
@@ -7,11 +8,12 @@ import { componentOf, type NodeMetrics } from "../metrics/nodeMetrics.js";
  * what a client sent are not failures).
  */
 export function registerMetricsRoutes(app: FastifyInstance, metrics: NodeMetrics): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   app.addHook("onError", async (_request, _reply, error) => {
     // A refusal of what a client sent is not a failure of the node; the chain's and database's are.
     if (componentOf(error) !== "other") metrics.countError("http", error);
   });
-  app.get(
+  api.get(
     "/metrics",
     {
       config: { permission: "metrics.read" },

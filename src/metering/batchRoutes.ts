@@ -1,13 +1,15 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { regionsAsked, regionsInReach } from "../auth/access.js";
 import { BaseError } from "../core/errors.js";
-import { type Batch, type BatchStatus, batchKeyText, batchStatuses } from "../metering/batchStore.js";
-import type { Metering } from "../metering/metering.js";
+import { nullable, oneOf } from "../server/paramSchemas.js";
+import { type Batch, type BatchStatus, batchKeyText, batchStatuses } from "./batchStore.js";
+import type { Metering } from "./metering.js";
 
 const str = { type: "string" } as const;
 const int = { type: "integer" } as const;
-const nullableInt = { type: "integer", nullable: true } as const;
-const nullableStr = { type: "string", nullable: true } as const;
+const nullableInt = nullable({ type: "integer" });
+const nullableStr = nullable({ type: "string" });
 
 const batchRow = {
   type: "object",
@@ -17,7 +19,7 @@ const batchRow = {
     commodity: int,
     intervalStart: str,
     part: int,
-    status: { type: "string", enum: [...batchStatuses] },
+    status: oneOf(batchStatuses),
     leafCount: int,
     reason: nullableStr,
   },
@@ -33,11 +35,7 @@ const regionStatus = {
     unbatchedReadings: int,
     unanchoredReadings: int,
     oldestUnanchoredInterval: nullableInt,
-    lastAnchor: {
-      type: "object",
-      nullable: true,
-      properties: { at: int, block: int },
-    },
+    lastAnchor: nullable({ type: "object", properties: { at: int, block: int } }),
   },
 } as const;
 
@@ -45,7 +43,7 @@ const regionStatus = {
 export const statusSchema = {
   type: "object",
   properties: {
-    status: { type: "string", enum: ["ok", "degraded"] },
+    status: oneOf(["ok", "degraded"]),
     reasons: { type: "array", items: str },
     checkedAt: str,
     anchoring: {
@@ -88,7 +86,8 @@ const decisionBody = {
  * `GET /v1/batches` (public: keys, status, counts), `POST /v1/batches/release|drop` (API token).
  */
 export function registerBatchRoutes(app: FastifyInstance, metering: Metering): void {
-  app.get(
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  api.get(
     "/v1/status",
     {
       config: { permission: "status.read" },
@@ -102,7 +101,7 @@ export function registerBatchRoutes(app: FastifyInstance, metering: Metering): v
     () => metering.status(),
   );
 
-  app.get(
+  api.get(
     "/v1/batches",
     {
       config: { permission: "audit.read" },
@@ -122,7 +121,7 @@ export function registerBatchRoutes(app: FastifyInstance, metering: Metering): v
       },
     },
     async (request) => {
-      const query = request.query as { status?: string; region?: string; limit: number; offset: number };
+      const { query } = request;
       const statuses = listOf(query.status);
       for (const status of statuses ?? []) {
         if (!(batchStatuses as readonly string[]).includes(status)) {
@@ -154,7 +153,7 @@ export function registerBatchRoutes(app: FastifyInstance, metering: Metering): v
   );
 
   for (const decision of ["release", "drop"] as const) {
-    app.post(
+    api.post(
       `/v1/batches/${decision}`,
       {
         config: { permission: "batches.write" },
@@ -169,7 +168,7 @@ export function registerBatchRoutes(app: FastifyInstance, metering: Metering): v
         },
       },
       async (request) => {
-        const text = (request.body as { batch: string }).batch;
+        const text = request.body.batch;
         const reach = regionsInReach(request.principal, "batches.write");
         if (reach !== undefined) {
           // Outside the operator's regions a batch is answered as missing.

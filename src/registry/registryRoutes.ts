@@ -1,14 +1,24 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
 import type { Hex } from "viem";
 import { canSeeDevice, deviceReach } from "../auth/access.js";
 import { BaseError } from "../core/errors.js";
-import { checkDeviceText, type DeviceRequest, parseDeviceRequest } from "../registry/deviceInput.js";
-import { deviceStatuses, encodeDeviceStatus } from "../registry/deviceTypes.js";
-import type { ProposalInput } from "../registry/proposals.js";
-import { normaliseRegionCode } from "../registry/regionCode.js";
-import type { ServerContext } from "./createServer.js";
-import { bodyLimits } from "./jsonBody.js";
-import { address, hex32, pageLimit, pageOffset, text } from "./paramSchemas.js";
+import type { ServerContext } from "../server/createServer.js";
+import { bodyLimits } from "../server/jsonBody.js";
+import {
+  address,
+  deviceIdParam,
+  deviceIdParams,
+  keysOf,
+  oneOf,
+  pageLimit,
+  pageOffset,
+  text,
+} from "../server/paramSchemas.js";
+import { checkDeviceText, parseDeviceRequest } from "./deviceInput.js";
+import { deviceStatuses, encodeDeviceStatus } from "./deviceTypes.js";
+import { normaliseRegionCode } from "./regionCode.js";
 import {
   device,
   deviceRequest,
@@ -16,17 +26,9 @@ import {
   outcome,
   region,
   regionRequest,
+  regionUpdateRequest,
   str,
 } from "./registrySchemas.js";
-
-/** Parses a device id given in a path (with or without `0x`, any case); `REQUEST_INVALID` otherwise. */
-export function deviceIdParam(raw: string): Hex {
-  const id = (raw.startsWith("0x") ? raw : `0x${raw}`).toLowerCase() as Hex;
-  if (!/^0x[0-9a-f]{64}$/.test(id)) {
-    throw new BaseError("REQUEST_INVALID", `deviceId must be 32 bytes of hex, got "${raw}"`);
-  }
-  return id;
-}
 
 function notFound(what: string, key: string): BaseError {
   return new BaseError(`REGISTRY_${what.toUpperCase()}_NOT_FOUND`, `no ${what} "${key}" is registered`, {
@@ -36,6 +38,7 @@ function notFound(what: string, key: string): BaseError {
 
 /** Regions, organisations and devices. */
 export function registerRegistryRoutes(app: FastifyInstance, context: ServerContext): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { store, indexer, registry } = context;
   // Every route here reads the registry index: bring it up to the chain's latest block first. A write's
   // own block is indexed by the sync in front of the next request.
@@ -65,40 +68,40 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
     };
   }
 
-  app.get(
+  api.get(
     "/v1/regions",
     {
       config: { permission: "registry.read" },
       schema: {
         summary: "Regions; `search` matches code, Chinese or English name (partial, case-insensitive)",
         tags: ["registry"],
-        querystring: { type: "object", properties: { search: text(100) } },
+        querystring: Type.Object({ search: Type.Optional(text(100)) }),
         response: { 200: { type: "object", properties: { regions: { type: "array", items: region } } } },
       },
     },
     async (request) => {
-      return { regions: await store.listRegions((request.query as { search?: string }).search) };
+      return { regions: await store.listRegions(request.query.search) };
     },
   );
 
-  app.get(
+  api.get(
     "/v1/regions/:region",
     {
       config: { permission: "registry.read" },
       schema: {
         summary: "A region by code or regionId",
         tags: ["registry"],
-        params: { type: "object", properties: { region: text(66) } },
+        params: Type.Object({ region: text(66) }),
         response: { 200: region },
       },
     },
     async (request) => {
-      const key = (request.params as { region: string }).region;
+      const key = request.params.region;
       return (await store.getRegion(key)) ?? Promise.reject(notFound("region", key));
     },
   );
 
-  app.post(
+  api.post(
     "/v1/regions",
     {
       config: { permission: "governance.write" },
@@ -111,17 +114,15 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
       },
     },
     async (request) => {
-      const body = request.body as Omit<ProposalInput & { kind: "approve-region" }, "kind"> & {
-        description?: string;
-      };
+      const { description, ...region } = request.body;
       return registry.propose(
-        { kind: "approve-region", ...body },
-        body.description ?? `approve region ${body.code}`,
+        { kind: "approve-region", ...region },
+        description ?? `approve region ${region.code}`,
       );
     },
   );
 
-  app.patch(
+  api.patch(
     "/v1/regions/:region",
     {
       config: { permission: "governance.write" },
@@ -129,21 +130,14 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
         summary:
           "Propose changing a region's names or operator (never its interval); shown in proposals as a change from → to",
         tags: ["registry"],
-        body: {
-          type: "object",
-          properties: { nameZh: str, nameEn: str, operator: str, description: str },
-        },
+        params: Type.Object({ region: Type.String() }),
+        body: regionUpdateRequest,
         response: { 200: outcome },
       },
     },
     async (request) => {
-      const code = (request.params as { region: string }).region;
-      const body = request.body as {
-        nameZh?: string;
-        nameEn?: string;
-        operator?: string;
-        description?: string;
-      };
+      const code = request.params.region;
+      const { body } = request;
       return registry.propose(
         { kind: "update-region", code, nameZh: body.nameZh, nameEn: body.nameEn, operator: body.operator },
         body.description ?? `update region ${code}`,
@@ -151,17 +145,16 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
     },
   );
 
-  app.get(
+  api.get(
     "/v1/organisations",
     {
       config: { permission: "registry.read" },
       schema: {
         summary: "Member organisations",
         tags: ["registry"],
-        querystring: {
-          type: "object",
-          properties: { all: { type: "boolean", description: "include removed members" } },
-        },
+        querystring: Type.Object({
+          all: Type.Optional(Type.Boolean({ description: "include removed members" })),
+        }),
         response: {
           200: { type: "object", properties: { organisations: { type: "array", items: organisation } } },
         },
@@ -170,47 +163,46 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
     async (request) => {
       return {
         organisations: await store.listOrganisations({
-          includeInactive: (request.query as { all?: boolean }).all,
+          includeInactive: request.query.all,
         }),
       };
     },
   );
 
-  app.get(
+  api.get(
     "/v1/organisations/:address",
     {
       config: { permission: "registry.read" },
       schema: {
         summary: "An organisation by address",
         tags: ["registry"],
-        params: { type: "object", properties: { address } },
+        params: Type.Object({ address }),
         response: { 200: organisation },
       },
     },
     async (request) => {
-      const key = (request.params as { address: string }).address;
+      const key = request.params.address;
       return (await store.getOrganisation(key)) ?? Promise.reject(notFound("organisation", key));
     },
   );
 
-  app.get(
+  api.get(
     "/v1/devices",
     {
       config: { permission: "devices.read" },
       schema: {
         summary: "Registered devices, filtered by region, owner or community",
         tags: ["registry"],
-        querystring: {
-          type: "object",
-          properties: {
+        querystring: Type.Partial(
+          Type.Object({
             region: text(66),
             owner: address,
             community: address,
-            status: { type: "string", enum: Object.keys(deviceStatuses) },
+            status: oneOf(keysOf(deviceStatuses)),
             limit: pageLimit(100),
             offset: pageOffset,
-          },
-        },
+          }),
+        ),
         response: {
           200: {
             type: "object",
@@ -220,14 +212,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
       },
     },
     async (request) => {
-      const q = request.query as {
-        region?: string;
-        owner?: string;
-        community?: string;
-        status?: keyof typeof deviceStatuses;
-        limit?: number;
-        offset?: number;
-      };
+      const q = request.query;
       const regionId = q.region === undefined ? undefined : (await regionIdLookup([q.region]))(q.region);
       const status = q.status === undefined ? undefined : deviceStatuses[q.status];
       // Narrowed to the devices the principal reaches (its own, its community's, its regions').
@@ -236,19 +221,19 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
     },
   );
 
-  app.get(
+  api.get(
     "/v1/devices/:deviceId",
     {
       config: { permission: "devices.read" },
       schema: {
         summary: "A device by deviceId",
         tags: ["registry"],
-        params: { type: "object", properties: { deviceId: hex32 } },
+        params: deviceIdParams,
         response: { 200: device },
       },
     },
     async (request) => {
-      const key = (request.params as { deviceId: string }).deviceId;
+      const key = request.params.deviceId;
       const found = await store.getDevice(deviceIdParam(key));
       // Outside the principal's reach: answered as an unknown device, so nothing leaks.
       if (!found || !canSeeDevice(request.principal, "devices.read", found)) throw notFound("device", key);
@@ -256,7 +241,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
     },
   );
 
-  app.post(
+  api.post(
     "/v1/devices",
     {
       config: { permission: "devices.write" },
@@ -264,11 +249,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
       schema: {
         summary: "Register devices (batched on chain); answers their deviceIds in order",
         tags: ["registry"],
-        body: {
-          type: "object",
-          required: ["devices"],
-          properties: { devices: { type: "array", minItems: 1, maxItems: 10_000, items: deviceRequest } },
-        },
+        body: Type.Object({ devices: Type.Array(deviceRequest, { minItems: 1, maxItems: 10_000 }) }),
         response: {
           200: {
             type: "object",
@@ -278,7 +259,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
       },
     },
     async (request) => {
-      const requests = (request.body as { devices: DeviceRequest[] }).devices;
+      const requests = request.body.devices;
       for (const [index, d] of requests.entries()) {
         try {
           checkDeviceText(d);
@@ -318,7 +299,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
     },
   );
 
-  app.post(
+  api.post(
     "/v1/devices/approvals",
     {
       config: { permission: "devices.write" },
@@ -326,11 +307,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
         summary:
           "Approve pending devices of regions this node operates (they become active); all or none, in one transaction",
         tags: ["registry"],
-        body: {
-          type: "object",
-          required: ["deviceIds"],
-          properties: { deviceIds: { type: "array", minItems: 1, maxItems: 1000, items: str } },
-        },
+        body: Type.Object({ deviceIds: Type.Array(Type.String(), { minItems: 1, maxItems: 1000 }) }),
         response: {
           200: {
             type: "object",
@@ -340,33 +317,26 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
       },
     },
     async (request) => {
-      const ids = (request.body as { deviceIds: string[] }).deviceIds.map(deviceIdParam);
+      const ids = request.body.deviceIds.map(deviceIdParam);
       const result = await registry.approveDevices(ids);
       return { deviceIds: ids, ...result };
     },
   );
 
-  app.patch(
+  api.patch(
     "/v1/devices/:deviceId",
     {
       config: { permission: "devices.write" },
       schema: {
         summary: "Change a device's status (active, suspended, retired — retired is final)",
         tags: ["registry"],
-        params: { type: "object", properties: { deviceId: hex32 } },
-        body: {
-          type: "object",
-          required: ["status"],
-          properties: { status: { type: "string", enum: ["active", "suspended", "retired"] } },
-        },
+        params: deviceIdParams,
+        body: Type.Object({ status: oneOf(["active", "suspended", "retired"]) }),
       },
     },
     async (request) => {
-      const id = deviceIdParam((request.params as { deviceId: string }).deviceId);
-      const result = await registry.setDeviceStatus(
-        id,
-        encodeDeviceStatus((request.body as { status: string }).status),
-      );
+      const id = deviceIdParam(request.params.deviceId);
+      const result = await registry.setDeviceStatus(id, encodeDeviceStatus(request.body.status));
       return { deviceId: id, ...result };
     },
   );
