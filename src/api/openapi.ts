@@ -543,6 +543,687 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics: readings and ingest latency, anchor backlog, index lag, job queue, chain and database failures */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/readings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit signed readings (JSON form, up to 5000); one result per reading, in order, once stored */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        readings: unknown[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            results?: {
+                                /** @enum {string} */
+                                status?: "accepted" | "duplicate" | "rejected";
+                                code?: string;
+                                message?: string;
+                                seq?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/readings/{deviceId}/{seq}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stored reading (JSON form, as the meter signed it), when it arrived and its batch */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    deviceId: string;
+                    seq: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            reading?: {
+                                [key: string]: unknown;
+                            };
+                            receivedAt?: string;
+                            batch?: {
+                                region?: string;
+                                commodity?: number;
+                                intervalStart?: number;
+                                part?: number;
+                                status?: string;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/readings/{deviceId}/{seq}/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Merkle inclusion proof of a reading and where its batch root is anchored (404 until anchored) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    deviceId: string;
+                    seq: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            reading?: {
+                                [key: string]: unknown;
+                            };
+                            leafHash?: string;
+                            leafIndex?: number;
+                            treeSize?: number;
+                            auditPath?: string[];
+                            root?: string;
+                            batch?: {
+                                region?: string;
+                                regionId?: string;
+                                commodity?: number;
+                                intervalStart?: number;
+                                part?: number;
+                            };
+                            anchor?: {
+                                contract?: string;
+                                txHash?: string;
+                                blockNumber?: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/anchors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Batches (one Merkle root per region, commodity, interval and part) and their anchors */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description region codes, comma-separated */
+                    region?: string;
+                    /** @description interval start ≥ from (Unix seconds) */
+                    from?: number;
+                    /** @description interval start < to (Unix seconds) */
+                    to?: number;
+                    limit?: number;
+                    offset?: number;
+                    order?: "asc" | "desc";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            batches?: {
+                                /** @description region code; null when the region is not in the index */
+                                region?: string | null;
+                                regionId?: string;
+                                commodity?: number;
+                                intervalStart?: number;
+                                part?: number;
+                                root?: string;
+                                leafCount?: number;
+                                importTotal?: string;
+                                exportTotal?: string;
+                                status?: string;
+                                contract?: string | null;
+                                txHash?: string | null;
+                                blockNumber?: number | null;
+                                anchoredAt?: number | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Anchor every interval that has ended now, without waiting for the grace period */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        region?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            built?: number;
+                            anchored?: number;
+                            reconciled?: number;
+                            conflicts?: number;
+                            quarantined?: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recompute every batch root from the stored readings, check every signature and compare with the chain */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description region codes, comma-separated */
+                    region?: string;
+                    /** @description interval start ≥ from (Unix seconds) */
+                    from?: number;
+                    /** @description interval start < to (Unix seconds) */
+                    to?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok?: boolean;
+                            batches?: number;
+                            readings?: number;
+                            findings?: {
+                                kind?: string;
+                                region?: string;
+                                commodity?: number;
+                                intervalStart?: string;
+                                part?: number;
+                                deviceId?: string;
+                                seq?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/metering/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts of readings, batches, anchors and alerts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            readings?: number;
+                            devices?: number;
+                            unbatched?: number;
+                            batches?: number;
+                            anchored?: number;
+                            pending?: number;
+                            conflicts?: number;
+                            quarantined?: number;
+                            dropped?: number;
+                            alerts?: number;
+                            lastReadingAt?: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The node's health: anchoring backlog and last anchor per region, index lag, job queue depth, quarantined batches; degraded with reasons */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status?: "ok" | "degraded";
+                            reasons?: string[];
+                            checkedAt?: string;
+                            anchoring?: {
+                                regions?: {
+                                    region?: string;
+                                    regionId?: string;
+                                    pendingBatches?: number;
+                                    quarantinedBatches?: number;
+                                    unbatchedReadings?: number;
+                                    unanchoredReadings?: number;
+                                    oldestUnanchoredInterval?: number | null;
+                                    lastAnchor?: {
+                                        at?: number;
+                                        block?: number;
+                                    } | null;
+                                }[];
+                                pendingBatches?: number;
+                                quarantinedBatches?: number;
+                                unanchoredReadings?: number;
+                                consecutiveFailedRounds?: number;
+                                lastRoundAt?: string | null;
+                                lastSuccessAt?: string | null;
+                                lastError?: string | null;
+                            };
+                            indexing?: {
+                                indexedBlock?: number | null;
+                                chainHead?: number | null;
+                                lag?: number | null;
+                                consecutiveFailures?: number;
+                                lastError?: string | null;
+                            };
+                            jobs?: {
+                                queued?: number;
+                                running?: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Batches by status (e.g. quarantined), oldest first: keys, status, reading counts and why */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description comma-separated: pending, anchored, conflict, quarantined, dropped */
+                    status?: string;
+                    /** @description region codes, comma-separated */
+                    region?: string;
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            batches?: {
+                                /** @description <region>/<commodity>/<intervalStart>/<part> */
+                                key?: string;
+                                region?: string;
+                                commodity?: number;
+                                intervalStart?: string;
+                                part?: number;
+                                /** @enum {string} */
+                                status?: "pending" | "anchored" | "conflict" | "quarantined" | "dropped";
+                                leafCount?: number;
+                                reason?: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/batches/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put a quarantined batch back to pending: the next anchoring round tries it again */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description <region>/<commodity>/<intervalStart>/<part> */
+                        batch: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description <region>/<commodity>/<intervalStart>/<part> */
+                            key?: string;
+                            region?: string;
+                            commodity?: number;
+                            intervalStart?: string;
+                            part?: number;
+                            /** @enum {string} */
+                            status?: "pending" | "anchored" | "conflict" | "quarantined" | "dropped";
+                            leafCount?: number;
+                            reason?: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/batches/drop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Drop a quarantined batch: never anchored; its readings stay stored and the audit reports it as dropped */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description <region>/<commodity>/<intervalStart>/<part> */
+                        batch: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description <region>/<commodity>/<intervalStart>/<part> */
+                            key?: string;
+                            region?: string;
+                            commodity?: number;
+                            intervalStart?: string;
+                            part?: number;
+                            /** @enum {string} */
+                            status?: "pending" | "anchored" | "conflict" | "quarantined" | "dropped";
+                            leafCount?: number;
+                            reason?: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/mqtt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How devices talk to the node over MQTT: broker, topics, ack signing key and limits */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            url?: string | null;
+                            broker?: string;
+                            readingsTopic?: string;
+                            acksTopic?: string;
+                            ackPublicKey?: string;
+                            ackPublicKeyPem?: string;
+                            ackSignature?: string;
+                            tokenWindowSeconds?: number;
+                            maxPayloadBytes?: number;
+                            maxReadingsPerMessage?: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regions": {
         parameters: {
             query?: never;
@@ -1597,27 +2278,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/readings": {
+    "/v1/profiles/{address}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Submit signed readings (JSON form, up to 5000); one result per reading, in order, once stored */
-        post: {
+        /** An owner's profile, decrypted (404 PROFILE_ERASED after erasure) */
+        get: {
             parameters: {
                 query?: never;
                 header?: never;
-                path?: never;
+                path: {
+                    address: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name?: string;
+                            postalAddress?: string;
+                            contact?: string;
+                            meterLocation?: string;
+                            updatedAt?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Write an owner's profile (name, postal address, contact, meter location), encrypted at rest */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    address: string;
+                };
                 cookie?: never;
             };
             requestBody: {
                 content: {
                     "application/json": {
-                        readings: unknown[];
+                        name: string;
+                        postalAddress?: string;
+                        contact?: string;
+                        meterLocation?: string;
                     };
                 };
             };
@@ -1629,39 +2342,23 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            results?: {
-                                /** @enum {string} */
-                                status?: "accepted" | "duplicate" | "rejected";
-                                code?: string;
-                                message?: string;
-                                seq?: string;
-                            }[];
+                            name?: string;
+                            postalAddress?: string;
+                            contact?: string;
+                            meterLocation?: string;
                         };
                     };
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/readings/{deviceId}/{seq}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A stored reading (JSON form, as the meter signed it), when it arrived and its batch */
-        get: {
+        post?: never;
+        /** Erase an owner's profile: its data key is destroyed; readings, anchors and proofs stay valid */
+        delete: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
-                    deviceId: string;
-                    seq: string;
+                    address: string;
                 };
                 cookie?: never;
             };
@@ -1674,110 +2371,31 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            reading?: {
-                                [key: string]: unknown;
-                            };
-                            receivedAt?: string;
-                            batch?: {
-                                region?: string;
-                                commodity?: number;
-                                intervalStart?: number;
-                                part?: number;
-                                status?: string;
-                            } | null;
+                            erased?: boolean;
+                            erasedAt?: string;
                         };
                     };
                 };
             };
         };
-        put?: never;
-        post?: never;
-        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/readings/{deviceId}/{seq}/proof": {
+    "/v1/access-log": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Merkle inclusion proof of a reading and where its batch root is anchored (404 until anchored) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    deviceId: string;
-                    seq: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            reading?: {
-                                [key: string]: unknown;
-                            };
-                            leafHash?: string;
-                            leafIndex?: number;
-                            treeSize?: number;
-                            auditPath?: string[];
-                            root?: string;
-                            batch?: {
-                                region?: string;
-                                regionId?: string;
-                                commodity?: number;
-                                intervalStart?: number;
-                                part?: number;
-                            };
-                            anchor?: {
-                                contract?: string;
-                                txHash?: string;
-                                blockNumber?: number;
-                            };
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/anchors": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Batches (one Merkle root per region, commodity, interval and part) and their anchors */
+        /** The access log, oldest first: every read of personal data and every write, hash-chained */
         get: {
             parameters: {
                 query?: {
-                    /** @description region codes, comma-separated */
-                    region?: string;
-                    /** @description interval start ≥ from (Unix seconds) */
-                    from?: number;
-                    /** @description interval start < to (Unix seconds) */
-                    to?: number;
+                    after?: number;
                     limit?: number;
-                    offset?: number;
-                    order?: "asc" | "desc";
                 };
                 header?: never;
                 path?: never;
@@ -1792,22 +2410,17 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            batches?: {
-                                /** @description region code; null when the region is not in the index */
-                                region?: string | null;
-                                regionId?: string;
-                                commodity?: number;
-                                intervalStart?: number;
-                                part?: number;
-                                root?: string;
-                                leafCount?: number;
-                                importTotal?: string;
-                                exportTotal?: string;
-                                status?: string;
-                                contract?: string | null;
-                                txHash?: string | null;
-                                blockNumber?: number | null;
-                                anchoredAt?: number | null;
+                            entries?: {
+                                seq?: number;
+                                at?: string;
+                                actor?: string;
+                                roles?: string[];
+                                action?: string;
+                                method?: string;
+                                object?: string;
+                                purpose?: string | null;
+                                hash?: string;
+                                prevHash?: string;
                             }[];
                         };
                     };
@@ -1815,63 +2428,24 @@ export interface paths {
             };
         };
         put?: never;
-        /** Anchor every interval that has ended now, without waiting for the grace period */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        region?: string;
-                    } | null;
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            built?: number;
-                            anchored?: number;
-                            reconciled?: number;
-                            conflicts?: number;
-                            quarantined?: number;
-                        };
-                    };
-                };
-            };
-        };
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/audit": {
+    "/v1/access-log/verify": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Recompute every batch root from the stored readings, check every signature and compare with the chain */
+        /** Recompute the access log's hash chain: ok, entries, head, and the first broken seq */
         get: {
             parameters: {
-                query?: {
-                    /** @description region codes, comma-separated */
-                    region?: string;
-                    /** @description interval start ≥ from (Unix seconds) */
-                    from?: number;
-                    /** @description interval start < to (Unix seconds) */
-                    to?: number;
-                };
+                query?: never;
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1886,387 +2460,55 @@ export interface paths {
                     content: {
                         "application/json": {
                             ok?: boolean;
-                            batches?: number;
-                            readings?: number;
-                            findings?: {
-                                kind?: string;
-                                region?: string;
-                                commodity?: number;
-                                intervalStart?: string;
-                                part?: number;
-                                deviceId?: string;
-                                seq?: string;
-                                message?: string;
+                            entries?: number;
+                            head?: string;
+                            brokenAt?: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access-log/anchors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The access log heads anchored on chain, one per finished UTC day with entries, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            anchors?: {
+                                day?: number;
+                                date?: string;
+                                head?: string;
+                                count?: number;
+                                anchoredAt?: string;
                             }[];
                         };
                     };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/metering/stats": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Counts of readings, batches, anchors and alerts */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            readings?: number;
-                            devices?: number;
-                            unbatched?: number;
-                            batches?: number;
-                            anchored?: number;
-                            pending?: number;
-                            conflicts?: number;
-                            quarantined?: number;
-                            dropped?: number;
-                            alerts?: number;
-                            lastReadingAt?: string | null;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/status": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The node's health: anchoring backlog and last anchor per region, index lag, job queue depth, quarantined batches; degraded with reasons */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status?: "ok" | "degraded";
-                            reasons?: string[];
-                            checkedAt?: string;
-                            anchoring?: {
-                                regions?: {
-                                    region?: string;
-                                    regionId?: string;
-                                    pendingBatches?: number;
-                                    quarantinedBatches?: number;
-                                    unbatchedReadings?: number;
-                                    unanchoredReadings?: number;
-                                    oldestUnanchoredInterval?: number | null;
-                                    lastAnchor?: {
-                                        at?: number;
-                                        block?: number;
-                                    } | null;
-                                }[];
-                                pendingBatches?: number;
-                                quarantinedBatches?: number;
-                                unanchoredReadings?: number;
-                                consecutiveFailedRounds?: number;
-                                lastRoundAt?: string | null;
-                                lastSuccessAt?: string | null;
-                                lastError?: string | null;
-                            };
-                            indexing?: {
-                                indexedBlock?: number | null;
-                                chainHead?: number | null;
-                                lag?: number | null;
-                                consecutiveFailures?: number;
-                                lastError?: string | null;
-                            };
-                            jobs?: {
-                                queued?: number;
-                                running?: number;
-                            };
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/batches": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Batches by status (e.g. quarantined), oldest first: keys, status, reading counts and why */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description comma-separated: pending, anchored, conflict, quarantined, dropped */
-                    status?: string;
-                    /** @description region codes, comma-separated */
-                    region?: string;
-                    limit?: number;
-                    offset?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            batches?: {
-                                /** @description <region>/<commodity>/<intervalStart>/<part> */
-                                key?: string;
-                                region?: string;
-                                commodity?: number;
-                                intervalStart?: string;
-                                part?: number;
-                                /** @enum {string} */
-                                status?: "pending" | "anchored" | "conflict" | "quarantined" | "dropped";
-                                leafCount?: number;
-                                reason?: string | null;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/batches/release": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Put a quarantined batch back to pending: the next anchoring round tries it again */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description <region>/<commodity>/<intervalStart>/<part> */
-                        batch: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description <region>/<commodity>/<intervalStart>/<part> */
-                            key?: string;
-                            region?: string;
-                            commodity?: number;
-                            intervalStart?: string;
-                            part?: number;
-                            /** @enum {string} */
-                            status?: "pending" | "anchored" | "conflict" | "quarantined" | "dropped";
-                            leafCount?: number;
-                            reason?: string | null;
-                        };
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/batches/drop": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Drop a quarantined batch: never anchored; its readings stay stored and the audit reports it as dropped */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description <region>/<commodity>/<intervalStart>/<part> */
-                        batch: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description <region>/<commodity>/<intervalStart>/<part> */
-                            key?: string;
-                            region?: string;
-                            commodity?: number;
-                            intervalStart?: string;
-                            part?: number;
-                            /** @enum {string} */
-                            status?: "pending" | "anchored" | "conflict" | "quarantined" | "dropped";
-                            leafCount?: number;
-                            reason?: string | null;
-                        };
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/mqtt": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** How devices talk to the node over MQTT: broker, topics, ack signing key and limits */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            url?: string | null;
-                            broker?: string;
-                            readingsTopic?: string;
-                            acksTopic?: string;
-                            ackPublicKey?: string;
-                            ackPublicKeyPem?: string;
-                            ackSignature?: string;
-                            tokenWindowSeconds?: number;
-                            maxPayloadBytes?: number;
-                            maxReadingsPerMessage?: number;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Prometheus metrics: readings and ingest latency, anchor backlog, index lag, job queue, chain and database failures */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
                 };
             };
         };
@@ -2586,79 +2828,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/jobs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Analysis jobs (newest first) and how many are queued, running, done and failed */
-        get: {
-            parameters: {
-                query?: {
-                    status?: "queued" | "running" | "done" | "failed";
-                    kind?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            jobs: {
-                                id: string;
-                                /** @description rollup-rebuild, detect, analysis-refresh */
-                                kind: string;
-                                params: {
-                                    [key: string]: unknown;
-                                };
-                                /** @enum {string} */
-                                status: "queued" | "running" | "done" | "failed";
-                                attempts: number;
-                                maxAttempts: number;
-                                /** @description 0..1, as last reported by the worker */
-                                progress: number;
-                                progressMessage: string | null;
-                                /** @description worker holding the job, or the one that finished it */
-                                lockedBy: string | null;
-                                lastError: string | null;
-                                /** @description Unix seconds; a retry waits until then */
-                                runAfter: number;
-                                /** @description Unix seconds */
-                                createdAt: number;
-                                /** @description Unix seconds, of the latest attempt */
-                                startedAt: number | null;
-                                /** @description Unix seconds */
-                                finishedAt: number | null;
-                            }[];
-                            counts: {
-                                queued: number;
-                                running: number;
-                                done: number;
-                                failed: number;
-                            };
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/stats/overview": {
         parameters: {
             query?: never;
@@ -2927,248 +3096,6 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/profiles/{address}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** An owner's profile, decrypted (404 PROFILE_ERASED after erasure) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    address: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            name?: string;
-                            postalAddress?: string;
-                            contact?: string;
-                            meterLocation?: string;
-                            updatedAt?: string;
-                        };
-                    };
-                };
-            };
-        };
-        /** Write an owner's profile (name, postal address, contact, meter location), encrypted at rest */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    address: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        postalAddress?: string;
-                        contact?: string;
-                        meterLocation?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            name?: string;
-                            postalAddress?: string;
-                            contact?: string;
-                            meterLocation?: string;
-                        };
-                    };
-                };
-            };
-        };
-        post?: never;
-        /** Erase an owner's profile: its data key is destroyed; readings, anchors and proofs stay valid */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    address: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            erased?: boolean;
-                            erasedAt?: string;
-                        };
-                    };
-                };
-            };
-        };
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/access-log": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The access log, oldest first: every read of personal data and every write, hash-chained */
-        get: {
-            parameters: {
-                query?: {
-                    after?: number;
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            entries?: {
-                                seq?: number;
-                                at?: string;
-                                actor?: string;
-                                roles?: string[];
-                                action?: string;
-                                method?: string;
-                                object?: string;
-                                purpose?: string | null;
-                                hash?: string;
-                                prevHash?: string;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/access-log/verify": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Recompute the access log's hash chain: ok, entries, head, and the first broken seq */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            ok?: boolean;
-                            entries?: number;
-                            head?: string;
-                            brokenAt?: number;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/access-log/anchors": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The access log heads anchored on chain, one per finished UTC day with entries, newest first */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            anchors?: {
-                                day?: number;
-                                date?: string;
-                                head?: string;
-                                count?: number;
-                                anchoredAt?: string;
-                            }[];
-                        };
-                    };
                 };
             };
         };
@@ -3493,6 +3420,79 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Analysis jobs (newest first) and how many are queued, running, done and failed */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "queued" | "running" | "done" | "failed";
+                    kind?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobs: {
+                                id: string;
+                                /** @description rollup-rebuild, detect, analysis-refresh */
+                                kind: string;
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                                /** @enum {string} */
+                                status: "queued" | "running" | "done" | "failed";
+                                attempts: number;
+                                maxAttempts: number;
+                                /** @description 0..1, as last reported by the worker */
+                                progress: number;
+                                progressMessage: string | null;
+                                /** @description worker holding the job, or the one that finished it */
+                                lockedBy: string | null;
+                                lastError: string | null;
+                                /** @description Unix seconds; a retry waits until then */
+                                runAfter: number;
+                                /** @description Unix seconds */
+                                createdAt: number;
+                                /** @description Unix seconds, of the latest attempt */
+                                startedAt: number | null;
+                                /** @description Unix seconds */
+                                finishedAt: number | null;
+                            }[];
+                            counts: {
+                                queued: number;
+                                running: number;
+                                done: number;
+                                failed: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

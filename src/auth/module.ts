@@ -1,5 +1,3 @@
-import { registerAccountCommands } from "../cli/accountCommands.js";
-import { registerAuthCommands } from "../cli/authCommands.js";
 import type { GridModule } from "../node/modules.js";
 import { registerAccountRoutes } from "./accountRoutes.js";
 import { accountsHandler } from "./accountsMirror.js";
@@ -17,6 +15,5 @@ export const authModule: GridModule = {
     if (context.accounts) registerAccountRoutes(app, { ...context, accounts: context.accounts });
     if (context.privacy) registerPrivacyRoutes(app, { db: context.db, ...context.privacy });
   },
-  cli: [registerAccountCommands, registerAuthCommands],
   eventHandlers: ({ contracts, fromBlock }) => [accountsHandler(contracts.Accounts, fromBlock)],
 };

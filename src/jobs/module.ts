@@ -1,4 +1,3 @@
-import { registerWorkerCommand } from "../cli/workerCommand.js";
 import type { GridModule } from "../node/modules.js";
 import { registerJobRoutes } from "./jobRoutes.js";
 
@@ -11,5 +10,4 @@ export const jobsModule: GridModule = {
   name: "jobs",
   migrations: ["0003_analytics.sql"],
   routes: (app, context) => registerJobRoutes(app, { db: context.db }),
-  cli: [registerWorkerCommand],
 };

@@ -1,6 +1,3 @@
-import { registerBatchCommands } from "../cli/batchCommands.js";
-import { registerMeteringCommands } from "../cli/meteringCommands.js";
-import { registerMqttCommands } from "../cli/mqttCommands.js";
 import type { GridModule } from "../node/modules.js";
 import { registerBatchRoutes } from "./batchRoutes.js";
 import { registerMeteringRoutes } from "./meteringRoutes.js";
@@ -23,5 +20,4 @@ export const meteringModule: GridModule = {
     }
     if (context.mqtt) registerMqttRoutes(app, context.mqtt);
   },
-  cli: [registerMeteringCommands, registerMqttCommands, registerBatchCommands],
 };

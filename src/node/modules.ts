@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import type { FastifyInstance } from "fastify";
 import type { AnalyticsConfig } from "../analytics/analyticsConfig.js";
 import { analyticsModule } from "../analytics/module.js";
@@ -33,7 +32,6 @@ export type ChainContext = {
  * so adding a capability is writing its folder and adding it to {@link gridModules}.
  * - `migrations`: the files of src/db/migrations (one numbered sequence for all modules) it owns;
  * - `routes`: registers its HTTP routes (fastify plugin) on the node's server;
- * - `cli`: registers its `gridledger` commands;
  * - `hooks`: registers handlers on the hooks other modules publish (src/hooks/gridHooks.ts);
  * - `eventHandlers`: its handlers of contract events (src/chain/indexer/);
  * - `jobKinds` and `schedules`: the jobs it runs and enqueues (src/jobs/);
@@ -43,7 +41,6 @@ export type GridModule = {
   name: string;
   migrations: readonly string[];
   routes?: (app: FastifyInstance, context: ServerContext) => void | Promise<void>;
-  cli?: readonly ((program: Command) => void)[];
   hooks?: (hooks: GridHooks, context: ModuleContext) => void;
   eventHandlers?: (chain: ChainContext) => AnyIndexerHandler[];
   jobKinds?: (context: ModuleContext) => AnyJobKind[];

@@ -245,6 +245,7 @@ export async function openNode(
       publicClient: client.publicClient,
       contracts,
       fromBlock: BigInt(state.deployedAtBlock ?? 0),
+      confirmations: config.confirmations,
     });
     await indexer.sync();
     const apiToken = await loadOrCreateApiToken(config.dataDir);

@@ -1,7 +1,5 @@
-import { registerGovernanceCommands } from "../cli/governanceCommands.js";
-import { registerRegistryCommands } from "../cli/registryCommands.js";
+import { registerGovernanceRoutes } from "../governance/governanceRoutes.js";
 import type { GridModule } from "../node/modules.js";
-import { registerGovernanceRoutes } from "../server/governanceRoutes.js";
 import { registryHandler } from "./registryIndexer.js";
 import { registerRegistryRoutes } from "./registryRoutes.js";
 
@@ -16,6 +14,5 @@ export const registryModule: GridModule = {
     await app.register(async (scope) => registerRegistryRoutes(scope, context));
     registerGovernanceRoutes(app, context);
   },
-  cli: [registerRegistryCommands, registerGovernanceCommands],
   eventHandlers: ({ contracts, fromBlock }) => [registryHandler(contracts, fromBlock)],
 };

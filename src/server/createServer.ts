@@ -1,29 +1,19 @@
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { registerAlertRoutes } from "../analytics/alertRoutes.js";
-import { createAnalysisStore } from "../analytics/analyses.js";
-import { registerAnalysisRoutes } from "../analytics/analysisRoutes.js";
-import { type AnalyticsConfig, analyticsConfigOf } from "../analytics/analyticsConfig.js";
-import { registerStatsRoutes } from "../analytics/statsRoutes.js";
+import type { AnalyticsConfig } from "../analytics/analyticsConfig.js";
 import type { AccessLog as AccessLogStore } from "../auth/accessLog.js";
-import { registerAccountRoutes } from "../auth/accountRoutes.js";
 import { registerApiKeyRoutes } from "../auth/apiKeyRoutes.js";
 import { type Auth, addAuth, type DeviceVerifier } from "../auth/authPlugin.js";
 import { registerAuthRoutes } from "../auth/authRoutes.js";
-import { registerPrivacyRoutes } from "../auth/privacyRoutes.js";
 import type { ProfileStore } from "../auth/profiles.js";
 import { registerChainRoutes } from "../chain/chainRoutes.js";
 import { defaults, type HttpLimits } from "../core/config.js";
-import { registerJobRoutes } from "../jobs/jobRoutes.js";
-import { registerBatchRoutes } from "../metering/batchRoutes.js";
 import type { Metering } from "../metering/metering.js";
-import { registerMeteringRoutes } from "../metering/meteringRoutes.js";
-import { type MqttInfo, registerMqttRoutes } from "../metering/mqttRoutes.js";
+import type { MqttInfo } from "../metering/mqttRoutes.js";
 import { registerMetricsRoutes } from "../metrics/metricsRoutes.js";
 import type { NodeMetrics } from "../metrics/nodeMetrics.js";
+import { gridModules } from "../node/modules.js";
 import type { NodeContext } from "../node/openNode.js";
-import { registerRegistryRoutes } from "../registry/registryRoutes.js";
-import { registerGovernanceRoutes } from "./governanceRoutes.js";
 import { handleClientError, handleError, handleNotFound } from "./httpErrors.js";
 import { addJsonBodyParser, bodyLimits } from "./jsonBody.js";
 import { addRateLimits } from "./rateLimits.js";
@@ -109,7 +99,7 @@ export async function createServer(
         title: "GridLedger node API",
         version: "1",
         description:
-          "Registry, governance, metering (signed readings, Merkle proofs, anchors) and chain status of a GridLedger node. Errors: { error: { code, message, details } }.",
+          "Registry, governance, metering (signed readings, Merkle proofs, anchors) and chain status of a GridLedger node. Errors: { error: { code, message, retry, details } }.",
       },
     },
   });
@@ -129,22 +119,9 @@ export async function createServer(
   registerAuthRoutes(app, { db: context.db, chainId: context.chainId, auth });
   registerApiKeyRoutes(app, { auth });
   registerChainRoutes(app, context);
-  // Encapsulated, so the registry routes' index-sync hook applies to them alone.
-  await app.register(async (scope) => registerRegistryRoutes(scope, context));
-  registerGovernanceRoutes(app, context);
-  if (context.accounts) registerAccountRoutes(app, { ...context, accounts: context.accounts });
-  if (context.metering) {
-    registerMeteringRoutes(app, context.metering, context.db);
-    registerBatchRoutes(app, context.metering);
-  }
-  if (context.mqtt) registerMqttRoutes(app, context.mqtt);
   if (context.metrics) registerMetricsRoutes(app, context.metrics);
-  registerAlertRoutes(app, { db: context.db, metering: context.metering });
-  registerJobRoutes(app, { db: context.db });
-  const analytics = context.analytics ?? analyticsConfigOf();
-  registerStatsRoutes(app, { db: context.db, analytics, minGroupSize: context.minGroupSize });
-  if (context.privacy) registerPrivacyRoutes(app, { db: context.db, ...context.privacy });
-  registerAnalysisRoutes(app, createAnalysisStore(context.db, analytics));
+  // Each capability's routes, in the node's module order (src/node/modules.ts); the web app last.
+  for (const module of gridModules) await module.routes?.(app, context);
   await registerWebRoutes(app);
   await app.after();
   auth.assertDeclared();

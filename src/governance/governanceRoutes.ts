@@ -4,8 +4,8 @@ import { Type } from "typebox";
 import { BaseError } from "../core/errors.js";
 import type { ProposalInput } from "../registry/proposals.js";
 import { outcome, proposal, proposalRequest } from "../registry/registrySchemas.js";
-import type { ServerContext } from "./createServer.js";
-import { decimalId } from "./paramSchemas.js";
+import type { ServerContext } from "../server/createServer.js";
+import { decimalId } from "../server/paramSchemas.js";
 
 /** Governor proposal ids are `uint256` hashes: up to 78 decimal digits. */
 function proposalId(text: string): bigint {
