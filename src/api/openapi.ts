@@ -74,13 +74,13 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            token?: string;
-                            expiresAt?: string;
-                            refreshUntil?: string;
-                            account?: string;
-                            bindings?: {
-                                role?: string;
-                                scope?: {
+                            token: string;
+                            expiresAt: string;
+                            refreshUntil: string;
+                            account: string;
+                            bindings: {
+                                role: string;
+                                scope: {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -121,13 +121,13 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            token?: string;
-                            expiresAt?: string;
-                            refreshUntil?: string;
-                            account?: string;
-                            bindings?: {
-                                role?: string;
-                                scope?: {
+                            token: string;
+                            expiresAt: string;
+                            refreshUntil: string;
+                            account: string;
+                            bindings: {
+                                role: string;
+                                scope: {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -569,13 +569,13 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            regions?: {
-                                code?: string;
-                                regionId?: string;
-                                nameZh?: string;
-                                nameEn?: string;
-                                operator?: string;
-                                intervalSeconds?: number;
+                            regions: {
+                                code: string;
+                                regionId: string;
+                                nameZh: string;
+                                nameEn: string;
+                                operator: string;
+                                intervalSeconds: number;
                             }[];
                         };
                     };
@@ -611,10 +611,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            proposalId?: string;
-                            executed?: boolean;
-                            txHash?: string;
-                            blockNumber?: number;
+                            proposalId: string;
+                            executed: boolean;
+                            txHash: string;
+                            blockNumber: number;
                         };
                     };
                 };
@@ -652,12 +652,12 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            code?: string;
-                            regionId?: string;
-                            nameZh?: string;
-                            nameEn?: string;
-                            operator?: string;
-                            intervalSeconds?: number;
+                            code: string;
+                            regionId: string;
+                            nameZh: string;
+                            nameEn: string;
+                            operator: string;
+                            intervalSeconds: number;
                         };
                     };
                 };
@@ -696,10 +696,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            proposalId?: string;
-                            executed?: boolean;
-                            txHash?: string;
-                            blockNumber?: number;
+                            proposalId: string;
+                            executed: boolean;
+                            txHash: string;
+                            blockNumber: number;
                         };
                     };
                 };
@@ -734,12 +734,12 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            organisations?: {
-                                address?: string;
-                                name?: string;
-                                roles?: string[];
-                                seat?: boolean;
-                                active?: boolean;
+                            organisations: {
+                                address: string;
+                                name: string;
+                                roles: string[];
+                                seat: boolean;
+                                active: boolean;
                             }[];
                         };
                     };
@@ -780,11 +780,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            address?: string;
-                            name?: string;
-                            roles?: string[];
-                            seat?: boolean;
-                            active?: boolean;
+                            address: string;
+                            name: string;
+                            roles: string[];
+                            seat: boolean;
+                            active: boolean;
                         };
                     };
                 };
@@ -829,20 +829,20 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            total?: number;
-                            devices?: {
-                                deviceId?: string;
-                                scheme?: string;
-                                publicKey?: string;
-                                owner?: string;
-                                region?: string | null;
-                                regionId?: string;
-                                kind?: string;
-                                source?: string;
-                                capacityW?: string;
-                                status?: string;
-                                community?: string | null;
-                                suspendedBy?: string | null;
+                            total: number;
+                            devices: {
+                                deviceId: string;
+                                scheme: string;
+                                publicKey: string;
+                                owner: string;
+                                region: string | null;
+                                regionId: string;
+                                kind: string;
+                                source: string;
+                                capacityW: string;
+                                status: string;
+                                community: string | null;
+                                suspendedBy: string | null;
                             }[];
                         };
                     };
@@ -890,8 +890,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            deviceIds?: string[];
-                            txHashes?: string[];
+                            deviceIds: string[];
+                            txHashes: string[];
                         };
                     };
                 };
@@ -929,18 +929,18 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            deviceId?: string;
-                            scheme?: string;
-                            publicKey?: string;
-                            owner?: string;
-                            region?: string | null;
-                            regionId?: string;
-                            kind?: string;
-                            source?: string;
-                            capacityW?: string;
-                            status?: string;
-                            community?: string | null;
-                            suspendedBy?: string | null;
+                            deviceId: string;
+                            scheme: string;
+                            publicKey: string;
+                            owner: string;
+                            region: string | null;
+                            regionId: string;
+                            kind: string;
+                            source: string;
+                            capacityW: string;
+                            status: string;
+                            community: string | null;
+                            suspendedBy: string | null;
                         };
                     };
                 };
@@ -975,7 +975,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            deviceId: string;
+                            txHash: string;
+                        };
+                    };
                 };
             };
         };
@@ -1013,8 +1018,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            deviceIds?: string[];
-                            txHash?: string;
+                            deviceIds: string[];
+                            txHash: string;
                         };
                     };
                 };
@@ -1139,10 +1144,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            proposalId?: string;
-                            executed?: boolean;
-                            txHash?: string;
-                            blockNumber?: number;
+                            proposalId: string;
+                            executed: boolean;
+                            txHash: string;
+                            blockNumber: number;
                         };
                     };
                 };
@@ -1237,10 +1242,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            proposalId?: string;
-                            executed?: boolean;
-                            txHash?: string;
-                            blockNumber?: number;
+                            proposalId: string;
+                            executed: boolean;
+                            txHash: string;
+                            blockNumber: number;
                         };
                     };
                 };
@@ -1280,10 +1285,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            proposalId?: string;
-                            executed?: boolean;
-                            txHash?: string;
-                            blockNumber?: number;
+                            proposalId: string;
+                            executed: boolean;
+                            txHash: string;
+                            blockNumber: number;
                         };
                     };
                 };
@@ -1324,16 +1329,16 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            bindings?: {
-                                account?: string;
-                                role?: string;
-                                scope?: {
-                                    kind?: string;
+                            bindings: {
+                                account: string;
+                                role: string;
+                                scope: {
+                                    kind: string;
                                     region?: string;
                                     community?: string;
                                 };
                                 scopeWord?: string;
-                                grantedBy?: string;
+                                grantedBy: string;
                                 grantedBlock?: number | null;
                             }[];
                         };
@@ -1375,17 +1380,17 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            address?: string;
-                            bindings?: {
-                                account?: string;
-                                role?: string;
-                                scope?: {
-                                    kind?: string;
+                            address: string;
+                            bindings: {
+                                account: string;
+                                role: string;
+                                scope: {
+                                    kind: string;
                                     region?: string;
                                     community?: string;
                                 };
                                 scopeWord?: string;
-                                grantedBy?: string;
+                                grantedBy: string;
                                 grantedBlock?: number | null;
                             }[];
                         };
@@ -1444,19 +1449,19 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            binding?: {
-                                account?: string;
-                                role?: string;
-                                scope?: {
-                                    kind?: string;
+                            binding: {
+                                account: string;
+                                role: string;
+                                scope: {
+                                    kind: string;
                                     region?: string;
                                     community?: string;
                                 };
                             };
-                            txHash?: string;
-                            blockNumber?: number;
+                            txHash: string;
+                            blockNumber: number;
                             /** @description false when the chain held this already (a second grant) */
-                            changed?: boolean;
+                            changed: boolean;
                         };
                     };
                 };
@@ -1508,19 +1513,19 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            binding?: {
-                                account?: string;
-                                role?: string;
-                                scope?: {
-                                    kind?: string;
+                            binding: {
+                                account: string;
+                                role: string;
+                                scope: {
+                                    kind: string;
                                     region?: string;
                                     community?: string;
                                 };
                             };
-                            txHash?: string;
-                            blockNumber?: number;
+                            txHash: string;
+                            blockNumber: number;
                             /** @description false when the chain held this already (a second grant) */
-                            changed?: boolean;
+                            changed: boolean;
                         };
                     };
                 };
@@ -3054,9 +3059,9 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            ok?: boolean;
-                            entries?: number;
-                            head?: string;
+                            ok: boolean;
+                            entries: number;
+                            head: string;
                             brokenAt?: number;
                         };
                     };
