@@ -85,6 +85,11 @@ export const client: Client<paths> = createClient<paths>({
   fetch: nodeFetch,
 });
 
+/** The data of a typed {@link client} answer; refusals have already thrown (see {@link nodeFetch}). */
+export function answer<T>(result: { data?: T; response: Response }): T {
+  return result.data as T;
+}
+
 /**
  * Calls the node's HTTP API (same origin) untyped, for paths whose answers the OpenAPI document does
  * not describe yet; non-2xx answers become an {@link ApiError}. The session is the node's HttpOnly
@@ -131,14 +136,7 @@ export function query(params: Record<string, string | number | undefined | null>
 }
 
 /** A region as `GET /v1/regions` lists it. */
-export type Region = {
-  code: string;
-  regionId: string;
-  nameZh: string;
-  nameEn: string;
-  operator: string;
-  intervalSeconds: number;
-};
+export type Region = Answer<"/v1/regions", "get">["regions"][number];
 
 /** Figures of one region and day (`GET /v1/stats/overview`). */
 export type OverviewRegion = {
@@ -328,16 +326,7 @@ export type SignInChallenge = {
 export type SignedIn = { token?: string; expiresAt: string; account?: string; bindings?: Binding[] };
 
 /** A registered device (`GET /v1/devices`). */
-export type Device = {
-  deviceId: string;
-  owner: string;
-  region: string | null;
-  kind: string;
-  source: string;
-  capacityW: string;
-  status: string;
-  community: string | null;
-};
+export type Device = Answer<"/v1/devices", "get">["devices"][number];
 
 /** `GET /v1/devices/{id}/series`. */
 export type DeviceSeries = {
