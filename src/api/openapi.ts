@@ -1778,11 +1778,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            built?: number;
-                            anchored?: number;
-                            reconciled?: number;
-                            conflicts?: number;
-                            quarantined?: number;
+                            built: number;
+                            anchored: number;
+                            reconciled: number;
+                            conflicts: number;
+                            quarantined: number;
                         };
                     };
                 };
