@@ -323,7 +323,7 @@ export type SignInChallenge = {
 };
 
 /** `POST /v1/auth/signin` and `/refresh`. */
-export type SignedIn = { token?: string; expiresAt: string; account?: string; bindings?: Binding[] };
+export type SignedIn = Answer<"/v1/auth/signin", "post">;
 
 /** A registered device (`GET /v1/devices`). */
 export type Device = Answer<"/v1/devices", "get">["devices"][number];
