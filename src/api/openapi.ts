@@ -74,13 +74,13 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            token?: string;
-                            expiresAt?: string;
-                            refreshUntil?: string;
-                            account?: string;
-                            bindings?: {
-                                role?: string;
-                                scope?: {
+                            token: string;
+                            expiresAt: string;
+                            refreshUntil: string;
+                            account: string;
+                            bindings: {
+                                role: string;
+                                scope: {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -121,13 +121,13 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            token?: string;
-                            expiresAt?: string;
-                            refreshUntil?: string;
-                            account?: string;
-                            bindings?: {
-                                role?: string;
-                                scope?: {
+                            token: string;
+                            expiresAt: string;
+                            refreshUntil: string;
+                            account: string;
+                            bindings: {
+                                role: string;
+                                scope: {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -818,11 +818,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            built?: number;
-                            anchored?: number;
-                            reconciled?: number;
-                            conflicts?: number;
-                            quarantined?: number;
+                            built: number;
+                            anchored: number;
+                            reconciled: number;
+                            conflicts: number;
+                            quarantined: number;
                         };
                     };
                 };
@@ -1250,13 +1250,13 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            regions?: {
-                                code?: string;
-                                regionId?: string;
-                                nameZh?: string;
-                                nameEn?: string;
-                                operator?: string;
-                                intervalSeconds?: number;
+                            regions: {
+                                code: string;
+                                regionId: string;
+                                nameZh: string;
+                                nameEn: string;
+                                operator: string;
+                                intervalSeconds: number;
                             }[];
                         };
                     };
@@ -1292,10 +1292,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            proposalId?: string;
-                            executed?: boolean;
-                            txHash?: string;
-                            blockNumber?: number;
+                            proposalId: string;
+                            executed: boolean;
+                            txHash: string;
+                            blockNumber: number;
                         };
                     };
                 };
@@ -1333,12 +1333,12 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            code?: string;
-                            regionId?: string;
-                            nameZh?: string;
-                            nameEn?: string;
-                            operator?: string;
-                            intervalSeconds?: number;
+                            code: string;
+                            regionId: string;
+                            nameZh: string;
+                            nameEn: string;
+                            operator: string;
+                            intervalSeconds: number;
                         };
                     };
                 };
@@ -1377,10 +1377,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            proposalId?: string;
-                            executed?: boolean;
-                            txHash?: string;
-                            blockNumber?: number;
+                            proposalId: string;
+                            executed: boolean;
+                            txHash: string;
+                            blockNumber: number;
                         };
                     };
                 };
@@ -1415,12 +1415,12 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            organisations?: {
-                                address?: string;
-                                name?: string;
-                                roles?: string[];
-                                seat?: boolean;
-                                active?: boolean;
+                            organisations: {
+                                address: string;
+                                name: string;
+                                roles: string[];
+                                seat: boolean;
+                                active: boolean;
                             }[];
                         };
                     };
@@ -1461,11 +1461,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            address?: string;
-                            name?: string;
-                            roles?: string[];
-                            seat?: boolean;
-                            active?: boolean;
+                            address: string;
+                            name: string;
+                            roles: string[];
+                            seat: boolean;
+                            active: boolean;
                         };
                     };
                 };
@@ -1510,20 +1510,20 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            total?: number;
-                            devices?: {
-                                deviceId?: string;
-                                scheme?: string;
-                                publicKey?: string;
-                                owner?: string;
-                                region?: string | null;
-                                regionId?: string;
-                                kind?: string;
-                                source?: string;
-                                capacityW?: string;
-                                status?: string;
-                                community?: string | null;
-                                suspendedBy?: string | null;
+                            total: number;
+                            devices: {
+                                deviceId: string;
+                                scheme: string;
+                                publicKey: string;
+                                owner: string;
+                                region: string | null;
+                                regionId: string;
+                                kind: string;
+                                source: string;
+                                capacityW: string;
+                                status: string;
+                                community: string | null;
+                                suspendedBy: string | null;
                             }[];
                         };
                     };
@@ -1571,8 +1571,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            deviceIds?: string[];
-                            txHashes?: string[];
+                            deviceIds: string[];
+                            txHashes: string[];
                         };
                     };
                 };
@@ -1610,18 +1610,18 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            deviceId?: string;
-                            scheme?: string;
-                            publicKey?: string;
-                            owner?: string;
-                            region?: string | null;
-                            regionId?: string;
-                            kind?: string;
-                            source?: string;
-                            capacityW?: string;
-                            status?: string;
-                            community?: string | null;
-                            suspendedBy?: string | null;
+                            deviceId: string;
+                            scheme: string;
+                            publicKey: string;
+                            owner: string;
+                            region: string | null;
+                            regionId: string;
+                            kind: string;
+                            source: string;
+                            capacityW: string;
+                            status: string;
+                            community: string | null;
+                            suspendedBy: string | null;
                         };
                     };
                 };
@@ -1656,7 +1656,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            deviceId: string;
+                            txHash: string;
+                        };
+                    };
                 };
             };
         };
@@ -1694,8 +1699,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            deviceIds?: string[];
-                            txHash?: string;
+                            deviceIds: string[];
+                            txHash: string;
                         };
                     };
                 };
@@ -1835,10 +1840,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            proposalId?: string;
-                            executed?: boolean;
-                            txHash?: string;
-                            blockNumber?: number;
+                            proposalId: string;
+                            executed: boolean;
+                            txHash: string;
+                            blockNumber: number;
                         };
                     };
                 };
@@ -1940,10 +1945,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            proposalId?: string;
-                            executed?: boolean;
-                            txHash?: string;
-                            blockNumber?: number;
+                            proposalId: string;
+                            executed: boolean;
+                            txHash: string;
+                            blockNumber: number;
                         };
                     };
                 };
@@ -1983,10 +1988,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            proposalId?: string;
-                            executed?: boolean;
-                            txHash?: string;
-                            blockNumber?: number;
+                            proposalId: string;
+                            executed: boolean;
+                            txHash: string;
+                            blockNumber: number;
                         };
                     };
                 };
@@ -2026,10 +2031,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            proposalId?: string;
-                            executed?: boolean;
-                            txHash?: string;
-                            blockNumber?: number;
+                            proposalId: string;
+                            executed: boolean;
+                            txHash: string;
+                            blockNumber: number;
                         };
                     };
                 };
@@ -2070,16 +2075,16 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            bindings?: {
-                                account?: string;
-                                role?: string;
-                                scope?: {
-                                    kind?: string;
+                            bindings: {
+                                account: string;
+                                role: string;
+                                scope: {
+                                    kind: string;
                                     region?: string;
                                     community?: string;
                                 };
                                 scopeWord?: string;
-                                grantedBy?: string;
+                                grantedBy: string;
                                 grantedBlock?: number | null;
                             }[];
                         };
@@ -2121,17 +2126,17 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            address?: string;
-                            bindings?: {
-                                account?: string;
-                                role?: string;
-                                scope?: {
-                                    kind?: string;
+                            address: string;
+                            bindings: {
+                                account: string;
+                                role: string;
+                                scope: {
+                                    kind: string;
                                     region?: string;
                                     community?: string;
                                 };
                                 scopeWord?: string;
-                                grantedBy?: string;
+                                grantedBy: string;
                                 grantedBlock?: number | null;
                             }[];
                         };
@@ -2190,19 +2195,19 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            binding?: {
-                                account?: string;
-                                role?: string;
-                                scope?: {
-                                    kind?: string;
+                            binding: {
+                                account: string;
+                                role: string;
+                                scope: {
+                                    kind: string;
                                     region?: string;
                                     community?: string;
                                 };
                             };
-                            txHash?: string;
-                            blockNumber?: number;
+                            txHash: string;
+                            blockNumber: number;
                             /** @description false when the chain held this already (a second grant) */
-                            changed?: boolean;
+                            changed: boolean;
                         };
                     };
                 };
@@ -2254,19 +2259,19 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            binding?: {
-                                account?: string;
-                                role?: string;
-                                scope?: {
-                                    kind?: string;
+                            binding: {
+                                account: string;
+                                role: string;
+                                scope: {
+                                    kind: string;
                                     region?: string;
                                     community?: string;
                                 };
                             };
-                            txHash?: string;
-                            blockNumber?: number;
+                            txHash: string;
+                            blockNumber: number;
                             /** @description false when the chain held this already (a second grant) */
-                            changed?: boolean;
+                            changed: boolean;
                         };
                     };
                 };
@@ -2459,9 +2464,9 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            ok?: boolean;
-                            entries?: number;
-                            head?: string;
+                            ok: boolean;
+                            entries: number;
+                            head: string;
                             brokenAt?: number;
                         };
                     };

@@ -26,11 +26,13 @@ const scope = Type.Object(
 
 const binding = {
   type: "object",
+  required: ["account", "role", "scope", "grantedBy"],
   properties: {
     account: str,
     role: str,
     scope: {
       type: "object",
+      required: ["kind"],
       properties: { kind: str, region: str, community: str },
     },
     scopeWord: str,
@@ -46,9 +48,11 @@ const bindingRequest = Type.Object(
 
 const bindingOutcome = {
   type: "object",
+  required: ["binding", "txHash", "blockNumber", "changed"],
   properties: {
     binding: {
       type: "object",
+      required: ["account", "role", "scope"],
       properties: { account: str, role: str, scope: binding.properties.scope },
     },
     txHash: str,
@@ -98,7 +102,13 @@ export function registerAccountRoutes(
           Type.Object({ role: text(32), grantedBy: address, limit: pageLimit(100), offset: pageOffset }),
           { additionalProperties: false },
         ),
-        response: { 200: { type: "object", properties: { bindings: { type: "array", items: binding } } } },
+        response: {
+          200: {
+            type: "object",
+            required: ["bindings"],
+            properties: { bindings: { type: "array", items: binding } },
+          },
+        },
       },
     },
     async (request) => {
@@ -120,6 +130,7 @@ export function registerAccountRoutes(
         response: {
           200: {
             type: "object",
+            required: ["address", "bindings"],
             properties: { address: str, bindings: { type: "array", items: binding } },
           },
         },

@@ -11,11 +11,13 @@ import { createSiwe, type SiweOrigin } from "./siwe.js";
 
 const bindingSchema = {
   type: "object",
+  required: ["role", "scope"],
   properties: { role: { type: "string" }, scope: { type: "object", additionalProperties: true } },
 } as const;
 
 const sessionAnswer = {
   type: "object",
+  required: ["token", "expiresAt", "refreshUntil", "account", "bindings"],
   properties: {
     token: { type: "string" },
     expiresAt: { type: "string" },

@@ -131,6 +131,7 @@ export function registerPrivacyRoutes(
         response: {
           200: {
             type: "object",
+            required: ["ok", "entries", "head"],
             properties: { ok: { type: "boolean" }, entries: int, head: str, brokenAt: int },
           },
         },

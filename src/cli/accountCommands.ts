@@ -2,25 +2,14 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { createAccountKeyFile } from "../auth/accountKey.js";
 import { clientOf } from "./context.js";
+import { answer } from "./nodeApi.js";
 import { output, printTable } from "./output.js";
 
-/** A binding as `GET /v1/accounts` lists it. */
-type BindingRow = {
-  account: string;
-  role: string;
-  scope: { kind: string; region?: string; community?: string };
-  grantedBy: string;
-};
-
-/** What `POST /v1/accounts/grants|revocations` answers. */
-type BindingOutcome = {
-  binding: { account: string; role: string; scope: BindingRow["scope"] };
-  txHash: string;
-  changed: boolean;
-};
+/** A binding's scope as the node answers it. */
+type ScopeView = { kind: string; region?: string; community?: string };
 
 /** A scope for people: `all`, `region CN-GD`, `community 0x…`. */
-export function scopeText(scope: BindingRow["scope"]): string {
+export function scopeText(scope: ScopeView): string {
   if (scope.kind === "region") return `region ${scope.region}`;
   if (scope.kind === "community") return `community ${scope.community}`;
   return "all";
@@ -29,8 +18,8 @@ export function scopeText(scope: BindingRow["scope"]): string {
 type ScopeOptions = { region?: string; community?: string };
 
 function scopeBody(options: ScopeOptions) {
-  if (options.region !== undefined) return { kind: "region", region: options.region };
-  if (options.community !== undefined) return { kind: "community", community: options.community };
+  if (options.region !== undefined) return { kind: "region" as const, region: options.region };
+  if (options.community !== undefined) return { kind: "community" as const, community: options.community };
   return undefined;
 }
 
@@ -69,8 +58,12 @@ export function registerAccountCommands(program: Command): void {
       const { api, out } = clientOf(command);
       const { bindings } =
         options.address === undefined
-          ? await api.get<{ bindings: BindingRow[] }>("/v1/accounts", { role: options.role })
-          : await api.get<{ bindings: BindingRow[] }>(`/v1/accounts/${encodeURIComponent(options.address)}`);
+          ? answer(await api.client.GET("/v1/accounts", { params: { query: { role: options.role } } }))
+          : answer(
+              await api.client.GET("/v1/accounts/{address}", {
+                params: { path: { address: options.address } },
+              }),
+            );
       output(out, bindings, () =>
         printTable(
           bindings.map((b) => ({ ...b, scope: scopeText(b.scope) })),
@@ -98,7 +91,7 @@ export function registerAccountCommands(program: Command): void {
       .action(async (address: string, role: string, options: ScopeOptions, command: Command) => {
         const { api, out } = clientOf(command);
         const scope = scopeBody(options);
-        const result = await api.send<BindingOutcome>("POST", path, { account: address, role, scope });
+        const result = answer(await api.client.POST(path, { body: { account: address, role, scope } }));
         output(out, result, () => {
           const what = `${result.binding.role} (${scopeText(result.binding.scope)}) for ${result.binding.account}`;
           console.log(result.changed ? `${verb} ${what} (tx ${result.txHash})` : `already ${verb}: ${what}`);

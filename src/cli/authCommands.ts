@@ -7,7 +7,7 @@ import { parseAccountRole, scopeKindOf } from "../auth/roles.js";
 import { BaseError } from "../core/errors.js";
 import { cliSessionsPath, readSession, writeSession } from "./cliSession.js";
 import { clientOf, dataDirOf } from "./context.js";
-import { createNodeApi, nodeUrlOf } from "./nodeApi.js";
+import { answer, createNodeApi, nodeUrlOf } from "./nodeApi.js";
 import { output, printRecord, printTable } from "./output.js";
 
 type Challenge = {
@@ -18,13 +18,6 @@ type Challenge = {
   statement: string;
   issuedAt: string;
   expirationTime: string;
-};
-type SignedIn = {
-  token: string;
-  account: string;
-  expiresAt: string;
-  refreshUntil: string;
-  bindings: unknown[];
 };
 type KeyRow = {
   id: string;
@@ -73,7 +66,7 @@ export function registerAuthCommands(program: Command): void {
         expirationTime: new Date(challenge.expirationTime),
       });
       const signature = await account.signMessage({ message });
-      const session = await api.send<SignedIn>("POST", "/v1/auth/signin", { message, signature });
+      const session = answer(await api.client.POST("/v1/auth/signin", { body: { message, signature } }));
       const { token, ...shown } = session;
       await writeSession(dataDirOf(command), nodeUrl, {
         token,
@@ -97,7 +90,7 @@ export function registerAuthCommands(program: Command): void {
       const nodeUrl = nodeUrlOf(command.optsWithGlobals<{ node?: string }>().node);
       const dataDir = dataDirOf(command);
       const session = await readSession(dataDir, nodeUrl);
-      if (session) await createNodeApi(nodeUrl, async () => session.token).send("POST", "/v1/auth/signout");
+      if (session) await createNodeApi(nodeUrl, async () => session.token).client.POST("/v1/auth/signout");
       await writeSession(dataDir, nodeUrl, undefined);
       output(command.optsWithGlobals(), { signedOut: session !== undefined }, () =>
         console.log(session ? `signed out ${session.account}` : "no stored session for this node"),

@@ -4,7 +4,6 @@ import type { Command } from "commander";
 import type { Hex } from "viem";
 import { BaseError } from "../core/errors.js";
 import { parseTime } from "../core/parseTime.js";
-import type { AnchorRound } from "../metering/anchorer.js";
 import type { AuditReport } from "../metering/audit.js";
 import { deviceKeyToPem, generateDeviceKey } from "../metering/deviceKey.js";
 import { encodeReading } from "../metering/readingFormat.js";
@@ -12,6 +11,7 @@ import { checkProof, type ReadingProof } from "../metering/readingProof.js";
 import { verifySignature } from "../metering/verifyWorker.js";
 import type { SignatureScheme } from "../registry/deviceTypes.js";
 import { clientOf } from "./context.js";
+import { answer } from "./nodeApi.js";
 import { output, printRecord, printTable } from "./output.js";
 
 /** `device keygen`, `anchor`, `proof`, `verify`, `verify-proof`. */
@@ -67,7 +67,7 @@ export function registerMeteringCommands(program: Command): void {
     .option("--region <codes>", "only these regions, comma-separated")
     .action(async (options: { region?: string }, command: Command) => {
       const { api, out } = clientOf(command);
-      const round = await api.send<AnchorRound>("POST", "/v1/anchors", { region: options.region });
+      const round = answer(await api.client.POST("/v1/anchors", { body: { region: options.region } }));
       output(out, round, () => printRecord(round));
     });
 
@@ -76,9 +76,8 @@ export function registerMeteringCommands(program: Command): void {
     .description("print the Merkle proof of a reading (JSON), to keep or to check with verify-proof")
     .action(async (deviceId: string, seq: string, _options: unknown, command: Command) => {
       const { api } = clientOf(command);
-      const proof = await api.get<ReadingProof>(
-        `/v1/readings/${encodeURIComponent(deviceId)}/${encodeURIComponent(seq)}/proof`,
-      );
+      const path = { deviceId, seq };
+      const proof = answer(await api.client.GET("/v1/readings/{deviceId}/{seq}/proof", { params: { path } }));
       console.log(JSON.stringify(proof, null, 2));
     });
 

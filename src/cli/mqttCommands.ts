@@ -13,19 +13,15 @@ import {
 } from "../metering/mosquittoSetup.js";
 import { nodeUsername } from "../metering/mqttAuth.js";
 import { clientOf } from "./context.js";
+import { answer } from "./nodeApi.js";
 import { output, printRecord } from "./output.js";
-
-type DeviceRow = { deviceId: string; status: string; region: string | null };
 
 /** Active devices of the node's registry (optionally of one region), every page. */
 async function activeDevices(api: ReturnType<typeof clientOf>["api"], region?: string): Promise<string[]> {
   const ids: string[] = [];
   for (let offset = 0; ; offset += 1000) {
-    const page = await api.get<{ total: number; devices: DeviceRow[] }>("/v1/devices", {
-      limit: 1000,
-      offset,
-      region,
-    });
+    const query = { limit: 1000, offset, region };
+    const page = answer(await api.client.GET("/v1/devices", { params: { query } }));
     for (const device of page.devices) {
       if (device.status === "active") ids.push(device.deviceId.replace(/^0x/i, "").toLowerCase());
     }

@@ -1,13 +1,20 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
+import type { paths } from "../api/openapi.js";
 import { BaseError } from "../core/errors.js";
 import { checkDeviceText, type DeviceRequest } from "../registry/deviceInput.js";
 import { deviceKinds, energySources, signatureSchemes } from "../registry/deviceTypes.js";
 import { checkProposalText } from "../registry/proposals.js";
-import type { DeviceView, OrganisationView, RegionView } from "../registry/registryStore.js";
 import { clientOf } from "./context.js";
-import { type Outcome, printOutcome } from "./governanceCommands.js";
+import { printOutcome } from "./governanceCommands.js";
+import { answer } from "./nodeApi.js";
 import { output, printRecord, printTable } from "./output.js";
+
+/** The body of `POST /v1/devices`. */
+type RegisterDevicesBody = paths["/v1/devices"]["post"]["requestBody"]["content"]["application/json"];
+/** The body of `PATCH /v1/devices/{deviceId}`. */
+type DeviceStatusBody =
+  paths["/v1/devices/{deviceId}"]["patch"]["requestBody"]["content"]["application/json"];
 
 /**
  * A `--public-key` value: a file holding hex or PEM, or the hex itself. A private key is refused here,
@@ -92,7 +99,7 @@ export function registerRegistryCommands(program: Command): void {
         description: o.description,
       };
       checkProposalText(body);
-      const result = await api.send<Outcome>("POST", "/v1/regions", body);
+      const result = answer(await api.client.POST("/v1/regions", { body }));
       output(out, result, () => printOutcome(result, `region ${String(o.code).toUpperCase()} approved`));
     });
   region
@@ -108,7 +115,9 @@ export function registerRegistryCommands(program: Command): void {
       const { api, out } = clientOf(command);
       const body = { nameZh: o.nameZh, nameEn: o.nameEn, operator: o.operator, description: o.description };
       checkProposalText({ code, ...body });
-      const result = await api.send<Outcome>("PATCH", `/v1/regions/${encodeURIComponent(code)}`, body);
+      const result = answer(
+        await api.client.PATCH("/v1/regions/{region}", { params: { path: { region: code } }, body }),
+      );
       output(out, result, () => printOutcome(result, `region ${code.toUpperCase()} updated`));
     });
   region
@@ -117,7 +126,9 @@ export function registerRegistryCommands(program: Command): void {
     .option("--search <text>", "part of a code or Chinese or English name")
     .action(async (o, command: Command) => {
       const { api, out } = clientOf(command);
-      const { regions } = await api.get<{ regions: RegionView[] }>("/v1/regions", { search: o.search });
+      const { regions } = answer(
+        await api.client.GET("/v1/regions", { params: { query: { search: o.search } } }),
+      );
       output(out, regions, () =>
         printTable(regions, ["code", "nameZh", "nameEn", "operator", "intervalSeconds"], "(no regions)"),
       );
@@ -127,7 +138,9 @@ export function registerRegistryCommands(program: Command): void {
     .description("show one region")
     .action(async (code: string, _o, command: Command) => {
       const { api, out } = clientOf(command);
-      const found = await api.get<RegionView>(`/v1/regions/${encodeURIComponent(code)}`);
+      const found = answer(
+        await api.client.GET("/v1/regions/{region}", { params: { path: { region: code } } }),
+      );
       output(out, found, () => printRecord(found));
     });
 
@@ -138,9 +151,9 @@ export function registerRegistryCommands(program: Command): void {
     .option("--all", "include removed members")
     .action(async (o, command: Command) => {
       const { api, out } = clientOf(command);
-      const { organisations } = await api.get<{ organisations: OrganisationView[] }>("/v1/organisations", {
-        all: o.all ? true : undefined,
-      });
+      const { organisations } = answer(
+        await api.client.GET("/v1/organisations", { params: { query: { all: o.all ? true : undefined } } }),
+      );
       output(out, organisations, () =>
         printTable(organisations, ["address", "name", "roles", "seat", "active"]),
       );
@@ -150,7 +163,9 @@ export function registerRegistryCommands(program: Command): void {
     .description("show one organisation")
     .action(async (address: string, _o, command: Command) => {
       const { api, out } = clientOf(command);
-      const found = await api.get<OrganisationView>(`/v1/organisations/${encodeURIComponent(address)}`);
+      const found = answer(
+        await api.client.GET("/v1/organisations/{address}", { params: { path: { address } } }),
+      );
       output(out, found, () => printRecord(found));
     });
 
@@ -212,9 +227,9 @@ export function registerRegistryCommands(program: Command): void {
           throw new BaseError(error.code, `device ${index}: ${error.message}`, { details: error.details });
         }
       }
-      const result = await api.send<{ deviceIds: string[]; txHashes: string[] }>("POST", "/v1/devices", {
-        devices,
-      });
+      // Sent as the user gave them (kinds, sources unchecked here): the node refuses a bad value by its code.
+      const body = { devices: devices as RegisterDevicesBody["devices"] };
+      const result = answer(await api.client.POST("/v1/devices", { body }));
       output(out, result, () => {
         for (const id of result.deviceIds) console.log(id);
       });
@@ -230,14 +245,15 @@ export function registerRegistryCommands(program: Command): void {
     .option("--offset <n>", "skip this many", "0")
     .action(async (o, command: Command) => {
       const { api, out } = clientOf(command);
-      const page = await api.get<{ total: number; devices: DeviceView[] }>("/v1/devices", {
+      const query = {
         region: o.region,
         owner: o.owner,
         community: o.community,
         status: o.status,
         limit: o.limit,
         offset: o.offset,
-      });
+      };
+      const page = answer(await api.client.GET("/v1/devices", { params: { query } }));
       output(out, page, () => {
         printTable(
           page.devices,
@@ -253,7 +269,9 @@ export function registerRegistryCommands(program: Command): void {
     .description("show one device")
     .action(async (id: string, _o, command: Command) => {
       const { api, out } = clientOf(command);
-      const found = await api.get<DeviceView>(`/v1/devices/${encodeURIComponent(id)}`);
+      const found = answer(
+        await api.client.GET("/v1/devices/{deviceId}", { params: { path: { deviceId: id } } }),
+      );
       output(out, found, () => printRecord(found));
     });
   device
@@ -261,13 +279,7 @@ export function registerRegistryCommands(program: Command): void {
     .description("approve pending devices of a region this node operates (they become active)")
     .action(async (ids: string[], _o, command: Command) => {
       const { api, out } = clientOf(command);
-      const result = await api.send<{ deviceIds: string[]; txHash: string }>(
-        "POST",
-        "/v1/devices/approvals",
-        {
-          deviceIds: ids,
-        },
-      );
+      const result = answer(await api.client.POST("/v1/devices/approvals", { body: { deviceIds: ids } }));
       output(out, result, () =>
         console.log(`approved ${result.deviceIds.length} device(s) (tx ${result.txHash})`),
       );
@@ -277,12 +289,10 @@ export function registerRegistryCommands(program: Command): void {
     .description("set a device's status: active, suspended or retired (final)")
     .action(async (id: string, status: string, _o, command: Command) => {
       const { api, out } = clientOf(command);
-      const result = await api.send<Record<string, unknown>>(
-        "PATCH",
-        `/v1/devices/${encodeURIComponent(id)}`,
-        {
-          status,
-        },
+      // Sent as given: the node refuses a status outside the three by its code.
+      const body = { status: status as DeviceStatusBody["status"] };
+      const result = answer(
+        await api.client.PATCH("/v1/devices/{deviceId}", { params: { path: { deviceId: id } }, body }),
       );
       output(out, result, () => printRecord(result));
     });

@@ -6,7 +6,7 @@ import { readApiToken } from "../node/apiToken.js";
 import type { DemoOwner } from "../sim/registerSimDevices.js";
 import type { SimProgress, SimSummary } from "../sim/runSimulator.js";
 import { parseSize, type SimSize } from "../sim/scenario.js";
-import { createNodeApi, nodeUrlOf } from "./nodeApi.js";
+import { answer, createNodeApi, nodeUrlOf } from "./nodeApi.js";
 import { output, printRecord } from "./output.js";
 
 /** Name of the simulator's state file in a node's data directory. */
@@ -87,7 +87,7 @@ function instant(value: string, flag: string): Date {
 
 /** The MQTT broker a node reports in `GET /health` (field `mqttUrl`). */
 async function mqttUrlOfNode(nodeUrl: string): Promise<string> {
-  const health = await createNodeApi(nodeUrl).get<{ mqttUrl?: string | null }>("/health");
+  const health = answer(await createNodeApi(nodeUrl).client.GET("/health"));
   if (!health?.mqttUrl) {
     throw new BaseError(
       "CLI_NO_MQTT_URL",

@@ -235,6 +235,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
         response: {
           200: {
             type: "object",
+            required: ["built", "anchored", "reconciled", "conflicts", "quarantined"],
             properties: { built: int, anchored: int, reconciled: int, conflicts: int, quarantined: int },
           },
         },

@@ -76,7 +76,13 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
         summary: "Regions; `search` matches code, Chinese or English name (partial, case-insensitive)",
         tags: ["registry"],
         querystring: Type.Object({ search: Type.Optional(text(100)) }),
-        response: { 200: { type: "object", properties: { regions: { type: "array", items: region } } } },
+        response: {
+          200: {
+            type: "object",
+            required: ["regions"],
+            properties: { regions: { type: "array", items: region } },
+          },
+        },
       },
     },
     async (request) => {
@@ -156,7 +162,11 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
           all: Type.Optional(Type.Boolean({ description: "include removed members" })),
         }),
         response: {
-          200: { type: "object", properties: { organisations: { type: "array", items: organisation } } },
+          200: {
+            type: "object",
+            required: ["organisations"],
+            properties: { organisations: { type: "array", items: organisation } },
+          },
         },
       },
     },
@@ -206,6 +216,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
         response: {
           200: {
             type: "object",
+            required: ["total", "devices"],
             properties: { total: { type: "integer" }, devices: { type: "array", items: device } },
           },
         },
@@ -253,6 +264,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
         response: {
           200: {
             type: "object",
+            required: ["deviceIds", "txHashes"],
             properties: { deviceIds: { type: "array", items: str }, txHashes: { type: "array", items: str } },
           },
         },
@@ -311,6 +323,7 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
         response: {
           200: {
             type: "object",
+            required: ["deviceIds", "txHash"],
             properties: { deviceIds: { type: "array", items: str }, txHash: str },
           },
         },
@@ -332,6 +345,13 @@ export function registerRegistryRoutes(app: FastifyInstance, context: ServerCont
         tags: ["registry"],
         params: deviceIdParams,
         body: Type.Object({ status: oneOf(["active", "suspended", "retired"]) }),
+        response: {
+          200: {
+            type: "object",
+            required: ["deviceId", "txHash"],
+            properties: { deviceId: str, txHash: str },
+          },
+        },
       },
     },
     async (request) => {

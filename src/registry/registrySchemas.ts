@@ -9,6 +9,7 @@ import { roleNames } from "./roles.js";
 export const str = { type: "string" } as const;
 export const organisation = {
   type: "object",
+  required: ["address", "name", "roles", "seat", "active"],
   properties: {
     address: str,
     name: str,
@@ -19,6 +20,7 @@ export const organisation = {
 } as const;
 export const region = {
   type: "object",
+  required: ["code", "regionId", "nameZh", "nameEn", "operator", "intervalSeconds"],
   properties: {
     code: str,
     regionId: str,
@@ -30,6 +32,20 @@ export const region = {
 } as const;
 export const device = {
   type: "object",
+  required: [
+    "deviceId",
+    "scheme",
+    "publicKey",
+    "owner",
+    "region",
+    "regionId",
+    "kind",
+    "source",
+    "capacityW",
+    "status",
+    "community",
+    "suspendedBy",
+  ],
   properties: {
     deviceId: str,
     scheme: str,
@@ -75,6 +91,7 @@ export const proposal = {
 } as const;
 export const outcome = {
   type: "object",
+  required: ["proposalId", "executed", "txHash", "blockNumber"],
   properties: {
     proposalId: str,
     executed: { type: "boolean" },

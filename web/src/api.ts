@@ -1,3 +1,6 @@
+import createClient, { type Client } from "openapi-fetch";
+import type { paths } from "../../src/api/openapi.js";
+
 /** A refusal of the node's API, with its stable code (e.g. `API_UNAUTHORISED`) and message. */
 export class ApiError extends Error {
   readonly status: number;
@@ -24,57 +27,103 @@ export function setPurpose(purpose: string | undefined): void {
 }
 
 /**
- * Calls the node's HTTP API (same origin); non-2xx answers become an {@link ApiError}. The session is
- * the node's HttpOnly cookie, sent by the browser: the page never holds a token.
+ * Every request to the node, of the typed {@link client} and of {@link api}: JSON accepted, the stated
+ * purpose attached, the browser's session cookie sent; a non-2xx answer becomes an {@link ApiError}
+ * (so a typed call that returns has its `data`), an unreachable node an `ApiError` with code `NETWORK`.
  */
-export async function api<T>(
-  path: string,
-  init: { method?: string; body?: unknown; signal?: AbortSignal } = {},
-): Promise<T> {
-  const headers: Record<string, string> = { accept: "application/json" };
-  if (init.body !== undefined) headers["content-type"] = "application/json";
-  let url = path;
+export async function nodeFetch(request: Request): Promise<Response> {
+  const headers = new Headers(request.headers);
+  headers.set("accept", "application/json");
+  let url = request.url;
   if (statedPurpose) {
     // Header values are ASCII only: a purpose in Chinese goes as the `purpose` query parameter instead.
-    if (/^[\x20-\x7e]*$/.test(statedPurpose)) headers["x-gridledger-purpose"] = statedPurpose;
-    else url = `${path}${path.includes("?") ? "&" : "?"}purpose=${encodeURIComponent(statedPurpose)}`;
+    if (/^[\x20-\x7e]*$/.test(statedPurpose)) headers.set("x-gridledger-purpose", statedPurpose);
+    else url = `${url}${url.includes("?") ? "&" : "?"}purpose=${encodeURIComponent(statedPurpose)}`;
   }
+  const body = request.body === null ? undefined : await request.text();
   let response: Response;
   try {
     response = await fetch(url, {
-      method: init.method ?? "GET",
+      method: request.method,
       headers,
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      body,
       credentials: "same-origin",
-      signal: init.signal,
+      signal: request.signal,
     });
   } catch (error) {
     if ((error as Error).name === "AbortError") throw error;
     throw new ApiError(0, "NETWORK", `the node cannot be reached (${(error as Error).message})`);
   }
+  if (response.ok) return response;
   const text = await response.text();
-  let body: unknown;
+  let payload: unknown;
   try {
-    body = text ? JSON.parse(text) : undefined;
+    payload = text ? JSON.parse(text) : undefined;
   } catch {
-    body = undefined;
+    payload = undefined;
   }
-  if (!response.ok) {
-    const error = (body as { error?: unknown } | undefined)?.error;
-    if (typeof error === "object" && error !== null) {
-      const e = error as { code?: string; message?: string; details?: unknown };
-      throw new ApiError(response.status, e.code ?? `HTTP_${response.status}`, e.message ?? "", e.details);
-    }
-    // Fastify's own 404 for a route the node does not have: { statusCode, error, message }.
-    const plain = body as { message?: string } | undefined;
-    throw new ApiError(
-      response.status,
-      `HTTP_${response.status}`,
-      plain?.message ?? (text.slice(0, 200) || response.statusText),
-    );
+  const error = (payload as { error?: unknown } | undefined)?.error;
+  if (typeof error === "object" && error !== null) {
+    const e = error as { code?: string; message?: string; details?: unknown };
+    throw new ApiError(response.status, e.code ?? `HTTP_${response.status}`, e.message ?? "", e.details);
   }
-  return body as T;
+  // Fastify's own 404 for a route the node does not have: { statusCode, error, message }.
+  const plain = payload as { message?: string } | undefined;
+  throw new ApiError(
+    response.status,
+    `HTTP_${response.status}`,
+    plain?.message ?? (text.slice(0, 200) || response.statusText),
+  );
 }
+
+/**
+ * The node's API typed by its OpenAPI document (src/api/openapi.ts, `npm run gen:api`), same origin.
+ * Refusals throw an {@link ApiError} (see {@link nodeFetch}), so `data` of an answer is there.
+ */
+export const client: Client<paths> = createClient<paths>({
+  baseUrl: globalThis.location?.origin ?? "",
+  fetch: nodeFetch,
+});
+
+/** The data of a typed {@link client} answer; refusals have already thrown (see {@link nodeFetch}). */
+export function answer<T>(result: { data?: T; response: Response }): T {
+  return result.data as T;
+}
+
+/**
+ * Calls the node's HTTP API (same origin) untyped, for paths whose answers the OpenAPI document does
+ * not describe yet; non-2xx answers become an {@link ApiError}. The session is the node's HttpOnly
+ * cookie, sent by the browser: the page never holds a token.
+ */
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: unknown; signal?: AbortSignal } = {},
+): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  const request = new Request(new URL(path, globalThis.location?.href), {
+    method: init.method ?? "GET",
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    signal: init.signal,
+  });
+  const text = await (await nodeFetch(request)).text();
+  try {
+    return (text ? JSON.parse(text) : undefined) as T;
+  } catch {
+    return undefined as T;
+  }
+}
+
+/** The JSON answer (200) of `method` on `path`, as the OpenAPI document describes it. */
+export type Answer<
+  P extends keyof paths,
+  M extends "get" | "post" | "put" | "patch" | "delete",
+> = paths[P][M] extends {
+  responses: { 200: { content: { "application/json": infer T } } };
+}
+  ? T
+  : never;
 
 /** A query string from the defined, non-empty values. */
 export function query(params: Record<string, string | number | undefined | null>): string {
@@ -87,14 +136,7 @@ export function query(params: Record<string, string | number | undefined | null>
 }
 
 /** A region as `GET /v1/regions` lists it. */
-export type Region = {
-  code: string;
-  regionId: string;
-  nameZh: string;
-  nameEn: string;
-  operator: string;
-  intervalSeconds: number;
-};
+export type Region = Answer<"/v1/regions", "get">["regions"][number];
 
 /** Figures of one region and day (`GET /v1/stats/overview`). */
 export type OverviewRegion = {
@@ -281,19 +323,10 @@ export type SignInChallenge = {
 };
 
 /** `POST /v1/auth/signin` and `/refresh`. */
-export type SignedIn = { token?: string; expiresAt: string; account?: string; bindings?: Binding[] };
+export type SignedIn = Answer<"/v1/auth/signin", "post">;
 
 /** A registered device (`GET /v1/devices`). */
-export type Device = {
-  deviceId: string;
-  owner: string;
-  region: string | null;
-  kind: string;
-  source: string;
-  capacityW: string;
-  status: string;
-  community: string | null;
-};
+export type Device = Answer<"/v1/devices", "get">["devices"][number];
 
 /** `GET /v1/devices/{id}/series`. */
 export type DeviceSeries = {
@@ -319,4 +352,4 @@ export type AccessLogEntry = {
 };
 
 /** `GET /v1/access-log/verify`. */
-export type AccessLogVerdict = { ok: boolean; entries: number; head: string; brokenAt?: number | string };
+export type AccessLogVerdict = Answer<"/v1/access-log/verify", "get">;

@@ -10,7 +10,7 @@ import {
 } from "react";
 import { getAddress, isAddress } from "viem";
 import { actions as allActions, permissions } from "../../src/auth/permissions.js";
-import { ApiError, api, type Me, type SignedIn, setPurpose as setApiPurpose } from "./api.js";
+import { ApiError, answer, api, client, type Me, type SignedIn, setPurpose as setApiPurpose } from "./api.js";
 import { SignInDialog } from "./auth/SignInDialog.js";
 
 const purposeKey = "gridledger.purpose";
@@ -102,7 +102,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const due = expiresAt ? Date.parse(expiresAt) - refreshMarginMs - Date.now() : 0;
     const timer = setTimeout(
       () => {
-        api<SignedIn>("/v1/auth/refresh", { method: "POST" })
+        client
+          .POST("/v1/auth/refresh")
+          .then(answer)
           .then(remember)
           .catch(async () => {
             // Past the refresh limit, or revoked: signed out, and told why.

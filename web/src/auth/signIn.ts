@@ -1,7 +1,7 @@
 import { type Address, getAddress, type Hex, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
-import { api, type SignedIn, type SignInChallenge } from "../api.js";
+import { answer, api, client, type SignedIn, type SignInChallenge } from "../api.js";
 
 /** Who signs the sign-in message: a browser wallet's account, or a key file's key held only in this page. */
 export type Signer = { address: Address; signMessage(message: string): Promise<Hex> };
@@ -95,5 +95,5 @@ export async function signIn(signer: Signer): Promise<SignedIn> {
   });
   const message = siweMessage(signer.address, challenge);
   const signature = await signer.signMessage(message);
-  return api<SignedIn>("/v1/auth/signin", { method: "POST", body: { message, signature } });
+  return answer(await client.POST("/v1/auth/signin", { body: { message, signature } }));
 }

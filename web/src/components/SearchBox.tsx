@@ -1,5 +1,5 @@
 import { type KeyboardEvent, useCallback, useEffect, useId, useRef, useState } from "react";
-import { type ApiError, api, query, type Region } from "../api.js";
+import { type ApiError, answer, client, type Region } from "../api.js";
 import { useI18n } from "../i18n.js";
 import { navigate } from "../router.js";
 import { ErrorBox } from "./ErrorBox.js";
@@ -22,7 +22,9 @@ export function SearchBox() {
   const search = useCallback(async (q: string): Promise<Region[]> => {
     latest.current = q;
     try {
-      const { regions } = await api<{ regions: Region[] }>(`/v1/regions${query({ search: q })}`);
+      const { regions } = answer(
+        await client.GET("/v1/regions", { params: { query: { search: q || undefined } } }),
+      );
       setError(undefined);
       if (latest.current === q) setMatches(regions);
       return regions;

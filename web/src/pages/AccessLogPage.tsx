@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { type AccessLogEntry, type AccessLogVerdict, ApiError, api, query } from "../api.js";
+import { type AccessLogEntry, type AccessLogVerdict, ApiError, client, query } from "../api.js";
 import { useRoleName } from "../components/Access.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { formatTime, shortHex } from "../format.js";
@@ -31,7 +31,7 @@ export function AccessLogPage({ params }: { params: URLSearchParams }) {
     setVerdict(undefined);
     setVerifyError(undefined);
     try {
-      setVerdict(await api<AccessLogVerdict>("/v1/access-log/verify"));
+      setVerdict((await client.GET("/v1/access-log/verify")).data);
     } catch (error) {
       setVerifyError(error instanceof ApiError ? error : new ApiError(0, "CLIENT", String(error)));
     }
