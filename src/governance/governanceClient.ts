@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import {
-  type Abi,
   type Address,
   decodeFunctionData,
   type Hex,
@@ -70,9 +69,6 @@ function translated(error: unknown): BaseError {
   return new BaseError(code, decoded.message, { details: decoded.details, cause: decoded });
 }
 
-/** The custom errors of every manifest contract: a call through the timelock bubbles its target's refusal. */
-const allErrors: Abi = contractManifest.flatMap((spec) => spec.abi.filter((item) => item.type === "error"));
-
 /** A region's names and operator as the chain held them (Registry `region`). */
 type RegionRecord = { nameZh: string; nameEn: string; operator: Address };
 
@@ -104,10 +100,6 @@ export function createGovernanceClient(options: {
   const { publicClient, sender } = client;
   const governorAbi = contractSpec("ConsortiumGovernor").abi;
   const governor = { address: contracts.ConsortiumGovernor, abi: governorAbi } as const;
-  const governorWrites = {
-    address: contracts.ConsortiumGovernor,
-    abi: [...governorAbi, ...allErrors],
-  } as const;
   const known = new Map<bigint, Created>();
 
   const read = <T>(functionName: string, args: readonly unknown[] = []) =>
@@ -115,7 +107,7 @@ export function createGovernanceClient(options: {
 
   async function write(functionName: string, args: readonly unknown[]): Promise<TransactionReceipt> {
     try {
-      return await sender.write({ ...governorWrites, functionName, args });
+      return await sender.write({ ...governor, functionName, args });
     } catch (error) {
       throw translated(error);
     }
@@ -221,7 +213,7 @@ export function createGovernanceClient(options: {
     await publicClient
       .simulateContract({
         address: call.target,
-        abi: [...spec.abi, ...allErrors],
+        abi: spec.abi,
         functionName,
         args,
         account: contracts.GridTimelock,
