@@ -20,6 +20,7 @@ import {
 import { BaseError } from "../core/errors.js";
 import { gridAuthorityAbi, gridTimelockAbi } from "./artifacts/index.js";
 import {
+  type ContractAddresses,
   type ContractName,
   type ContractSpec,
   contractManifest,
@@ -29,7 +30,7 @@ import {
 import { createTxSender, type TxSender } from "./txSender.js";
 
 /** The addresses of every contract of the manifest. */
-export type FoundedContracts = Record<ContractName, Address>;
+export type FoundedContracts = ContractAddresses;
 
 /** The GridAuthority's ADMIN_ROLE (OpenZeppelin AccessManager): governance once founding ends. */
 export const adminRole = 0n;

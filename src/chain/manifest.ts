@@ -49,6 +49,9 @@ export type ContractSpec = {
   publicFunctions: readonly string[];
 };
 
+/** Where each contract of the manifest is, on one chain. */
+export type ContractAddresses = Record<ContractName, Address>;
+
 /** A service-directory name: `name` as a left-aligned `bytes32`. */
 export function serviceName(name: string): Hex {
   return stringToHex(name, { size: 32 });

@@ -10,12 +10,11 @@ import {
 } from "viem";
 import type { ChainClient } from "../chain/chainClient.js";
 import { decodeChainError } from "../chain/decodeRevert.js";
-import { contractManifest, contractSpec } from "../chain/manifest.js";
+import { type ContractAddresses, contractManifest, contractSpec } from "../chain/manifest.js";
 import { BaseError } from "../core/errors.js";
 import { proposalStates } from "../registry/proposals.js";
 import { type DecodedCall, decodeCalls, proposalKindOf } from "./decodeCalls.js";
 import {
-  type ContractAddresses,
   type EncodedCall,
   type EncodedProposal,
   encodedProposal,

@@ -13,6 +13,7 @@ import {
 } from "viem";
 import { adminRole, publicRole } from "../chain/foundConsortium.js";
 import {
+  type ContractAddresses,
   type ContractName,
   contractManifest,
   contractSpec,
@@ -30,9 +31,6 @@ export type EncodedProposal = {
   calldatas: Hex[];
   description: string;
 };
-
-/** The platform's contract addresses, by manifest name. */
-export type ContractAddresses = Record<ContractName, Address>;
 
 /** The forms that change the authority, the service directory, or call anything. */
 export type GovernanceForm =

@@ -1,7 +1,7 @@
 import type { Address, Hex } from "viem";
 import type { ChainClient } from "../chain/chainClient.js";
 import { decodeChainError } from "../chain/decodeRevert.js";
-import { type ContractName, contractSpec } from "../chain/manifest.js";
+import { type ContractAddresses, contractSpec } from "../chain/manifest.js";
 import { BaseError } from "../core/errors.js";
 import type { GovernanceClient, ProposalOutcome } from "../governance/governanceClient.js";
 import {
@@ -21,7 +21,7 @@ import {
 import { normaliseRegionCode, regionIdOf } from "./regionCode.js";
 
 /** Addresses of the GridLedger contracts on the chain, by manifest name. */
-export type GridContracts = Record<ContractName, Address>;
+export type GridContracts = ContractAddresses;
 
 /** One device to register, already validated and encoded (see deviceInput.ts). */
 export type DeviceInput = {
