@@ -3,7 +3,7 @@ import { type Command, Option } from "commander";
 import { defaults } from "../core/config.js";
 import { BaseError } from "../core/errors.js";
 import { readApiToken } from "../node/apiToken.js";
-import type { DemoOwner } from "../sim/registerSimDevices.js";
+import type { DemoOwner, NamedOwners } from "../sim/registerSimDevices.js";
 import type { SimProgress, SimSummary } from "../sim/runSimulator.js";
 import { parseSize, type SimSize } from "../sim/scenario.js";
 import { answer, createNodeApi, nodeUrlOf } from "./nodeApi.js";
@@ -220,6 +220,8 @@ export type DemoSimulatorOptions = {
   log: (message: string) => void;
   /** The demo prosumer that owns some of the simulated devices. */
   demoOwner?: DemoOwner | undefined;
+  /** The demo market's traders, owners of named devices. */
+  namedOwners?: NamedOwners | undefined;
 };
 
 /**
@@ -241,6 +243,7 @@ export function startDemoSimulator(options: DemoSimulatorOptions): { stop(): Pro
         speed: options.speed ?? 60,
         incidents: true,
         demoOwner: options.demoOwner,
+        namedOwners: options.namedOwners,
         signal: controller.signal,
         log: options.log,
         onProgress: (p) => {

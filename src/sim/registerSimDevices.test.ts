@@ -28,4 +28,16 @@ describe("devices the demo prosumer owns", () => {
     expect(theirs.owner).toBeUndefined();
     expect(theirs.community).toBe(communityAddressOf(second!.community!));
   });
+
+  it("registers a named device (a demo market trader's) as its owner's in its community", () => {
+    const trader = getAddress("0x00000000000000000000000000000000000c0de5");
+    const pv = scenario.devices.find((d) => d.name === "CN-GD/c01/prosumer-01")!;
+    const request = deviceRequestOf(pv, newMeter(pv), undefined, { owner: trader, community: organisation });
+    expect(request).toMatchObject({
+      owner: trader,
+      community: organisation,
+      kind: "bidirectional",
+      source: "solar",
+    });
+  });
 });

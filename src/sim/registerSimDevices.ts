@@ -23,6 +23,12 @@ export function communityAddressOf(community: string): Address {
  */
 export type DemoOwner = { owner: Address; community: Address; count: number };
 
+/**
+ * Accounts that own named simulated devices (the demo market's PV owners and households), by device
+ * name, each in the given community (the demo's organisation, which granted them the prosumer role).
+ */
+export type NamedOwners = ReadonlyMap<string, { owner: Address; community: Address }>;
+
 /** Names of the devices a demo owner owns: the scenario's first `count` devices in a community. */
 export function demoOwnedDevices(devices: readonly SimDevice[], owner: DemoOwner | undefined): Set<string> {
   if (!owner) return new Set();
@@ -43,7 +49,7 @@ export function deviceRequestOf(
   device: SimDevice,
   meter: SimMeter,
   communities?: ReadonlySet<string>,
-  ownedBy?: DemoOwner,
+  ownedBy?: Pick<DemoOwner, "owner" | "community">,
 ): DeviceRequest {
   if (ownedBy) {
     return {
@@ -164,7 +170,8 @@ async function isRegistered(api: NodeApi, meter: SimMeter): Promise<boolean> {
  * Registers on the node every scenario device not registered yet, in batches. A meter is marked
  * `submitted` (and the state saved) before its request and `registered` after it, so after a crash
  * only the submitted ones are looked up with `GET /v1/devices/<id>`. Their communities are admitted
- * first (see {@link admitSimCommunities}). Refuses with `SIM_REGION_MISSING` when a province is not a
+ * first (see {@link admitSimCommunities}). A device of `namedOwners` (else of `demoOwner`) is registered
+ * as that account's, in its community. Refuses with `SIM_REGION_MISSING` when a province is not a
  * region of the node. Answers how many it registered.
  */
 export async function registerSimDevices(
@@ -175,10 +182,12 @@ export async function registerSimDevices(
   signal?: AbortSignal,
   log?: (message: string) => void,
   demoOwner?: DemoOwner,
+  namedOwners?: NamedOwners,
 ): Promise<number> {
   const owned = demoOwnedDevices(scenario.devices, demoOwner);
+  const ownerOf = (name: string) => namedOwners?.get(name) ?? (owned.has(name) ? demoOwner : undefined);
   const request = (d: { device: SimDevice; meter: SimMeter }, communities: ReadonlySet<string>) =>
-    deviceRequestOf(d.device, d.meter, communities, owned.has(d.device.name) ? demoOwner : undefined);
+    deviceRequestOf(d.device, d.meter, communities, ownerOf(d.device.name));
   const codes = [...new Set(scenario.devices.map((d) => d.province.code))];
   for (const code of codes) {
     try {

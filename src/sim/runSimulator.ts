@@ -5,7 +5,7 @@ import { type ReadingJson, readingToJson } from "../metering/readingFormat.js";
 import { type AckCounts, createAckTracker, type TrackedReading } from "./ackTracker.js";
 import { connectDevices } from "./deviceConnections.js";
 import { stageIncidents } from "./incidents.js";
-import { type DemoOwner, registerSimDevices } from "./registerSimDevices.js";
+import { type DemoOwner, type NamedOwners, registerSimDevices } from "./registerSimDevices.js";
 import { buildScenario, type SimSize } from "./scenario.js";
 import { alignDown, defaultStart, dueAt, dueIntervals, type SimPace } from "./simClock.js";
 import {
@@ -60,6 +60,8 @@ export type SimulatorOptions = {
   maxReadingsInFlight?: number;
   /** An account registered as the owner of some new devices (the demo's prosumer). */
   demoOwner?: DemoOwner | undefined;
+  /** Accounts registered as the owners of named new devices (the demo market's prosumers). */
+  namedOwners?: NamedOwners | undefined;
 };
 
 /** Where a simulation stands. */
@@ -118,7 +120,16 @@ export async function runSimulator(options: SimulatorOptions): Promise<SimSummar
   const api = createNodeApi(options.nodeUrl.replace(/\/+$/, ""), async () => options.apiToken);
   let registered = 0;
   try {
-    registered = await registerSimDevices(api, scenario, state, save, signal, log, options.demoOwner);
+    registered = await registerSimDevices(
+      api,
+      scenario,
+      state,
+      save,
+      signal,
+      log,
+      options.demoOwner,
+      options.namedOwners,
+    );
   } catch (error) {
     if (!signal?.aborted) throw error;
   }
