@@ -60,10 +60,11 @@ type Book = {
  * account's own B_a + S_a) — the max-flow of the bipartite graph without self-edges — and the volume
  * is the largest of these over every limit in the book as p (the lowest such p is used below).
  *
- * Which orders fill: on each side, by priority (better limit first, then earlier receipt) up to the
- * volume. If one account's eligible buys and sells together exceed the volume (at most one can), its
- * fills are capped so that they sum to the volume: its sells first (up to what the other accounts'
- * buys can absorb), its buys take the rest. Trades pair the fills as `pairFills` documents.
+ * Which orders fill, each side by priority (better limit first, then earlier receipt) up to the
+ * volume: first the sells, each account at most the other accounts' eligible buys (those with limit
+ * ≥ the threshold); then the buys, each account at most the volume less its own filled sells. Both
+ * sides always reach the volume, and every account's buys plus sells stay within it, which is when
+ * a pairing without self-trades exists; trades pair the fills as `pairFills` documents.
  *
  * Pay-as-bid fills and pairs the same orders; each trade's price is its buy's limit.
  */
@@ -76,9 +77,17 @@ export function clearDoubleAuction(
   const book = indexBook(orders);
   const { volume, threshold } = maximalVolume(book);
   if (volume === 0n) return { mechanism, rule, price: null, volumeWh: 0n, trades: [] };
-  const caps = dominantCaps(book, volume, threshold);
-  const buyFills = fillSide(book, book.buys, volume, caps.account, caps.buy);
-  const sellFills = fillSide(book, book.sells, volume, caps.account, caps.sell);
+  // Sells first: an account sells at most what the other accounts' eligible buys can take.
+  const buys = eligibleBuys(book, threshold);
+  const sellCaps = buys.byAccount.map((own) => buys.total - own);
+  const sellFills = fillSide(book, book.sells, volume, sellCaps);
+  // Buys next: an account buys at most the volume less what it sells, so no account trades with itself.
+  const buyCaps = new Array<bigint>(book.accountCount).fill(volume);
+  for (const f of sellFills) {
+    const a = book.accountOf[f.index] as number;
+    buyCaps[a] = (buyCaps[a] as bigint) - f.energyWh;
+  }
+  const buyFills = fillSide(book, book.buys, volume, buyCaps);
   let marginalBid = orders[(buyFills[0] as Fill).index]?.limitPrice as bigint;
   for (const f of buyFills) {
     const limit = (orders[f.index] as AuctionOrder).limitPrice;
@@ -178,52 +187,33 @@ function maximalVolume(book: Book): { volume: bigint; threshold: bigint } {
   return { volume, threshold };
 }
 
-/** The caps on the one account whose eligible orders exceed the volume, if there is one. */
-function dominantCaps(
-  book: Book,
-  volume: bigint,
-  threshold: bigint,
-): { account: number; buy: bigint; sell: bigint } {
-  const buyOf = new Array<bigint>(book.accountCount).fill(0n);
-  const sellOf = new Array<bigint>(book.accountCount).fill(0n);
-  let buyTotal = 0n;
+/** Each account's eligible buys at the threshold, and their total. */
+function eligibleBuys(book: Book, threshold: bigint): { total: bigint; byAccount: bigint[] } {
+  const byAccount = new Array<bigint>(book.accountCount).fill(0n);
+  let total = 0n;
   book.orders.forEach((o, i) => {
+    if (o.side !== "buy" || o.limitPrice < threshold) return;
     const a = book.accountOf[i] as number;
-    if (o.side === "buy" && o.limitPrice >= threshold) {
-      buyOf[a] = (buyOf[a] as bigint) + o.energyWh;
-      buyTotal += o.energyWh;
-    } else if (o.side === "sell" && o.limitPrice <= threshold) {
-      sellOf[a] = (sellOf[a] as bigint) + o.energyWh;
-    }
+    byAccount[a] = (byAccount[a] as bigint) + o.energyWh;
+    total += o.energyWh;
   });
-  let dominant = -1;
-  for (let a = 0; a < book.accountCount; a++) {
-    if ((buyOf[a] as bigint) + (sellOf[a] as bigint) > volume) dominant = a;
-  }
-  if (dominant < 0) return { account: -1, buy: volume, sell: volume };
-  const ownBuys = buyOf[dominant] as bigint;
-  const ownSells = sellOf[dominant] as bigint;
-  // The least the dominant account must buy so that the buy side still reaches the volume.
-  const minBuy = volume - (buyTotal - ownBuys) > 0n ? volume - (buyTotal - ownBuys) : 0n;
-  const buy = volume - ownSells > minBuy ? volume - ownSells : minBuy;
-  return { account: dominant, buy, sell: volume - buy };
+  return { total, byAccount };
 }
 
-/** Fills one side by priority up to `volume`, the capped account at most `cap` in all. */
-function fillSide(book: Book, side: readonly number[], volume: bigint, capped: number, cap: bigint): Fill[] {
+/** Fills one side by priority up to `volume`, each account at most its cap (the caps are used up). */
+function fillSide(book: Book, side: readonly number[], volume: bigint, caps: bigint[]): Fill[] {
   const fills: Fill[] = [];
   let left = volume;
-  let capLeft = cap;
   for (const index of side) {
     if (left === 0n) break;
-    const isCapped = book.accountOf[index] === capped;
+    const a = book.accountOf[index] as number;
     let amount = (book.orders[index] as AuctionOrder).energyWh;
     if (amount > left) amount = left;
-    if (isCapped && amount > capLeft) amount = capLeft;
+    if (amount > (caps[a] as bigint)) amount = caps[a] as bigint;
     if (amount === 0n) continue;
     fills.push({ index, energyWh: amount });
     left -= amount;
-    if (isCapped) capLeft -= amount;
+    caps[a] = (caps[a] as bigint) - amount;
   }
   return fills;
 }
