@@ -4,6 +4,7 @@ import { contractErrors } from "./errorCodes/contractErrors.js";
 import type { ErrorEntry } from "./errorCodes/errorEntry.js";
 import { governanceErrors } from "./errorCodes/governanceErrors.js";
 import { localErrors } from "./errorCodes/localErrors.js";
+import { marketContractErrors } from "./errorCodes/marketContractErrors.js";
 import { meteringErrors } from "./errorCodes/meteringErrors.js";
 import { proposalErrors } from "./errorCodes/proposalErrors.js";
 import { registryErrors } from "./errorCodes/registryErrors.js";
@@ -19,6 +20,7 @@ const sections: Record<string, Record<string, ErrorEntry>>[] = [
   { localErrors },
   { contractErrors },
   { governanceErrors },
+  { marketContractErrors },
 ];
 
 function merge(): Readonly<Record<string, ErrorEntry>> {
