@@ -18,7 +18,6 @@ export const marketErrors = {
   MARKET_SLOT_CLOSED: http(409, "the slot's gate has closed: no more orders or cancels"),
   MARKET_ORDER_EXPIRED: http(409, "the order's expiry has passed"),
   MARKET_NONCE_REUSED: http(409, "the signer used this nonce in another order"),
-  MARKET_INSUFFICIENT_ESCROW: http(409, "the account's available escrow does not cover its buy orders"),
   MARKET_UNKNOWN: http(404, "no market with this id"),
   MARKET_ORDER_UNKNOWN: http(404, "no order with this digest"),
   MARKET_SLOT_NOT_CLEARED: http(
