@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { defaults, initDefaults, type NodeFlags, resolveNodeConfig } from "../core/config.js";
@@ -171,7 +172,7 @@ export function registerNodeCommands(program: Command): void {
       )
       .option(
         "--demo",
-        `approve the demo provinces CN-GD, CN-ZJ and CN-GS where they are not registered yet, and run the meter simulator in them (the last 24 h as fast as the node takes them, then live); create one demo account per role in <data-dir>/demo-accounts and grant it on chain; implies --dev-chain`,
+        `approve the demo provinces CN-GD, CN-ZJ and CN-GS where they are not registered yet, and run the meter simulator in them (the last 24 h as fast as the node takes them, then live); create one demo account per role in <data-dir>/demo-accounts and grant it on chain; open the community's market, with simulated traders placing orders every slot; implies --dev-chain`,
       ),
   ).action(async (_options: NodeCommandOptions, command: Command) => {
     const options = command.optsWithGlobals<NodeCommandOptions>();
@@ -179,13 +180,16 @@ export function registerNodeCommands(program: Command): void {
     const { startNode } = await import("../node/startNode.js");
     const { seedDemoRegions } = await import("../node/demoRegions.js");
     const { seedDemoAccounts } = await import("../node/demoAccounts.js");
-    const { startDemoSimulator } = await import("./simulateCommand.js");
+    const { seedDemoTraders, startDemoMarket } = await import("../node/demoMarket.js");
+    const { simulatorStateFile, startDemoSimulator } = await import("./simulateCommand.js");
     // Warnings and errors (e.g. an internal error behind a 500) go to stderr as JSON lines; stdout
     // stays for what the command prints.
     const node = await startNode(config, options, { logger: { level: "warn", stream: process.stderr } });
     if (options.demo) await seedDemoRegions(node.context);
     const demoAccounts = options.demo ? await seedDemoAccounts(node.context, config.dataDir) : [];
     const prosumer = demoAccounts.find((a) => a.role === "prosumer");
+    const traders = options.demo ? await seedDemoTraders(node.context, config.dataDir) : [];
+    const community = node.context.registry.operator;
     const simulator = options.demo
       ? startDemoSimulator({
           nodeUrl: node.apiUrl,
@@ -196,9 +200,20 @@ export function registerNodeCommands(program: Command): void {
           log: (line) => console.error(line),
           demoOwner: prosumer && {
             owner: prosumer.address,
-            community: node.context.registry.operator,
+            community,
             count: demoProsumerDevices,
           },
+          namedOwners: new Map(traders.map((t) => [t.device, { owner: t.address, community }])),
+        })
+      : undefined;
+    const market = options.demo
+      ? startDemoMarket(node.context, {
+          apiUrl: node.apiUrl,
+          simulatorStateFile: join(config.dataDir, simulatorStateFile),
+          accounts: demoAccounts,
+          prosumerDevices: demoProsumerDevices,
+          traders,
+          log: (line) => console.error(line),
         })
       : undefined;
     const info = {
@@ -240,6 +255,11 @@ export function registerNodeCommands(program: Command): void {
             `  ${a.role.padEnd(18)} ${a.address}  gridledger login --node ${node.apiUrl} --key ${a.keyFile}`,
           );
         }
+        for (const a of traders) {
+          console.log(
+            `  ${`trader ${a.label}`.padEnd(18)} ${a.address}  gridledger login --node ${node.apiUrl} --key ${a.keyFile}`,
+          );
+        }
       }
       console.log(`Try: npx gridledger --node ${node.apiUrl} region list   (Ctrl-C stops the node)`);
       console.log(
@@ -251,6 +271,7 @@ export function registerNodeCommands(program: Command): void {
       if (stopping) return;
       stopping = true;
       console.error(`${signal}: stopping…`);
+      await market?.stop();
       await simulator?.stop();
       await node.stop();
       process.exit(0);
