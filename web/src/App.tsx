@@ -10,6 +10,7 @@ import { AlertsPage } from "./pages/AlertsPage.js";
 import { DevicePage } from "./pages/DevicePage.js";
 import { DevicesPage } from "./pages/DevicesPage.js";
 import { ExplorerPage } from "./pages/ExplorerPage.js";
+import { MarketPage } from "./pages/MarketPage.js";
 import { OverviewPage } from "./pages/OverviewPage.js";
 import { RegionPage } from "./pages/RegionPage.js";
 import { href, type Route, useRoute } from "./router.js";
@@ -54,6 +55,7 @@ function page(route: Route) {
     );
   }
   if (parts[0] === "explorer") return <ExplorerPage params={route.params} />;
+  if (parts[0] === "market") return <MarketPage params={route.params} />;
   return <OverviewPage />;
 }
 
@@ -88,6 +90,7 @@ export function App() {
           {nav("/", t("navOverview"), section === "")}
           {session.can("alerts.read") && nav("/alerts", t("navAlerts"), section === "alerts")}
           {session.can("devices.read") && nav("/devices", t("navDevices"), section === "devices")}
+          {nav("/market", t("navMarket"), section === "market")}
           {nav("/explorer", t("navExplorer"), section === "explorer")}
           {session.can("accesslog.read") && nav("/access-log", t("navAccessLog"), section === "access-log")}
         </nav>

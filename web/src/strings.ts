@@ -1,4 +1,5 @@
 import { authEn, authZh } from "./authStrings.js";
+import { marketEn, marketZh } from "./marketStrings.js";
 import { viewEn, viewZh } from "./viewStrings.js";
 
 /** English labels of the dashboard; `zh` below has the same keys. */
@@ -7,6 +8,7 @@ export const en = {
   appSubtitle: "Distributed energy regulatory platform",
   ...viewEn,
   ...authEn,
+  ...marketEn,
   navOverview: "Overview",
   navAlerts: "Alerts",
   navExplorer: "Explorer",
@@ -218,6 +220,7 @@ export const zh: Record<StringKey, string> = {
   appSubtitle: "分布式能源监管平台",
   ...viewZh,
   ...authZh,
+  ...marketZh,
   navOverview: "总览",
   navAlerts: "预警",
   navExplorer: "区块浏览器",
