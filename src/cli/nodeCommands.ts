@@ -233,13 +233,20 @@ export function registerNodeCommands(program: Command): void {
             demoAccounts: Object.fromEntries(
               demoAccounts.map((a) => [a.role, { address: a.address, keyFile: a.keyFile }]),
             ),
+            demoTraders: Object.fromEntries(
+              traders.map((a) => [a.label, { address: a.address, device: a.device, keyFile: a.keyFile }]),
+            ),
           }
         : {}),
     };
     output(command.optsWithGlobals(), info, () => {
       console.log("GridLedger node running");
       // The demo accounts get their own lines below (with the sign-in command), not a nested record.
-      const { demoAccounts: _listedBelow, ...shown } = info as typeof info & { demoAccounts?: unknown };
+      const {
+        demoAccounts: _listedBelow,
+        demoTraders: _tradersBelow,
+        ...shown
+      } = info as typeof info & { demoAccounts?: unknown; demoTraders?: unknown };
       printRecord(shown);
       const mqttPort = Number(new URL(node.mqttUrl).port);
       if (config.mqttUrl === undefined && !config.mqtt.explicit && mqttPort !== defaults.mqttPort) {
