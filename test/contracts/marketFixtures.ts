@@ -17,7 +17,7 @@ export const Who = { founder: 0, operator: 1, grid: 2, buyer: 3, seller: 4, buye
 /** The community the market belongs to (an address; the Market does not ask the Consortium). */
 export const COMMUNITY: Address = getAddress("0x00000000000000000000000000000000000c0111");
 /** The market id of {@link COMMUNITY}: its address left-padded to 32 bytes. */
-export const MARKET: Hex = pad(COMMUNITY, { size: 32 });
+export const MARKET = pad(COMMUNITY, { size: 32 }).toLowerCase() as Hex;
 export const SLOT_SECONDS = 900;
 export const GATE_SECONDS = 300;
 export const Tariffs = { retailPrice: 80n, feedInPrice: 30n } as const;
