@@ -93,6 +93,15 @@ const slotSettled = performance.now();
 const net = settlement.lines.reduce((sum, l) => sum + l.tradeValue + l.gridValue, 0n);
 if (net !== 0n) throw new Error(`settlement does not net to zero: ${net}`);
 
+// A yardstick for a busy machine: sorting 100k doubles takes a few ms on an idle core.
+const yardstickMs: number[] = [];
+for (let run = 0; run < 5; run++) {
+  const values = Float64Array.from({ length: orderCount }, random(run));
+  const started = performance.now();
+  values.sort();
+  yardstickMs.push(performance.now() - started);
+}
+
 const clearMedian = median(clearMs);
 console.log(
   `orders cleared:             ${orderCount} (${cleared.trades.length} trades, ${cleared.volumeWh} Wh)`,
@@ -119,6 +128,7 @@ console.log(
     slotTrades: slotResult.trades.length,
     slotClearMs: Number((slotCleared - slotStarted).toFixed(1)),
     slotSettleMs: Number((slotSettled - slotCleared).toFixed(1)),
+    yardstickSortMs: Number(median(yardstickMs).toFixed(1)),
     gas,
   }),
 );

@@ -28,7 +28,8 @@ export function pairFills(
   const buyLeft = buys.map((f) => f.energyWh);
   const sellLeft = sells.map((f) => f.energyWh);
   const loads = new LazyMaxHeap(accountCount);
-  const sellsByAccount = new Map<number, number[]>();
+  // Built at the first tight step only: most books never have one.
+  let sellsByAccount: Map<number, number[]> | undefined;
   const initial = new Float64Array(accountCount);
   let remaining = 0;
   for (const fill of buys) {
@@ -36,13 +37,10 @@ export function pairFills(
     initial[a] = (initial[a] as number) + fill.energyWh;
     remaining += fill.energyWh;
   }
-  sells.forEach((fill, position) => {
+  for (const fill of sells) {
     const a = accountOf[fill.index] as number;
     initial[a] = (initial[a] as number) + fill.energyWh;
-    const queue = sellsByAccount.get(a);
-    if (queue === undefined) sellsByAccount.set(a, [position]);
-    else queue.push(position);
-  });
+  }
   initial.forEach((load, a) => {
     loads.init(a, load);
   });
@@ -61,6 +59,7 @@ export function pairFills(
     const tight = tops.find((t) => t.key !== a && t.value === remaining);
     let sellPosition: number;
     if (tight !== undefined) {
+      sellsByAccount ??= sellQueues(sells, accountOf);
       const queue = sellsByAccount.get(tight.key) as number[];
       let head = queueHead.get(tight.key) ?? 0;
       while ((sellLeft[queue[head] as number] as number) === 0) head++;
@@ -92,4 +91,16 @@ export function pairFills(
     loads.decrease(c, amount);
   }
   return pairings;
+}
+
+/** Each account's sell positions in priority order. */
+function sellQueues(sells: readonly Fill[], accountOf: Int32Array): Map<number, number[]> {
+  const queues = new Map<number, number[]>();
+  sells.forEach((fill, position) => {
+    const a = accountOf[fill.index] as number;
+    const queue = queues.get(a);
+    if (queue === undefined) queues.set(a, [position]);
+    else queue.push(position);
+  });
+  return queues;
 }
