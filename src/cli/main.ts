@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerMarketCommands } from "../market/marketCommands.js";
 import { registerAccountCommands } from "./accountCommands.js";
 import { registerAuthCommands } from "./authCommands.js";
 import { registerBatchCommands } from "./batchCommands.js";
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerSimulateCommand(program);
   registerWorkerCommand(program);
   registerAuthCommands(program);
+  registerMarketCommands(program);
   return program;
 }
 

@@ -55,7 +55,7 @@ describe("governance proposal forms", () => {
     }
     expect(() =>
       encodeGovernanceForm(
-        { kind: "set-function-role", contract: "Market", function: "x", authorityRole: "public" },
+        { kind: "set-function-role", contract: "Treasury", function: "x", authorityRole: "public" },
         contracts,
       ),
     ).toThrow(expect.objectContaining({ code: "GOVERNANCE_UNKNOWN_CONTRACT" }));

@@ -174,8 +174,8 @@ describe("clearDoubleAuction, for arbitrary small books", () => {
         }
         const buyLimits = result.trades.map((t) => byId.get(t.buy)?.limitPrice as bigint);
         const sellLimits = result.trades.map((t) => byId.get(t.sell)?.limitPrice as bigint);
-        const marginalBid = buyLimits.reduce((a, b) => (b < a ? b : a));
-        const marginalAsk = sellLimits.reduce((a, b) => (b > a ? b : a));
+        const marginalBid = [...buyLimits].sort((a, b) => (a < b ? -1 : 1))[0] as bigint;
+        const marginalAsk = [...sellLimits].sort((a, b) => (a > b ? -1 : 1))[0] as bigint;
         const expected = { "marginal-bid": marginalBid, "marginal-ask": marginalAsk, midpoint: 0n };
         expected.midpoint = (marginalBid + marginalAsk) / 2n;
         expect(result.price).toBe(expected[rule]);

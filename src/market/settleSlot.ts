@@ -53,7 +53,7 @@ export type SettledTrade = { buy: string; sell: string; energyWh: bigint; price:
 export type SettleInput = {
   trades: readonly SettledTrade[];
   orders: ReadonlyMap<string, SettlementOrder>;
-  /** Reading deltas of the slot by device (lower-case hex); absent = no reading = 0. */
+  /** Reading deltas of the slot by device (hex, any case); absent = no reading = 0. */
   metered: ReadonlyMap<Hex, { importWh: bigint; exportWh: bigint }>;
   tariffs: Tariffs;
   gridOperator: Address;
@@ -101,10 +101,12 @@ export function settleSlot(input: SettleInput): {
     sell.tradedWh += trade.energyWh;
     sell.tradeValue += value;
   });
+  const metered = new Map<string, { importWh: bigint; exportWh: bigint }>();
+  for (const [device, reading] of input.metered) metered.set(device.toLowerCase(), reading);
   const buyShare = new Array<bigint>(input.trades.length).fill(0n);
   const sellShare = new Array<bigint>(input.trades.length).fill(0n);
   for (const { line, trades } of builders.values()) {
-    const reading = input.metered.get(line.device);
+    const reading = metered.get(line.device);
     line.meteredWh = reading === undefined ? 0n : line.side === 1 ? reading.exportWh : reading.importWh;
     line.deliveredWh = minimum(line.tradedWh, line.meteredWh);
     line.gridValue = gridValueOf(line.side as 0 | 1, line.tradedWh, line.meteredWh, input.tariffs);

@@ -4,6 +4,7 @@ import { foundConsortium } from "../chain/foundConsortium.js";
 import { type ContractName, contractManifest, contractSpec } from "../chain/manifest.js";
 import { BaseError } from "../core/errors.js";
 import type { GridContracts } from "../registry/registryClient.js";
+import { addMissingContracts, lateContracts } from "./addContracts.js";
 import type { NodeState } from "./nodeState.js";
 
 /** The MeterAnchor's name in the Consortium's service directory: "MeterAnchor" as a left-aligned `bytes32`. */
@@ -85,9 +86,14 @@ export async function deployContracts(options: {
 /**
  * Adopts contracts the consortium already founded: checks that the Consortium has code and reads
  * every other contract of the manifest from its service directory (`NODE_SERVICE_NOT_BOUND` when one
- * is missing, `NODE_CONTRACTS_OUTDATED` when the Consortium is of the layout before the Governor).
+ * is missing, `NODE_CONTRACTS_OUTDATED` when the Consortium is of the layout before the Governor). With
+ * `allowLate`, a late contract (`lateContracts`, e.g. the market's) that is not bound gets the zero address.
  */
-export async function attachContracts(client: ChainClient, consortium: Address): Promise<GridContracts> {
+export async function attachContracts(
+  client: ChainClient,
+  consortium: Address,
+  options: { allowLate?: boolean } = {},
+): Promise<GridContracts> {
   const code = await client.publicClient.getCode({ address: consortium });
   if (!code || code === "0x") {
     throw new BaseError(
@@ -111,6 +117,10 @@ export async function attachContracts(client: ChainClient, consortium: Address):
       })) as Address;
     } catch {
       bound = zeroAddress;
+    }
+    if (bound === zeroAddress && options.allowLate && lateContracts.includes(spec.name)) {
+      contracts[spec.name] = zeroAddress;
+      continue;
     }
     if (bound === zeroAddress) {
       // A Consortium of the old layout has no Governor in its directory (or no directory at all).
@@ -136,7 +146,9 @@ export async function attachContracts(client: ChainClient, consortium: Address):
  * The contracts a node works with. A founding in progress (contracts or pending addresses recorded,
  * not yet complete) is resumed; a complete one is re-read from the Consortium's service directory, so
  * a service governance rebinds is followed at the next start; a new data directory attaches to
- * `attachTo` or founds a new consortium (after `beforeFounding`, e.g. a funds check).
+ * `attachTo` or founds a new consortium (after `beforeFounding`, e.g. a funds check). A consortium
+ * founded before the late contracts (the market's) gets them added when this node can do so alone
+ * (`addMissingContracts`); otherwise they keep the zero address and `log` says why.
  */
 export async function openContracts(options: {
   client: ChainClient;
@@ -146,19 +158,38 @@ export async function openContracts(options: {
   timelockDelay: bigint;
   attachTo: Address | undefined;
   beforeFounding: () => Promise<void>;
+  /** Where a notice goes (default: standard error). */
+  log?: (message: string) => void;
 }): Promise<GridContracts> {
   const { client, state, save } = options;
   if (state.founded && state.contracts.Consortium) {
-    const contracts = await attachContracts(client, state.contracts.Consortium);
-    const changed = contractManifest.some((spec) => state.contracts[spec.name] !== contracts[spec.name]);
-    if (changed) await save({ ...state, contracts });
+    let contracts = await attachContracts(client, state.contracts.Consortium, { allowLate: true });
+    let latest = state;
+    const missing = lateContracts.filter((name) => contracts[name] === zeroAddress);
+    if (missing.length > 0) {
+      const tracked = async (next: NodeState) => {
+        latest = next;
+        await save(next);
+      };
+      const added = await addMissingContracts({ client, state, save: tracked, attached: contracts, missing });
+      contracts = added.contracts;
+      if (added.missingReason) (options.log ?? ((m) => process.stderr.write(`${m}\n`)))(added.missingReason);
+    }
+    // A late contract still missing is not recorded (its zero address means "not on this chain").
+    const recorded = { ...latest.contracts };
+    for (const spec of contractManifest) {
+      if (contracts[spec.name] !== zeroAddress) recorded[spec.name] = contracts[spec.name];
+    }
+    const changed = contractManifest.some((spec) => latest.contracts[spec.name] !== recorded[spec.name]);
+    if (changed) await save({ ...latest, contracts: recorded });
     return contracts;
   }
   const inProgress =
     Object.keys(state.contracts).length > 0 || Object.keys(state.pendingContracts ?? {}).length > 0;
   if (!inProgress && options.attachTo !== undefined) {
-    const contracts = await attachContracts(client, options.attachTo);
-    await save({ ...state, contracts, deployedAtBlock: 0, founded: true });
+    const contracts = await attachContracts(client, options.attachTo, { allowLate: true });
+    const recorded = Object.fromEntries(Object.entries(contracts).filter(([, a]) => a !== zeroAddress));
+    await save({ ...state, contracts: recorded, deployedAtBlock: 0, founded: true });
     return contracts;
   }
   if (!inProgress) await options.beforeFounding();

@@ -22,6 +22,13 @@ const pureCore = [
   "analytics/detectors/*",
   "hooks/hook.ts",
   "jobs/jobKinds.ts",
+  "market/clearDoubleAuction.ts",
+  "market/pairFills.ts",
+  "market/maxHeap.ts",
+  "market/orderFormat.ts",
+  "market/commitTree.ts",
+  "market/settleSlot.ts",
+  "market/auditSlot.ts",
 ];
 
 function sourceFiles(dir: string): string[] {

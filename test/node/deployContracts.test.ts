@@ -1,4 +1,11 @@
-import { type Address, getAddress, getContractAddress, type Hex, zeroAddress } from "viem";
+import {
+  type Address,
+  encodeFunctionData,
+  getAddress,
+  getContractAddress,
+  type Hex,
+  zeroAddress,
+} from "viem";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   consortiumAbi,
@@ -8,8 +15,11 @@ import {
   meterAnchorAbi,
 } from "../../src/chain/artifacts/index.js";
 import type { ChainClient } from "../../src/chain/chainClient.js";
-import { contractManifest, contractSpec } from "../../src/chain/manifest.js";
-import { attachContracts, deployContracts } from "../../src/node/deployContracts.js";
+import { publicSelectors } from "../../src/chain/foundConsortium.js";
+import { authorityRoles, contractManifest, contractSpec } from "../../src/chain/manifest.js";
+import { createGovernanceClient } from "../../src/governance/governanceClient.js";
+import { lateContracts } from "../../src/node/addContracts.js";
+import { attachContracts, deployContracts, openContracts } from "../../src/node/deployContracts.js";
 import type { NodeState } from "../../src/node/nodeState.js";
 import { embeddedClient } from "../helpers/embeddedClient.js";
 import {
@@ -167,5 +177,108 @@ describe("attaching to founded contracts", () => {
       message: expect.stringContaining("gridledger migrate"),
     });
     await expect(attachContracts(client, zeroAddress)).rejects.toMatchObject({ code: "NODE_NO_CONTRACT" });
+  });
+});
+
+describe("a consortium founded before the market's contracts", () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+
+  /** A founded data directory whose consortium's directory names no market contracts (unbound by a vote). */
+  async function foundedWithoutMarket(options: { secondSeat: boolean }) {
+    const { client, state } = await setupClient(closers);
+    let saved: NodeState = state;
+    const save = async (next: NodeState) => {
+      saved = structuredClone(next);
+    };
+    const full = await deployContracts({ client, state, save, founder });
+    const governance = createGovernanceClient({ client, contracts: full });
+    const calls = lateContracts.map((name) => ({
+      target: full.Consortium,
+      data: encodeFunctionData({
+        abi: consortiumAbi,
+        functionName: "bindService",
+        args: [contractSpec(name).service as Hex, zeroAddress],
+      }),
+    }));
+    if (options.secondSeat) {
+      const member = getAddress(`0x${"ab".repeat(20)}`);
+      calls.push({
+        target: full.Consortium,
+        data: encodeFunctionData({
+          abi: consortiumAbi,
+          functionName: "admitMember",
+          args: [member, "Other", 2, true],
+        }),
+      });
+    }
+    await governance.propose(calls, "forget the market");
+    const { Market: _m, RewardToken: _r, SettlementToken: _s, ...old } = saved.contracts;
+    const oldState: NodeState = { ...saved, contracts: old, founded: true };
+    return { client, state: oldState, full };
+  }
+
+  it("deploys, wires and binds them by one proposal its only seat passes at once", async () => {
+    const { client, state, full } = await foundedWithoutMarket({ secondSeat: false });
+    const notices: string[] = [];
+    let saved = state;
+    const contracts = await openContracts({
+      client,
+      state,
+      save: async (next) => {
+        saved = next;
+      },
+      founder,
+      timelockDelay: 0n,
+      attachTo: undefined,
+      beforeFounding: async () => {},
+      log: (m) => notices.push(m),
+    });
+    expect(notices).toEqual([]);
+    for (const name of lateContracts) {
+      expect(contracts[name]).not.toBe(zeroAddress);
+      expect(contracts[name]).not.toBe(full[name]);
+      expect(await serviceOf(client, contracts.Consortium, contractSpec(name).service!)).toBe(
+        contracts[name],
+      );
+      expect(saved.contracts[name]).toBe(contracts[name]);
+    }
+    const hasRole = (role: bigint, account: Address) =>
+      client.publicClient.readContract({
+        address: contracts.GridAuthority,
+        abi: gridAuthorityAbi,
+        functionName: "hasRole",
+        args: [role, account],
+      });
+    expect(await hasRole(authorityRoles.marketMinter, contracts.Market)).toEqual([true, 0]);
+    expect(await hasRole(authorityRoles.paymentAgent, state.operator)).toEqual([true, 0]);
+    const [open] = await client.publicClient.readContract({
+      address: contracts.GridAuthority,
+      abi: gridAuthorityAbi,
+      functionName: "canCall",
+      args: [zeroAddress, contracts.Market, publicSelectors(contractSpec("Market"))[0]!],
+    });
+    expect(open).toBe(true);
+  });
+
+  it("runs without them, sending nothing and saying why, when a vote cannot pass at once (two seats)", async () => {
+    const { client, state } = await foundedWithoutMarket({ secondSeat: true });
+    const notices: string[] = [];
+    const before = await client.publicClient.getTransactionCount({ address: state.operator });
+    const contracts = await openContracts({
+      client,
+      state,
+      save: async () => {},
+      founder,
+      timelockDelay: 0n,
+      attachTo: undefined,
+      beforeFounding: async () => {},
+      log: (m) => notices.push(m),
+    });
+    for (const name of lateContracts) expect(contracts[name]).toBe(zeroAddress);
+    expect(notices).toEqual([expect.stringContaining("runs without them")]);
+    expect(await client.publicClient.getTransactionCount({ address: state.operator })).toBe(before);
   });
 });

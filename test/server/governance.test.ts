@@ -110,7 +110,7 @@ describe("governance by the Governor over the HTTP API", () => {
       "REGISTRY_INVALID_ADDRESS",
     );
     await refused(
-      { kind: "set-function-role", contract: "Market", function: "x", authorityRole: "public" },
+      { kind: "set-function-role", contract: "Treasury", function: "x", authorityRole: "public" },
       "GOVERNANCE_UNKNOWN_CONTRACT",
     );
     await refused(
