@@ -20,7 +20,7 @@ import {
   slotSchema,
 } from "./marketSchemas.js";
 import { createMarketStore, type MarketRecord, type StoredOrder } from "./marketStore.js";
-import { orderToJson } from "./orderFormat.js";
+import { marketDomain, orderToJson } from "./orderFormat.js";
 import { acceptOrder, cancelOrder } from "./orderIntake.js";
 
 /** What the market's routes need from the node. */
@@ -345,11 +345,13 @@ export function registerMarketRoutes(app: FastifyInstance, ctx: MarketRouteConte
       const orders = await store.ordersOf(market.market, slot, ["included"]);
       const committed = await ctx.chain.slotOf(market.market, slot);
       return auditSlot({
-        orders: orders.map((o) => ({ ...o.order, digest: o.digest })),
-        accounts: new Map(orders.map((o) => [o.digest, o.account])),
+        domain: marketDomain(ctx.chainId, ctx.chain.address),
+        orders: orders.map((o) => ({ digest: o.digest, order: o.order, account: o.account })),
         mechanism: cleared.mechanism,
         rule: cleared.rule,
         committed,
+        market: market.market,
+        slot,
       });
     },
   );
