@@ -132,7 +132,7 @@ export function registerMarketAccountRoutes(app: FastifyInstance, ctx: MarketRou
         }
       }
       return {
-        account,
+        account: account.toLowerCase(),
         escrow: {
           balance: escrow.balance.toString(),
           locked: escrow.locked.toString(),

@@ -80,6 +80,7 @@ describe.each(["embedded", "anvil"] as const)("the market end to end on the %s c
       expiry,
     });
     const sellDigest = (await t.request("POST", "/v1/market/orders", sell)).body.digest as Hex;
+    t.clock.now += 1000;
     const buyDigest = (await t.request("POST", "/v1/market/orders", buy)).body.digest as Hex;
     expect([sellDigest, buyDigest]).toEqual([
       expect.stringMatching(/^0x[0-9a-f]{64}$/),
@@ -221,7 +222,7 @@ describe.each(["embedded", "anvil"] as const)("the market end to end on the %s c
     expect(own.body.lines.map((l: { device: string }) => l.device)).toEqual([pv]);
     const me = await t.request("GET", "/v1/market/me", undefined, asSeller);
     expect(me.body).toMatchObject({
-      account: seller.address,
+      account: seller.address.toLowerCase(),
       escrow: { balance: "66", locked: "0", available: "66" },
       orders: [expect.objectContaining({ digest: sellDigest, status: "included" })],
       trades: [expect.objectContaining({ buy: buyDigest, sell: sellDigest })],

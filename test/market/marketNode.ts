@@ -2,8 +2,9 @@ import { type Address, encodeFunctionData, type Hex } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { marketAbi, settlementTokenAbi } from "../../src/chain/artifacts/index.js";
 import { resolveNodeConfig } from "../../src/core/config.js";
-import { type JobHandlers, jobHandlersOf } from "../../src/jobs/jobKinds.js";
+import { jobHandlersOf } from "../../src/jobs/jobKinds.js";
 import { runUntilIdle } from "../../src/jobs/jobRunner.js";
+import type { JobHandlers } from "../../src/jobs/jobTypes.js";
 import { marketModule } from "../../src/market/module.js";
 import {
   marketDomain,
@@ -83,7 +84,9 @@ export async function startMarketNode(
     {},
   );
   const clock = { now: Date.now() };
-  const node = await startNode(config, options.init, { now: () => clock.now });
+  // The node's organisation is a community (so it binds prosumers) besides the default roles.
+  const init = { roles: "regulator,grid-operator,region-operator,community", ...options.init };
+  const node = await startNode(config, init, { now: () => clock.now });
   const ctx = node.context;
   const operator = ctx.registry.operator;
   const marketAddress = ctx.contracts.Market;
