@@ -1,4 +1,4 @@
-import type { Address, Hex, TransactionReceipt } from "viem";
+import { type Address, decodeFunctionData, type Hex, type TransactionReceipt } from "viem";
 import { marketAbi } from "../chain/artifacts/index.js";
 import type { ChainClient } from "../chain/chainClient.js";
 import { BaseError } from "../core/errors.js";
@@ -46,7 +46,7 @@ export function marketUnavailable(): BaseError {
  * The Market contract as the node uses it: escrow and slot reads, and the operator's writes through the
  * node's transaction sender (one nonce manager per key; reverts come back as named errors).
  */
-export function createMarketChain(client: ChainClient, address: Address) {
+export function createMarketChain(client: ChainClient, address: Address, fromBlock = 0n) {
   const contract = { address, abi: marketAbi } as const;
   return {
     address,
@@ -73,6 +73,28 @@ export function createMarketChain(client: ChainClient, address: Address) {
         args: [market, slot],
       });
       return { ...r, orderCount: Number(r.orderCount), tradeCount: Number(r.tradeCount) };
+    },
+    /** The transaction of a slot's `ClearingCommitted` or `SlotSettled` event (a send whose receipt was lost), if any. */
+    async eventTx(
+      eventName: "ClearingCommitted" | "SlotSettled",
+      market: Hex,
+      slot: bigint,
+    ): Promise<Hex | undefined> {
+      const logs = await client.publicClient.getContractEvents({
+        ...contract,
+        eventName,
+        args: { market, slot },
+        fromBlock,
+        strict: true,
+      });
+      return logs[0]?.transactionHash?.toLowerCase() as Hex | undefined;
+    },
+    /** The settlement lines a `settle` transaction sent, decoded from its input. */
+    async settledLines(hash: Hex): Promise<SettlementLine[]> {
+      const { input } = await client.publicClient.getTransaction({ hash });
+      const { functionName, args } = decodeFunctionData({ abi: marketAbi, data: input });
+      if (functionName !== "settle") throw new Error(`${hash} is not a settle transaction`);
+      return args[2].map((l) => ({ ...l, side: l.side as 0 | 1 | 2 }));
     },
     /** Sends `commitClearing` (only the market's operator may). */
     async commitClearing(c: Commitment): Promise<TransactionReceipt> {

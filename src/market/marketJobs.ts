@@ -15,8 +15,6 @@ import { settleSlot, tradeValue } from "./settleSlot.js";
 export type MarketJobContext = {
   db: Database;
   chain: MarketChain;
-  /** Brings the node's event indexer up to the chain's head (records ClearingCommitted/SlotSettled). */
-  sync: () => Promise<unknown>;
   now: () => number;
   settings: MarketSettings;
 };
@@ -187,8 +185,14 @@ export const clearSlotJob = (ctx: MarketJobContext) =>
             `slot ${slot} of ${market} was committed with orders root ${onChain.ordersRoot}, this node cleared ${stored.ordersRoot}`,
           );
         }
-        await ctx.sync();
-        return { cleared: "on chain already", recorded: true };
+        // The receipt was lost (a crash after sending): record the transaction from the chain's event.
+        const tx = await ctx.chain.eventTx("ClearingCommitted", market, slot);
+        await ctx.db.query("update market_slots set clear_tx = $3 where market = $1 and slot = $2", [
+          market,
+          slot,
+          tx ?? null,
+        ]);
+        return { cleared: tx ?? "on chain already", recorded: true };
       }
       const included = await store.ordersOf(market, slot, ["included"]);
       const trades = await store.trades(market, slot);
@@ -295,10 +299,16 @@ export const settleSlotJob = (ctx: MarketJobContext) =>
       });
       const root = commitRoot(lines.map(lineLeaf));
       if (onChain.settledAt !== 0n) {
-        if (onChain.settlementRoot === root)
-          await store.saveSettlement(ctx.db, { market, slot }, { root, tx: null, lines });
-        await ctx.sync();
-        return { settled: "on chain already", matches: onChain.settlementRoot === root };
+        // Settled before a crash lost the receipt: record the lines and the transaction of SlotSettled.
+        // The lines are the ones the transaction sent (readings may have arrived since).
+        const tx = (await ctx.chain.eventTx("SlotSettled", market, slot)) ?? null;
+        const sent = tx === null ? lines : await ctx.chain.settledLines(tx);
+        await store.saveSettlement(
+          ctx.db,
+          { market, slot },
+          { root: onChain.settlementRoot, tx, lines: sent },
+        );
+        return { settled: tx ?? "on chain already", recorded: true };
       }
       const receipt = await ctx.chain.settle(market, slot, lines);
       const tx = receipt.transactionHash.toLowerCase() as Hex;

@@ -24,8 +24,7 @@ export function marketJobContext(context: ModuleContext): MarketJobContext | und
   if (!chain || !address) return undefined;
   return {
     db: context.db,
-    chain: createMarketChain(chain.client, address),
-    sync: chain.sync,
+    chain: createMarketChain(chain.client, address, chain.fromBlock),
     now: context.now ?? Date.now,
     settings: { ...defaultMarketSettings, anchorGraceSeconds: context.anchorGraceSeconds },
   };

@@ -36,6 +36,8 @@ export type ModuleChain = {
   contracts: Partial<ContractAddresses>;
   /** Brings the node's event indexer (every module's handlers) up to the chain's head. */
   sync(): Promise<unknown>;
+  /** The block the contracts were deployed at: where a scan of their events starts. */
+  fromBlock: bigint;
 };
 
 /** Contracts and deployment block, for a module's event handlers. */

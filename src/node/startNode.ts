@@ -87,6 +87,7 @@ export async function startNode(
         chainId: context.chainId,
         contracts: context.contracts,
         sync: () => context.indexer.sync(),
+        fromBlock: BigInt(context.state.deployedAtBlock ?? 0),
       },
       now,
     };

@@ -235,14 +235,23 @@ describe.each(["embedded", "anvil"] as const)("the market end to end on the %s c
     expect((await t.request("GET", proofLink)).status).toBe(200);
   }, 180_000);
 
-  it("never settles a slot twice: a second settlement job records instead of sending", async () => {
+  it("never settles a slot twice: after a crash that lost the record, the job records the chain's settlement", async () => {
+    const { db } = t.node.context;
+    const before = (await t.request("GET", `/v1/market/markets/${t.market}/slots/${slot}/settlement`)).body;
+    // As if the node had died after `settle` was mined, before it stored the lines and the transaction.
+    await db.query(
+      "update market_slots set settle_tx = null, settlement_root = null where market = $1 and slot = $2",
+      [t.market, slot],
+    );
+    await db.query("delete from market_settlement_lines where market = $1 and slot = $2", [t.market, slot]);
     const operator = t.node.context.registry.operator;
     const nonce = await t.node.context.client.publicClient.getTransactionCount({ address: operator });
-    await enqueueSettlement(t.node.context.db, { market: t.market, slot }, true);
+    await enqueueSettlement(db, { market: t.market, slot }, true);
     expect(await t.runJobs()).toMatchObject({ done: 1, failed: 0 });
     expect(await t.node.context.client.publicClient.getTransactionCount({ address: operator })).toBe(nonce);
-    const lines = (await t.request("GET", `/v1/market/markets/${t.market}/slots/${slot}/settlement`)).body
-      .lines;
+    const after = (await t.request("GET", `/v1/market/markets/${t.market}/slots/${slot}/settlement`)).body;
+    expect(after).toEqual(before);
+    const lines = after.lines;
     await expect(
       t.node.context.client.sender.write({
         address: t.node.context.contracts.Market,

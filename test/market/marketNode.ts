@@ -39,7 +39,8 @@ export type MarketNode = {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<{ status: number; body: Json }>;
-  prosumer(): Promise<Prosumer>;
+  /** A new account (or the one of `privateKey`) bound as a prosumer of the node's community. */
+  prosumer(privateKey?: Hex): Promise<Prosumer>;
   device(
     owner: Address,
     kind: string,
@@ -65,7 +66,7 @@ export type MarketNode = {
  */
 export async function startMarketNode(
   options: {
-    flags?: Record<string, string>;
+    flags?: Partial<Parameters<typeof resolveNodeConfig>[0]>;
     init?: InitOptions;
     tariffs?: { retail: bigint; feedIn: bigint };
   } = {},
@@ -140,6 +141,7 @@ export async function startMarketNode(
       chainId: ctx.chainId,
       contracts: ctx.contracts,
       sync: () => ctx.indexer.sync(),
+      fromBlock: BigInt(ctx.state.deployedAtBlock ?? 0),
     },
     now: () => clock.now,
   };
@@ -152,8 +154,8 @@ export async function startMarketNode(
     clock,
     request,
     moduleContext,
-    async prosumer() {
-      const account = privateKeyToAccount(generatePrivateKey());
+    async prosumer(privateKey) {
+      const account = privateKeyToAccount(privateKey ?? generatePrivateKey());
       const granted = await request("POST", "/v1/accounts/grants", {
         account: account.address,
         role: "prosumer",
