@@ -20,11 +20,13 @@ import {
 import { BaseError } from "../core/errors.js";
 import { gridAuthorityAbi, gridTimelockAbi } from "./artifacts/index.js";
 import {
+  authorityRoles,
   type ContractAddresses,
   type ContractName,
   type ContractSpec,
   contractManifest,
   contractSpec,
+  type FoundingContext,
   type FoundingOptions,
 } from "./manifest.js";
 import { createTxSender, type TxSender } from "./txSender.js";
@@ -43,19 +45,33 @@ const timelockAdminRole: Hex = `0x${"00".repeat(32)}`;
 const proposerRole = keccak256(stringToHex("PROPOSER_ROLE"));
 const cancellerRole = keccak256(stringToHex("CANCELLER_ROLE"));
 
-/** The 4-byte selectors of a contract's public functions, from its ABI. */
-export function publicSelectors(spec: ContractSpec): Hex[] {
-  return spec.publicFunctions.map((name) => {
+/** The 4-byte selectors of functions of a contract, from its ABI. */
+function selectorsOf(spec: ContractSpec, names: readonly string[]): Hex[] {
+  return names.map((name) => {
     const item = getAbiItem({ abi: spec.abi as Abi, name });
     if (item?.type !== "function") throw new Error(`${spec.name} has no function ${name}`);
     return toFunctionSelector(item);
   });
 }
 
+/** The 4-byte selectors of a contract's public functions, from its ABI. */
+export function publicSelectors(spec: ContractSpec): Hex[] {
+  return selectorsOf(spec, spec.publicFunctions);
+}
+
+/** Each authority role of a contract's role-restricted functions (manifest `roleFunctions`) with their selectors. */
+export function roleSelectors(spec: ContractSpec): { role: bigint; selectors: Hex[] }[] {
+  return (spec.roleFunctions ?? []).map((r) => ({
+    role: authorityRoles[r.role],
+    selectors: selectorsOf(spec, r.functions),
+  }));
+}
+
 /**
  * Founds a GridLedger consortium: deploys the contracts of the manifest in order, then wires them —
  * the timelock's proposer and canceller roles to the governor, the manifest's public functions opened
- * in the authority, every service bound in the Consortium's directory, the authority's ADMIN_ROLE
+ * in the authority, its role-restricted functions set to their roles and its role grants made (the
+ * payment agent, the market as reward minter), every service bound in the Consortium's directory, the authority's ADMIN_ROLE
  * handed to the timelock and renounced by the deployer, the deployer's timelock admin renounced.
  *
  * Every step checks the chain first, so a founding interrupted by a crash resumes: pass the addresses
@@ -106,16 +122,17 @@ export async function foundConsortium(options: {
     await options.onDeployed?.(spec.name, addresses[spec.name] as Address);
   }
   const founded = addresses as FoundedContracts;
-  await wire(publicClient, sender, deployer, founded);
+  await wire(publicClient, sender, { addresses: founded, deployer, options: options.options }, founded);
   return founded;
 }
 
 async function wire(
   publicClient: PublicClient<Transport, Chain>,
   sender: TxSender,
-  deployer: Address,
+  ctx: FoundingContext,
   founded: FoundedContracts,
 ): Promise<void> {
+  const { deployer } = ctx;
   const authority = { address: founded.GridAuthority, abi: gridAuthorityAbi } as const;
   const timelock = { address: founded.GridTimelock, abi: gridTimelockAbi } as const;
   const read = publicClient.readContract.bind(publicClient) as (call: {
@@ -142,21 +159,36 @@ async function wire(
 
   for (const spec of contractManifest) {
     const target = founded[spec.name];
-    const closed: Hex[] = [];
-    for (const selector of publicSelectors(spec)) {
-      const role = await read({
-        ...authority,
-        functionName: "getTargetFunctionRole",
-        args: [target, selector],
-      });
-      if (role !== publicRole) closed.push(selector);
+    for (const { role, selectors } of [
+      { role: publicRole, selectors: publicSelectors(spec) },
+      ...roleSelectors(spec),
+    ]) {
+      const unset: Hex[] = [];
+      for (const selector of selectors) {
+        const current = await read({
+          ...authority,
+          functionName: "getTargetFunctionRole",
+          args: [target, selector],
+        });
+        if (current !== role) unset.push(selector);
+      }
+      if (unset.length > 0)
+        await sender.write({
+          ...authority,
+          functionName: "setTargetFunctionRole",
+          args: [target, unset, role],
+        });
     }
-    if (closed.length > 0)
-      await sender.write({
+    for (const grant of spec.roleGrants?.(ctx) ?? []) {
+      const role = authorityRoles[grant.role];
+      const [member] = (await read({
         ...authority,
-        functionName: "setTargetFunctionRole",
-        args: [target, closed, publicRole],
-      });
+        functionName: "hasRole",
+        args: [role, grant.account],
+      })) as [boolean, number];
+      if (!member)
+        await sender.write({ ...authority, functionName: "grantRole", args: [role, grant.account, 0] });
+    }
   }
 
   const consortium = contractSpec("Consortium");

@@ -10,10 +10,16 @@ import {
   gridAuthorityBytecode,
   gridTimelockAbi,
   gridTimelockBytecode,
+  marketAbi,
+  marketBytecode,
   meterAnchorAbi,
   meterAnchorBytecode,
   registryAbi,
   registryBytecode,
+  rewardTokenAbi,
+  rewardTokenBytecode,
+  settlementTokenAbi,
+  settlementTokenBytecode,
 } from "./artifacts/index.js";
 
 /** The platform's contracts (names of `contracts/*.sol`). */
@@ -24,7 +30,20 @@ export type ContractName =
   | "ConsortiumGovernor"
   | "Registry"
   | "MeterAnchor"
-  | "Accounts";
+  | "Accounts"
+  | "SettlementToken"
+  | "RewardToken"
+  | "Market";
+
+/**
+ * The GridAuthority's roles besides ADMIN (0, governance) and PUBLIC, named in one place
+ * (contracts/interfaces/ITokens.sol): PAYMENT_AGENT mints and burns settlement tokens, MARKET_MINTER
+ * mints rewards.
+ */
+export const authorityRoles = { paymentAgent: 10n, marketMinter: 11n } as const;
+
+/** The name of a role of {@link authorityRoles}. */
+export type AuthorityRoleName = keyof typeof authorityRoles;
 
 /** What a founder chooses: its organisation's name and role mask, and the timelock's delay in seconds. */
 export type FoundingOptions = { founderName: string; founderRoles: number; timelockDelay: bigint };
@@ -47,6 +66,10 @@ export type ContractSpec = {
   args: (ctx: FoundingContext) => readonly unknown[];
   /** Functions opened to every caller (PUBLIC_ROLE) at founding; the contract's own checks still apply. Others: governance only. */
   publicFunctions: readonly string[];
+  /** Functions restricted to an authority role at founding (instead of governance only). */
+  roleFunctions?: readonly { role: AuthorityRoleName; functions: readonly string[] }[];
+  /** The accounts granted an authority role at founding (the deployer, a contract of the manifest). */
+  roleGrants?: (ctx: FoundingContext) => readonly { role: AuthorityRoleName; account: Address }[];
 };
 
 /** Where each contract of the manifest is, on one chain. */
@@ -120,6 +143,48 @@ export const contractManifest: readonly ContractSpec[] = [
     service: serviceName("accounts"),
     args: (ctx) => [deployed(ctx, "GridAuthority"), deployed(ctx, "Registry")],
     publicFunctions: ["grant", "revoke", "anchorAccessLog"],
+  },
+  {
+    name: "SettlementToken",
+    abi: settlementTokenAbi,
+    bytecode: settlementTokenBytecode,
+    service: serviceName("settlement-token"),
+    args: (ctx) => [deployed(ctx, "GridAuthority")],
+    publicFunctions: ["transfer", "transferFrom", "approve", "permit"],
+    roleFunctions: [{ role: "paymentAgent", functions: ["mint", "burn"] }],
+    // The founder (the node's operator key) is the payment agent until governance names another.
+    roleGrants: (ctx) => [{ role: "paymentAgent", account: ctx.deployer }],
+  },
+  {
+    name: "RewardToken",
+    abi: rewardTokenAbi,
+    bytecode: rewardTokenBytecode,
+    service: serviceName("reward-token"),
+    args: (ctx) => [deployed(ctx, "GridAuthority")],
+    publicFunctions: ["transfer", "transferFrom", "approve", "redeem"],
+    roleFunctions: [{ role: "marketMinter", functions: ["mint"] }],
+    roleGrants: (ctx) => [{ role: "marketMinter", account: deployed(ctx, "Market") }],
+  },
+  {
+    name: "Market",
+    abi: marketAbi,
+    bytecode: marketBytecode,
+    service: serviceName("market"),
+    args: (ctx) => [
+      deployed(ctx, "GridAuthority"),
+      deployed(ctx, "SettlementToken"),
+      deployed(ctx, "RewardToken"),
+      deployed(ctx, "MeterAnchor"),
+    ],
+    publicFunctions: [
+      "setTariffs",
+      "deposit",
+      "depositFor",
+      "withdraw",
+      "commitClearing",
+      "settle",
+      "dispute",
+    ],
   },
 ];
 

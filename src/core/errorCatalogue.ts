@@ -4,6 +4,8 @@ import { contractErrors } from "./errorCodes/contractErrors.js";
 import type { ErrorEntry } from "./errorCodes/errorEntry.js";
 import { governanceErrors } from "./errorCodes/governanceErrors.js";
 import { localErrors } from "./errorCodes/localErrors.js";
+import { marketErrors } from "./errorCodes/marketErrors.js";
+import { marketContractErrors } from "./errorCodes/marketContractErrors.js";
 import { meteringErrors } from "./errorCodes/meteringErrors.js";
 import { proposalErrors } from "./errorCodes/proposalErrors.js";
 import { registryErrors } from "./errorCodes/registryErrors.js";
@@ -19,6 +21,8 @@ const sections: Record<string, Record<string, ErrorEntry>>[] = [
   { localErrors },
   { contractErrors },
   { governanceErrors },
+  { marketErrors },
+  { marketContractErrors },
 ];
 
 function merge(): Readonly<Record<string, ErrorEntry>> {

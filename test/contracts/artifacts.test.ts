@@ -34,8 +34,11 @@ describe("contract artifacts", () => {
       "ConsortiumGovernor",
       "GridAuthority",
       "GridTimelock",
+      "Market",
       "MeterAnchor",
       "Registry",
+      "RewardToken",
+      "SettlementToken",
     ]);
     expect(Object.keys(artifacts).sort()).toEqual(
       compilation.contracts

@@ -7,8 +7,8 @@ import {
   zeroAddress,
 } from "viem";
 import { describe, expect, it } from "vitest";
-import { adminRole, publicRole, publicSelectors } from "../../src/chain/foundConsortium.js";
-import { contractManifest } from "../../src/chain/manifest.js";
+import { adminRole, publicRole, publicSelectors, roleSelectors } from "../../src/chain/foundConsortium.js";
+import { authorityRoles, contractManifest } from "../../src/chain/manifest.js";
 import { authorityCall, giveSeats, govern, setupGridLedger } from "../helpers/deploy.js";
 import { expectRevert } from "../helpers/expectRevert.js";
 
@@ -44,7 +44,15 @@ const managed = contractManifest.filter((spec) => writes(spec.abi).some((f) => f
 describe("GridAuthority", () => {
   it("refuses an outsider every restricted function of every AccessManaged contract of the manifest", async () => {
     const d = chain();
-    expect(managed.map((s) => s.name)).toEqual(["Consortium", "Registry", "MeterAnchor", "Accounts"]);
+    expect(managed.map((s) => s.name)).toEqual([
+      "Consortium",
+      "Registry",
+      "MeterAnchor",
+      "Accounts",
+      "SettlementToken",
+      "RewardToken",
+      "Market",
+    ]);
     let refused = 0;
     for (const spec of managed) {
       for (const fn of writes(spec.abi)) {
@@ -63,8 +71,27 @@ describe("GridAuthority", () => {
         refused += 1;
       }
     }
-    // Consortium 7 (with setAuthority), Registry 3, MeterAnchor 1, Accounts 1.
-    expect(refused).toBe(12);
+    // Consortium 7 (with setAuthority), Registry 3, MeterAnchor 1, Accounts 1, SettlementToken 3 (mint,
+    // burn: PAYMENT_AGENT), RewardToken 2 (mint: MARKET_MINTER), Market 3 (openMarket, setRewardRate).
+    expect(refused).toBe(20);
+  });
+
+  it("gives the manifest's role functions their roles and grants the roles at founding: the founder pays, the market mints", async () => {
+    const d = chain();
+    for (const spec of managed) {
+      for (const { role, selectors } of roleSelectors(spec)) {
+        for (const selector of selectors) {
+          expect(await d.authority().read.getTargetFunctionRole([d.contracts[spec.name], selector])).toBe(
+            role,
+          );
+        }
+      }
+    }
+    const { paymentAgent, marketMinter } = authorityRoles;
+    expect(await d.authority().read.hasRole([paymentAgent, d.addresses[0]!])).toEqual([true, 0]);
+    expect(await d.authority().read.hasRole([marketMinter, d.contracts.Market])).toEqual([true, 0]);
+    expect(await d.authority().read.hasRole([paymentAgent, d.addresses[STRANGER]!])).toEqual([false, 0]);
+    expect(await d.authority().read.hasRole([marketMinter, d.addresses[0]!])).toEqual([false, 0]);
   });
 
   it("opens the manifest's member-facing functions to every caller, and nothing else", async () => {

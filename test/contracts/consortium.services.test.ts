@@ -37,6 +37,9 @@ describe("Consortium service directory", () => {
       "Registry",
       "MeterAnchor",
       "Accounts",
+      "SettlementToken",
+      "RewardToken",
+      "Market",
     ]);
     expect(await d.consortium().read.service([serviceName("registry")])).toBe(d.registryAddress);
     expect(await d.consortium().read.service([marketName])).toBe(zeroAddress);

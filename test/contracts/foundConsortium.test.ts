@@ -3,8 +3,14 @@ import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { consortiumAbi, consortiumGovernorAbi, gridAuthorityAbi } from "../../src/chain/artifacts/index.js";
 import { createChainClient } from "../../src/chain/chainClient.js";
-import { adminRole, foundConsortium, publicRole, publicSelectors } from "../../src/chain/foundConsortium.js";
-import { type ContractName, contractManifest } from "../../src/chain/manifest.js";
+import {
+  adminRole,
+  foundConsortium,
+  publicRole,
+  publicSelectors,
+  roleSelectors,
+} from "../../src/chain/foundConsortium.js";
+import { authorityRoles, type ContractName, contractManifest } from "../../src/chain/manifest.js";
 import { createTxSender, type TxSender } from "../../src/chain/txSender.js";
 import { createTempDir, openTestChain, removeTempDir, TEST_CHAIN_ID, TEST_KEYS } from "../chain/helpers.js";
 import { type Anvil, startAnvil } from "../helpers/anvil.js";
@@ -126,7 +132,22 @@ describe("foundConsortium wiring", () => {
         c.publicClient.readContract({ ...authority, functionName: "hasRole", args: [adminRole, account] });
       expect(await hasAdmin(founder.account.address)).toEqual([false, 0]);
       expect(await hasAdmin(founded.GridTimelock)).toEqual([true, 0]);
+      const hasRole = (role: bigint, account: Address) =>
+        c.publicClient.readContract({ ...authority, functionName: "hasRole", args: [role, account] });
+      expect(await hasRole(authorityRoles.paymentAgent, founder.account.address)).toEqual([true, 0]);
+      expect(await hasRole(authorityRoles.marketMinter, founded.Market)).toEqual([true, 0]);
       for (const spec of contractManifest) {
+        for (const { role, selectors } of roleSelectors(spec)) {
+          for (const selector of selectors) {
+            expect(
+              await c.publicClient.readContract({
+                ...authority,
+                functionName: "getTargetFunctionRole",
+                args: [founded[spec.name], selector],
+              }),
+            ).toBe(role);
+          }
+        }
         for (const selector of publicSelectors(spec)) {
           expect(
             await c.publicClient.readContract({

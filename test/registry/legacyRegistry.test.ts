@@ -41,6 +41,9 @@ describe("a node on contracts deployed before device approval", () => {
       Registry,
       MeterAnchor: zeroAddress,
       Accounts: zeroAddress,
+      SettlementToken: zeroAddress,
+      RewardToken: zeroAddress,
+      Market: zeroAddress,
     };
     // The old Consortium's own proposal (its one seat passes it at once); no Governor on this chain.
     await client.sender.write({

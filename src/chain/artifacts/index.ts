@@ -4,5 +4,8 @@ export { consortiumAbi, consortiumBytecode } from "./Consortium.js";
 export { consortiumGovernorAbi, consortiumGovernorBytecode } from "./ConsortiumGovernor.js";
 export { gridAuthorityAbi, gridAuthorityBytecode } from "./GridAuthority.js";
 export { gridTimelockAbi, gridTimelockBytecode } from "./GridTimelock.js";
+export { marketAbi, marketBytecode } from "./Market.js";
 export { meterAnchorAbi, meterAnchorBytecode } from "./MeterAnchor.js";
 export { registryAbi, registryBytecode } from "./Registry.js";
+export { rewardTokenAbi, rewardTokenBytecode } from "./RewardToken.js";
+export { settlementTokenAbi, settlementTokenBytecode } from "./SettlementToken.js";
