@@ -102,8 +102,8 @@ export function registerMarketAccountRoutes(app: FastifyInstance, ctx: MarketRou
         principal.kind === "account" || principal.kind === "api-key" ? principal.account : undefined;
       if (account === undefined) {
         throw new BaseError(
-          "AUTH_FORBIDDEN",
-          "GET /v1/market/me needs a signed-in account (or its API key)",
+          "MARKET_NOT_MEMBER",
+          "GET /v1/market/me answers for an account: sign in, or use an API key an account made",
           {
             details: { action: "market.me" },
           },
