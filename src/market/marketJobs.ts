@@ -281,7 +281,12 @@ export const settleSlotJob = (ctx: MarketJobContext) =>
           { account: o.account, device: o.order.device, side: o.order.side },
         ]),
       );
-      const devices = [...new Set(orders.map((o) => o.order.device.toLowerCase() as Hex))];
+      const traded = new Set(trades.flatMap((t) => [t.buy.toLowerCase(), t.sell.toLowerCase()]));
+      const devices = [
+        ...new Set(
+          orders.filter((o) => traded.has(o.digest)).map((o) => o.order.device.toLowerCase() as Hex),
+        ),
+      ];
       const metered = await meteredDeltas(ctx.db, devices, {
         start: slot,
         end: slot + BigInt(record.slotSeconds),

@@ -1,4 +1,5 @@
 import type { Address } from "viem";
+import type { ContractAddresses } from "../chain/manifest.js";
 import type { GridModule, ModuleContext } from "../node/modules.js";
 import { registerMarketAccountRoutes } from "./marketAccountRoutes.js";
 import { createMarketChain } from "./marketChain.js";
@@ -40,7 +41,9 @@ export const marketModule: GridModule = {
   name: "market",
   migrations: ["0011_market.sql"],
   routes(app, context) {
-    const address = (context.contracts as Partial<Record<string, Address>>).Market;
+    // A data directory founded before the market has no Market address: its routes answer MARKET_UNAVAILABLE.
+    const contracts: Partial<ContractAddresses> = context.contracts;
+    const address = contracts.Market;
     const ctx = {
       db: context.db,
       chainId: context.chainId,
