@@ -10,6 +10,7 @@ import { marketUnavailable } from "./marketChain.js";
 import { type MarketRouteContext, marketOfPath, publishedOrderJson } from "./marketRoutes.js";
 import { meSchema, settlementSchema, slotParams } from "./marketSchemas.js";
 import { createMarketStore, type MarketRecord } from "./marketStore.js";
+import { createSettlementStore } from "./settlementStore.js";
 import type { SettlementLine } from "./settleSlot.js";
 
 /** A settlement line as JSON (integers as decimal strings) with its proof in the settlement root. */
@@ -57,6 +58,7 @@ async function meterProofLinks(db: Queryable, device: Hex, slot: bigint, slotSec
 export function registerMarketAccountRoutes(app: FastifyInstance, ctx: MarketRouteContext): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const store = createMarketStore(ctx.db);
+  const settlements = createSettlementStore(ctx.db);
 
   api.get(
     "/v1/market/markets/:market/slots/:slot/settlement",
@@ -75,7 +77,7 @@ export function registerMarketAccountRoutes(app: FastifyInstance, ctx: MarketRou
       const market = await marketOfPath(ctx, request.params.market);
       const slot = BigInt(request.params.slot);
       const record = await store.slot(market.market, slot);
-      const lines = await store.lines(market.market, slot);
+      const lines = await settlements.lines(market.market, slot);
       const leaves = lines.map(lineLeaf);
       const visible = visibleLines(request.principal, market);
       return {
@@ -113,11 +115,11 @@ export function registerMarketAccountRoutes(app: FastifyInstance, ctx: MarketRou
       await ctx.sync();
       const escrow = await ctx.chain.escrowOf(account);
       const statement = [];
-      for (const key of await store.settledSlotsOfAccount(account)) {
+      for (const key of await settlements.settledSlotsOfAccount(account)) {
         const market = await store.market(key.market);
         const record = await store.slot(key.market, key.slot);
         if (!market || !record) continue;
-        const lines = await store.lines(key.market, key.slot);
+        const lines = await settlements.lines(key.market, key.slot);
         const leaves = lines.map(lineLeaf);
         for (const [i, line] of lines.entries()) {
           if (line.account.toLowerCase() !== account.toLowerCase()) continue;
@@ -139,7 +141,7 @@ export function registerMarketAccountRoutes(app: FastifyInstance, ctx: MarketRou
           available: escrow.available.toString(),
         },
         orders: (await store.ordersOfAccount(account)).map(publishedOrderJson),
-        trades: (await store.tradesOfAccount(account)).map((t) => ({
+        trades: (await settlements.tradesOfAccount(account)).map((t) => ({
           market: t.market,
           slot: t.slot.toString(),
           buy: t.buy,

@@ -9,6 +9,7 @@ import { commitRoot, lineLeaf, orderLeaf, tradeLeaf } from "./commitTree.js";
 import type { Lock, MarketChain } from "./marketChain.js";
 import { createMarketStore, type MarketRecord, type StoredOrder } from "./marketStore.js";
 import { meteredDeltas } from "./meteredDeltas.js";
+import { createSettlementStore } from "./settlementStore.js";
 import { settleSlot, tradeValue } from "./settleSlot.js";
 
 /** What the market's jobs need: the database, the Market contract, the node's clock (ms) and settings. */
@@ -308,7 +309,7 @@ export const settleSlotJob = (ctx: MarketJobContext) =>
         // The lines are the ones the transaction sent (readings may have arrived since).
         const tx = (await ctx.chain.eventTx("SlotSettled", market, slot)) ?? null;
         const sent = tx === null ? lines : await ctx.chain.settledLines(tx);
-        await store.saveSettlement(
+        await createSettlementStore(ctx.db).saveSettlement(
           ctx.db,
           { market, slot },
           { root: onChain.settlementRoot, tx, lines: sent },
@@ -317,7 +318,9 @@ export const settleSlotJob = (ctx: MarketJobContext) =>
       }
       const receipt = await ctx.chain.settle(market, slot, lines);
       const tx = receipt.transactionHash.toLowerCase() as Hex;
-      await ctx.db.transaction((q) => store.saveSettlement(q, { market, slot }, { root, tx, lines }));
+      await ctx.db.transaction((q) =>
+        createSettlementStore(ctx.db).saveSettlement(q, { market, slot }, { root, tx, lines }),
+      );
       return { settled: tx, lines: lines.length };
     },
   });
