@@ -1,6 +1,7 @@
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ContractAddresses } from "../../src/chain/manifest.js";
 import {
   cancelTypes,
   marketDomain,
@@ -8,6 +9,7 @@ import {
   orderDigest,
   parseOrderJson,
 } from "../../src/market/orderFormat.js";
+import { createServer } from "../../src/server/createServer.js";
 import { type MarketNode, type Prosumer, startMarketNode } from "./marketNode.js";
 
 describe("market order intake", () => {
@@ -202,6 +204,22 @@ describe("market order intake", () => {
     });
     const { body: book } = await t.request("GET", `/v1/market/markets/${t.market}/slots/${slot}/book`);
     expect(book.asks).not.toContainEqual(expect.objectContaining({ price: "77" }));
+  });
+
+  it("answers MARKET_UNAVAILABLE on a node whose data directory has no Market contract", async () => {
+    const { Market: _, ...older } = t.node.context.contracts;
+    const app = await createServer({
+      ...t.node.context,
+      contracts: older as ContractAddresses,
+      rpcUrl: () => undefined,
+    });
+    try {
+      const body = await t.signOrder(seller, order(1, pv));
+      const answer = await app.inject({ method: "POST", url: "/v1/market/orders", payload: body });
+      expect([answer.statusCode, answer.json().error.code]).toEqual([503, "MARKET_UNAVAILABLE"]);
+    } finally {
+      await app.close();
+    }
   });
 
   it("publishes no orders of a slot before it is cleared", async () => {
