@@ -4,9 +4,10 @@ import type { Database } from "../db/database.js";
 import { defineJobKind, invalidJobParams } from "../jobs/jobKinds.js";
 import { enqueueJob } from "../jobs/jobQueue.js";
 import type { Schedule } from "../jobs/scheduler.js";
-import { clearDoubleAuction, type Mechanism, type PriceRule } from "./clearDoubleAuction.js";
+import { clearDoubleAuction } from "./clearDoubleAuction.js";
 import { commitRoot, lineLeaf, orderLeaf, tradeLeaf } from "./commitTree.js";
 import type { Lock, MarketChain } from "./marketChain.js";
+import type { MarketSettings } from "./marketSettings.js";
 import { createMarketStore, type MarketRecord, type StoredOrder } from "./marketStore.js";
 import { meteredDeltas } from "./meteredDeltas.js";
 import { createSettlementStore } from "./settlementStore.js";
@@ -17,24 +18,11 @@ export type MarketJobContext = {
   db: Database;
   chain: MarketChain;
   now: () => number;
-  settings: MarketSettings;
+  settings: MarketJobSettings;
 };
 
-/** The node's market settings: the auction's mechanism and price rule, and the settlement deadline. */
-export type MarketSettings = {
-  mechanism: Mechanism;
-  rule: PriceRule;
-  /** Seconds after a slot's end plus the anchor grace when it is settled with whatever readings are stored. */
-  settleGraceSeconds: number;
-  anchorGraceSeconds: number;
-};
-
-/** Default market settings: pay-as-clear at the midpoint price, settlement deadline 15 min after the anchor grace. */
-export const defaultMarketSettings = {
-  mechanism: "pay-as-clear",
-  rule: "midpoint",
-  settleGraceSeconds: 900,
-} as const;
+/** What the market's jobs need of the node's settings: the market settings and the anchor grace. */
+export type MarketJobSettings = MarketSettings & { anchorGraceSeconds: number };
 
 type SlotKey = { market: Hex; slot: bigint };
 

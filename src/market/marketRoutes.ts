@@ -5,7 +5,6 @@ import { BaseError } from "../core/errors.js";
 import type { Database } from "../db/database.js";
 import { auditSlot } from "./auditSlot.js";
 import { type MarketChain, marketUnavailable } from "./marketChain.js";
-import type { MarketSettings } from "./marketJobs.js";
 import {
   auditSchema,
   bookSchema,
@@ -19,6 +18,7 @@ import {
   slotRange,
   slotSchema,
 } from "./marketSchemas.js";
+import type { MarketSettings } from "./marketSettings.js";
 import { createMarketStore, type MarketRecord, type StoredOrder } from "./marketStore.js";
 import { marketDomain, orderToJson } from "./orderFormat.js";
 import { acceptOrder, cancelOrder } from "./orderIntake.js";

@@ -8,12 +8,12 @@ import { registerMarketHooks } from "./marketHooks.js";
 import {
   clearSlotJob,
   closedSlotsSchedule,
-  defaultMarketSettings,
   type MarketJobContext,
   settlementDeadlineSchedule,
   settleSlotJob,
 } from "./marketJobs.js";
 import { registerMarketRoutes } from "./marketRoutes.js";
+import { marketSettingsOf } from "./marketSettings.js";
 
 /**
  * The market's job context, or undefined without a chain (`gridledger worker`) or a Market contract:
@@ -27,7 +27,7 @@ export function marketJobContext(context: ModuleContext): MarketJobContext | und
     db: context.db,
     chain: createMarketChain(chain.client, address, chain.fromBlock),
     now: context.now ?? Date.now,
-    settings: { ...defaultMarketSettings, anchorGraceSeconds: context.anchorGraceSeconds },
+    settings: { ...marketSettingsOf(), anchorGraceSeconds: context.anchorGraceSeconds },
   };
 }
 
@@ -50,7 +50,7 @@ export const marketModule: GridModule = {
       chain: address === undefined ? undefined : createMarketChain(context.client, address),
       sync: () => context.indexer.sync(),
       now: context.now ?? Date.now,
-      settings: defaultMarketSettings,
+      settings: marketSettingsOf(),
     };
     registerMarketRoutes(app, ctx);
     registerMarketAccountRoutes(app, ctx);
