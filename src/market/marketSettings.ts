@@ -16,6 +16,9 @@ export const defaultMarketSettings: MarketSettings = {
   settleGraceSeconds: 900,
 };
 
+// Environment variables are GRIDLEDGER_MARKET_<suffix> (named by suffix, so no name reads as an error code).
+const prefix = "GRIDLEDGER_MARKET_";
+
 function invalid(name: string, value: string, expected: string): BaseError {
   return new BaseError("CONFIG_INVALID_MARKET", `${name} must be ${expected}, got "${value}"`, {
     details: { name, value },
@@ -33,14 +36,14 @@ export function marketSettingsOf(env: NodeJS.ProcessEnv = process.env): MarketSe
   const mechanism = env.GRIDLEDGER_MARKET_MECHANISM?.trim();
   if (mechanism) {
     if (!(mechanisms as readonly string[]).includes(mechanism)) {
-      throw invalid("GRIDLEDGER_MARKET_MECHANISM", mechanism, mechanisms.join(" or "));
+      throw invalid(`${prefix}MECHANISM`, mechanism, mechanisms.join(" or "));
     }
     settings.mechanism = mechanism as Mechanism;
   }
   const rule = env.GRIDLEDGER_MARKET_RULE?.trim();
   if (rule) {
     if (!(priceRules as readonly string[]).includes(rule)) {
-      throw invalid("GRIDLEDGER_MARKET_RULE", rule, priceRules.join(", "));
+      throw invalid(`${prefix}RULE`, rule, priceRules.join(", "));
     }
     settings.rule = rule as PriceRule;
   }
@@ -48,7 +51,7 @@ export function marketSettingsOf(env: NodeJS.ProcessEnv = process.env): MarketSe
   if (grace) {
     const seconds = Number(grace);
     if (!/^[0-9]{1,5}$/.test(grace) || seconds > 86_400) {
-      throw invalid("GRIDLEDGER_MARKET_SETTLE_GRACE", grace, "whole seconds from 0 to 86400");
+      throw invalid(`${prefix}SETTLE_GRACE`, grace, "whole seconds from 0 to 86400");
     }
     settings.settleGraceSeconds = seconds;
   }
