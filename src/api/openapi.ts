@@ -3504,6 +3504,628 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/market/markets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The markets (one per community) and their EIP-712 domain */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            markets: {
+                                market: string;
+                                community: string;
+                                operator: string;
+                                gridOperator: string;
+                                /** @description seconds */
+                                slotSeconds: string;
+                                /** @description seconds before the slot when orders stop */
+                                gateClosureSeconds: string;
+                                /** @description base units per kWh */
+                                retailPrice: string;
+                                /** @description base units per kWh */
+                                feedInPrice: string;
+                                /** @description reward tokens per kWh delivered locally */
+                                rewardRate: string;
+                                /** @description EIP-712 domain chain id */
+                                chainId: string;
+                                verifyingContract: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Place a signed order (EIP-712 Order); stored before the answer */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Order(bytes32 market,uint64 slot,uint8 side,bytes32 device,uint64 energyWh,uint64 limitPrice,uint64 nonce,uint64 expiry); side 0|1|buy|sell */
+                        order: {
+                            /** @description market id (bytes32) */
+                            market?: unknown;
+                            /** @description slot start, Unix seconds */
+                            slot?: unknown;
+                            /** @description side */
+                            side?: unknown;
+                            /** @description device id (bytes32) */
+                            device?: unknown;
+                            /** @description 1 to 10,000,000 Wh */
+                            energyWh?: unknown;
+                            /** @description 1 to 1,000,000 base units per kWh */
+                            limitPrice?: unknown;
+                            /** @description unique per signer */
+                            nonce?: unknown;
+                            /** @description Unix seconds after which the order is void */
+                            expiry?: unknown;
+                        };
+                        /** @description 65-byte secp256k1 EIP-712 signature, 0x-hex */
+                        signature: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            digest: string;
+                            /** @enum {string} */
+                            status: "open";
+                            receivedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/cancels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel an open order with an EIP-712 Cancel signed by the order's signer, before gate closure */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        cancel: {
+                            market: string;
+                            slot: string | number;
+                            /** @description the order's digest */
+                            order: string;
+                        };
+                        signature: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            order: string;
+                            /** @enum {string} */
+                            status: "cancelled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/markets/{market}/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A market's slots with orders or a result, between from and to */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Unix seconds (default: a day ago) */
+                    from?: string;
+                    /** @description Unix seconds, excluded (default: 7 days ahead) */
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    market: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            slots: {
+                                slot: string;
+                                /** @enum {string} */
+                                status: "open" | "closed" | "cleared" | "settled";
+                                /** @description gate closure, Unix seconds */
+                                closesAt: string;
+                                price: string | null;
+                                volumeWh: string;
+                                orderCount: string;
+                                tradeCount: string;
+                                clearTx: string | null;
+                                settleTx: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/markets/{market}/slots/{slot}/book": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A slot's order book: depth per price level of its open orders, no identities */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    market: string;
+                    /** @description the slot's start, Unix seconds */
+                    slot: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            slot: string;
+                            /** @enum {string} */
+                            status: "open" | "closed" | "cleared" | "settled";
+                            closesAt: string;
+                            bids: {
+                                price: string;
+                                energyWh: string;
+                                orders: string;
+                            }[];
+                            asks: {
+                                price: string;
+                                energyWh: string;
+                                orders: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/markets/{market}/slots/{slot}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cleared slot's orders with their signatures (included ones in clearing input order) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    market: string;
+                    /** @description the slot's start, Unix seconds */
+                    slot: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            orders: {
+                                digest: string;
+                                order: {
+                                    /** @description market id (bytes32) */
+                                    market: string;
+                                    /** @description slot start, Unix seconds */
+                                    slot: string;
+                                    /** @enum {string} */
+                                    side: "buy" | "sell";
+                                    /** @description device id (bytes32) */
+                                    device: string;
+                                    /** @description 1 to 10,000,000 Wh */
+                                    energyWh: string;
+                                    /** @description 1 to 1,000,000 base units per kWh */
+                                    limitPrice: string;
+                                    /** @description unique per signer */
+                                    nonce: string;
+                                    /** @description Unix seconds after which the order is void */
+                                    expiry: string;
+                                };
+                                signature: string;
+                                account: string;
+                                /** @description ISO 8601 */
+                                receivedAt: string;
+                                /** @enum {string} */
+                                status: "open" | "included" | "excluded" | "cancelled" | "expired";
+                                reason?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/markets/{market}/slots/{slot}/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cleared slot's result: price, volume, roots, trades and transactions */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    market: string;
+                    /** @description the slot's start, Unix seconds */
+                    slot: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            mechanism: string;
+                            rule: string;
+                            price: string | null;
+                            volumeWh: string;
+                            ordersRoot: string;
+                            tradesRoot: string;
+                            trades: {
+                                buy: string;
+                                sell: string;
+                                energyWh: string;
+                                price: string;
+                            }[];
+                            clearTx: string | null;
+                            settlementRoot?: string | null;
+                            settleTx?: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/markets/{market}/slots/{slot}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Re-runs the slot's clearing from its published orders and compares it with Market.slotOf */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    market: string;
+                    /** @description the slot's start, Unix seconds */
+                    slot: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            verified: boolean;
+                            checks: {
+                                name: string;
+                                ok: boolean;
+                                expected: string;
+                                actual: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/markets/{market}/slots/{slot}/settlement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A settled slot's lines with proofs: all for operators, regulators, auditors; a prosumer its own */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    market: string;
+                    /** @description the slot's start, Unix seconds */
+                    slot: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            settlementRoot: string | null;
+                            settleTx: string | null;
+                            lines: {
+                                account: string;
+                                device: string;
+                                /** @description 0 buy, 1 sell, 2 the grid operator's line */
+                                side: number;
+                                tradedWh: string;
+                                meteredWh: string;
+                                deliveredWh: string;
+                                /** @description signed base units */
+                                tradeValue: string;
+                                /** @description signed base units */
+                                gridValue: string;
+                                rewardWh: string;
+                                /** @description siblings bottom-up (OpenZeppelin MerkleProof.verify) */
+                                proof: string[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in account's escrow, orders, trades and statement lines (with proofs) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            account: string;
+                            escrow: {
+                                /** @description signed */
+                                balance: string;
+                                locked: string;
+                                available: string;
+                            };
+                            orders: {
+                                digest: string;
+                                order: {
+                                    /** @description market id (bytes32) */
+                                    market: string;
+                                    /** @description slot start, Unix seconds */
+                                    slot: string;
+                                    /** @enum {string} */
+                                    side: "buy" | "sell";
+                                    /** @description device id (bytes32) */
+                                    device: string;
+                                    /** @description 1 to 10,000,000 Wh */
+                                    energyWh: string;
+                                    /** @description 1 to 1,000,000 base units per kWh */
+                                    limitPrice: string;
+                                    /** @description unique per signer */
+                                    nonce: string;
+                                    /** @description Unix seconds after which the order is void */
+                                    expiry: string;
+                                };
+                                signature: string;
+                                account: string;
+                                /** @description ISO 8601 */
+                                receivedAt: string;
+                                /** @enum {string} */
+                                status: "open" | "included" | "excluded" | "cancelled" | "expired";
+                                reason?: string;
+                            }[];
+                            trades: {
+                                market: string;
+                                slot: string;
+                                buy: string;
+                                sell: string;
+                                energyWh: string;
+                                price: string;
+                            }[];
+                            statement: {
+                                market: string;
+                                slot: string;
+                                settlementRoot: string | null;
+                                settleTx: string | null;
+                                line: {
+                                    account: string;
+                                    device: string;
+                                    /** @description 0 buy, 1 sell, 2 the grid operator's line */
+                                    side: number;
+                                    tradedWh: string;
+                                    meteredWh: string;
+                                    deliveredWh: string;
+                                    /** @description signed base units */
+                                    tradeValue: string;
+                                    /** @description signed base units */
+                                    gridValue: string;
+                                    rewardWh: string;
+                                    /** @description siblings bottom-up (OpenZeppelin MerkleProof.verify) */
+                                    proof: string[];
+                                };
+                                meterProofs: string[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

@@ -23,6 +23,7 @@ import {
   composeHooks,
   composeJobKinds,
   composeSchedules,
+  type ModuleContext,
   startModules,
 } from "./modules.js";
 import { loadOrCreateMqttCredentials } from "./mqttCredentials.js";
@@ -55,7 +56,11 @@ export type RunningNode = {
 export async function startNode(
   config: NodeConfig,
   init: InitOptions = {},
-  options: { logger?: FastifyServerOptions["logger"] } = {},
+  options: {
+    logger?: FastifyServerOptions["logger"];
+    /** The node's clock in Unix milliseconds (tests move it past a market's gate closure); default `Date.now`. */
+    now?: () => number;
+  } = {},
 ): Promise<RunningNode> {
   const analytics = loadAnalyticsConfig(config.analyticsConfig ?? join(config.dataDir, "analytics.json"), {
     required: config.analyticsConfig !== undefined,
@@ -72,10 +77,19 @@ export async function startNode(
       closers.push(rpc.close);
       rpcUrl = rpc.url;
     }
-    const moduleContext = {
+    const now = options.now ?? Date.now;
+    const moduleContext: ModuleContext = {
       db: context.db,
       analytics,
       anchorGraceSeconds: config.anchorGraceSeconds,
+      chain: {
+        client: context.client,
+        chainId: context.chainId,
+        contracts: context.contracts,
+        sync: () => context.indexer.sync(),
+        fromBlock: BigInt(context.state.deployedAtBlock ?? 0),
+      },
+      now,
     };
     const hooks = createGridHooks();
     composeHooks(hooks, moduleContext);
@@ -140,6 +154,7 @@ export async function startNode(
           accessLog,
         },
         minGroupSize: config.minGroupSize,
+        now,
         saveApiToken: (token) => saveApiToken(config.dataDir, token),
         verifyDevice,
       },
