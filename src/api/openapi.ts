@@ -1888,7 +1888,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            seats: number;
+                            quorum: {
+                                numerator: number;
+                                denominator: number;
+                            };
+                            /** @description seconds */
+                            votingPeriod: number;
+                            /** @description seconds */
+                            timelockDelay: number;
+                        };
+                    };
                 };
             };
         };
@@ -1924,23 +1936,23 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            proposals?: {
-                                id?: string;
-                                kind?: string;
-                                proposer?: string;
-                                createdAt?: number;
-                                deadline?: number;
-                                forVotes?: number;
-                                againstVotes?: number;
-                                state?: string;
-                                description?: string;
-                                change?: string | null;
-                                calls?: {
-                                    contract?: string;
-                                    target?: string;
-                                    function?: string;
-                                    args?: unknown[];
-                                    value?: string;
+                            proposals: {
+                                id: string;
+                                kind: string;
+                                proposer: string;
+                                createdAt: number;
+                                deadline: number;
+                                forVotes: number;
+                                againstVotes: number;
+                                state: string;
+                                description: string;
+                                change: string | null;
+                                calls: {
+                                    contract: string;
+                                    target: string;
+                                    function: string;
+                                    args: unknown[];
+                                    value: string;
                                 }[];
                             }[];
                         };
@@ -2035,22 +2047,22 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            id?: string;
-                            kind?: string;
-                            proposer?: string;
-                            createdAt?: number;
-                            deadline?: number;
-                            forVotes?: number;
-                            againstVotes?: number;
-                            state?: string;
-                            description?: string;
-                            change?: string | null;
-                            calls?: {
-                                contract?: string;
-                                target?: string;
-                                function?: string;
-                                args?: unknown[];
-                                value?: string;
+                            id: string;
+                            kind: string;
+                            proposer: string;
+                            createdAt: number;
+                            deadline: number;
+                            forVotes: number;
+                            againstVotes: number;
+                            state: string;
+                            description: string;
+                            change: string | null;
+                            calls: {
+                                contract: string;
+                                target: string;
+                                function: string;
+                                args: unknown[];
+                                value: string;
                             }[];
                         };
                     };

@@ -4,6 +4,7 @@ import { analyticsModule } from "../analytics/module.js";
 import { authModule } from "../auth/module.js";
 import type { AnyIndexerHandler } from "../chain/indexer/eventIndexer.js";
 import type { Database } from "../db/database.js";
+import { governanceModule } from "../governance/module.js";
 import type { GridHooks } from "../hooks/gridHooks.js";
 import type { AnyJobKind } from "../jobs/jobKinds.js";
 import { jobsModule } from "../jobs/module.js";
@@ -21,10 +22,11 @@ export type ModuleContext = {
   anchorGraceSeconds: number;
 };
 
-/** Contracts and deployment block, for a module's event handlers. */
+/** Contracts, deployment block and the node's hooks (to publish on), for a module's event handlers. */
 export type ChainContext = {
   contracts: { Consortium: `0x${string}`; Registry: `0x${string}`; Accounts?: `0x${string}` };
   fromBlock: bigint;
+  hooks: GridHooks;
 };
 
 /**
@@ -53,6 +55,7 @@ export type GridModule = {
 export const gridModules: readonly GridModule[] = [
   meteringModule,
   registryModule,
+  governanceModule,
   authModule,
   analyticsModule,
   jobsModule,
