@@ -7,7 +7,6 @@ import { createProfileStore } from "../auth/profiles.js";
 import { serveJsonRpc } from "../chain/embedded/index.js";
 import type { NodeConfig } from "../core/config.js";
 import { listenWithFallback } from "../core/ports.js";
-import { createGridHooks } from "../hooks/gridHooks.js";
 import { startJobs } from "../jobs/jobsService.js";
 import { createMetering, type Metering } from "../metering/metering.js";
 import { nodeClientIdPrefix, nodeUsername } from "../metering/mqttAuth.js";
@@ -20,7 +19,6 @@ import { createServer } from "../server/createServer.js";
 import { saveApiToken } from "./apiToken.js";
 import {
   composeEventHandlers,
-  composeHooks,
   composeJobKinds,
   composeSchedules,
   startModules,
@@ -60,7 +58,7 @@ export async function startNode(
   const analytics = loadAnalyticsConfig(config.analyticsConfig ?? join(config.dataDir, "analytics.json"), {
     required: config.analyticsConfig !== undefined,
   });
-  const context = await openNode(config, init);
+  const context = await openNode(config, init, { analytics });
   const closers: (() => Promise<void>)[] = [context.close];
   try {
     let rpcUrl = config.rpcUrl ?? "";
@@ -77,8 +75,7 @@ export async function startNode(
       analytics,
       anchorGraceSeconds: config.anchorGraceSeconds,
     };
-    const hooks = createGridHooks();
-    composeHooks(hooks, moduleContext);
+    const { hooks } = context;
     const unmetered = createMetering({
       db: context.db,
       client: context.client,
@@ -102,6 +99,7 @@ export async function startNode(
     const chainContext = {
       contracts: context.contracts,
       fromBlock: BigInt(context.state.deployedAtBlock ?? 0),
+      hooks,
     };
     for (const handler of composeEventHandlers(chainContext)) {
       if (!events.has(handler.name)) events.register(handler);
