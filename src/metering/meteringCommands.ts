@@ -2,16 +2,16 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { Hex } from "viem";
+import { clientOf } from "../cli/context.js";
+import { answer } from "../cli/nodeApi.js";
+import { output, printRecord, printTable } from "../cli/output.js";
 import { BaseError } from "../core/errors.js";
 import { parseTime } from "../core/parseTime.js";
-import { deviceKeyToPem, generateDeviceKey } from "../metering/deviceKey.js";
-import { encodeReading } from "../metering/readingFormat.js";
-import { checkProof, type ReadingProof } from "../metering/readingProof.js";
-import { verifySignature } from "../metering/verifyWorker.js";
 import type { SignatureScheme } from "../registry/deviceTypes.js";
-import { clientOf } from "./context.js";
-import { answer } from "./nodeApi.js";
-import { output, printRecord, printTable } from "./output.js";
+import { deviceKeyToPem, generateDeviceKey } from "./deviceKey.js";
+import { encodeReading } from "./readingFormat.js";
+import { checkProof, type ReadingProof } from "./readingProof.js";
+import { verifySignature } from "./verifyWorker.js";
 
 /** `device keygen`, `anchor`, `proof`, `verify`, `verify-proof`. */
 export function registerMeteringCommands(program: Command): void {

@@ -3,12 +3,12 @@ import type { Command } from "commander";
 import { type Hex, isHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
-import { parseAccountRole, scopeKindOf } from "../auth/roles.js";
+import { cliSessionsPath, readSession, writeSession } from "../cli/cliSession.js";
+import { clientOf, dataDirOf } from "../cli/context.js";
+import { answer, createNodeApi, nodeUrlOf } from "../cli/nodeApi.js";
+import { output, printRecord, printTable } from "../cli/output.js";
 import { BaseError } from "../core/errors.js";
-import { cliSessionsPath, readSession, writeSession } from "./cliSession.js";
-import { clientOf, dataDirOf } from "./context.js";
-import { answer, createNodeApi, nodeUrlOf } from "./nodeApi.js";
-import { output, printRecord, printTable } from "./output.js";
+import { parseAccountRole, scopeKindOf } from "./roles.js";
 
 /** Reads a key file: `0x` + 64 hex digits (as `start --demo` writes them and `cast wallet new` prints). */
 async function readKeyFile(file: string): Promise<Hex> {

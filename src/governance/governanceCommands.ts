@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import type { paths } from "../api/openapi.js";
+import { clientOf } from "../cli/context.js";
+import { answer } from "../cli/nodeApi.js";
+import { formatDuration, output, printRecord, printTable } from "../cli/output.js";
 import { checkProposalText } from "../registry/proposals.js";
-import { clientOf } from "./context.js";
-import { answer } from "./nodeApi.js";
-import { formatDuration, output, printRecord, printTable } from "./output.js";
 
 /** What the node answers to a proposal, vote or execution. */
 export type Outcome = paths["/v1/proposals"]["post"]["responses"][200]["content"]["application/json"];
