@@ -179,7 +179,7 @@ export function registerNodeCommands(program: Command): void {
     const { startNode } = await import("../node/startNode.js");
     const { seedDemoRegions } = await import("../node/demoRegions.js");
     const { seedDemoAccounts } = await import("../node/demoAccounts.js");
-    const { startDemoSimulator } = await import("./simulateCommand.js");
+    const { startDemoSimulator } = await import("../sim/simulateCommand.js");
     // Warnings and errors (e.g. an internal error behind a 500) go to stderr as JSON lines; stdout
     // stays for what the command prints.
     const node = await startNode(config, options, { logger: { level: "warn", stream: process.stderr } });

@@ -6,6 +6,7 @@ import type { ChainClient } from "../chain/chainClient.js";
 import type { AnyIndexerHandler } from "../chain/indexer/eventIndexer.js";
 import type { ContractAddresses } from "../chain/manifest.js";
 import type { Database } from "../db/database.js";
+import { governanceModule } from "../governance/module.js";
 import type { GridHooks } from "../hooks/gridHooks.js";
 import type { AnyJobKind } from "../jobs/jobKinds.js";
 import { jobsModule } from "../jobs/module.js";
@@ -40,10 +41,11 @@ export type ModuleChain = {
   fromBlock: bigint;
 };
 
-/** Contracts and deployment block, for a module's event handlers. */
+/** Contracts, deployment block and the node's hooks (to publish on), for a module's event handlers. */
 export type ChainContext = {
   contracts: Pick<ContractAddresses, "Consortium" | "Registry"> & Partial<ContractAddresses>;
   fromBlock: bigint;
+  hooks: GridHooks;
 };
 
 /**
@@ -72,6 +74,7 @@ export type GridModule = {
 export const gridModules: readonly GridModule[] = [
   meteringModule,
   registryModule,
+  governanceModule,
   authModule,
   analyticsModule,
   jobsModule,

@@ -7,7 +7,6 @@ import { createProfileStore } from "../auth/profiles.js";
 import { serveJsonRpc } from "../chain/embedded/index.js";
 import type { NodeConfig } from "../core/config.js";
 import { listenWithFallback } from "../core/ports.js";
-import { createGridHooks } from "../hooks/gridHooks.js";
 import { startJobs } from "../jobs/jobsService.js";
 import { createMetering, type Metering } from "../metering/metering.js";
 import { nodeClientIdPrefix, nodeUsername } from "../metering/mqttAuth.js";
@@ -20,7 +19,6 @@ import { createServer } from "../server/createServer.js";
 import { saveApiToken } from "./apiToken.js";
 import {
   composeEventHandlers,
-  composeHooks,
   composeJobKinds,
   composeSchedules,
   type ModuleContext,
@@ -65,7 +63,7 @@ export async function startNode(
   const analytics = loadAnalyticsConfig(config.analyticsConfig ?? join(config.dataDir, "analytics.json"), {
     required: config.analyticsConfig !== undefined,
   });
-  const context = await openNode(config, init);
+  const context = await openNode(config, init, { analytics, now: options.now });
   const closers: (() => Promise<void>)[] = [context.close];
   try {
     let rpcUrl = config.rpcUrl ?? "";
@@ -77,22 +75,9 @@ export async function startNode(
       closers.push(rpc.close);
       rpcUrl = rpc.url;
     }
-    const now = options.now ?? Date.now;
-    const moduleContext: ModuleContext = {
-      db: context.db,
-      analytics,
-      anchorGraceSeconds: config.anchorGraceSeconds,
-      chain: {
-        client: context.client,
-        chainId: context.chainId,
-        contracts: context.contracts,
-        sync: () => context.indexer.sync(),
-        fromBlock: BigInt(context.state.deployedAtBlock ?? 0),
-      },
-      now,
-    };
-    const hooks = createGridHooks();
-    composeHooks(hooks, moduleContext);
+    const { moduleContext } = context;
+    const now = moduleContext.now ?? Date.now;
+    const { hooks } = context;
     const unmetered = createMetering({
       db: context.db,
       client: context.client,
@@ -116,6 +101,7 @@ export async function startNode(
     const chainContext = {
       contracts: context.contracts,
       fromBlock: BigInt(context.state.deployedAtBlock ?? 0),
+      hooks,
     };
     for (const handler of composeEventHandlers(chainContext)) {
       if (!events.has(handler.name)) events.register(handler);
