@@ -17,13 +17,7 @@ import { createNodeMetrics } from "../metrics/nodeMetrics.js";
 import { deviceStatuses } from "../registry/deviceTypes.js";
 import { createServer } from "../server/createServer.js";
 import { saveApiToken } from "./apiToken.js";
-import {
-  composeEventHandlers,
-  composeJobKinds,
-  composeSchedules,
-  type ModuleContext,
-  startModules,
-} from "./modules.js";
+import { composeEventHandlers, composeJobKinds, composeSchedules, startModules } from "./modules.js";
 import { loadOrCreateMqttCredentials } from "./mqttCredentials.js";
 import { type InitOptions, type NodeContext, openNode } from "./openNode.js";
 
