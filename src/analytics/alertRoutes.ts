@@ -9,6 +9,7 @@ import { parseTime } from "../core/parseTime.js";
 import type { Queryable } from "../db/database.js";
 import type { Metering } from "../metering/metering.js";
 import { decimalId, nullable, oneOf, pageLimit, pageOffset, text, timeText } from "../server/paramSchemas.js";
+import { sent } from "../server/responseSchemas.js";
 import { type Alert, alertSeverities, alertStatuses, createAlertStore } from "./alertStore.js";
 import { maxEvidenceReadings } from "./detectors/detectorTypes.js";
 
@@ -17,7 +18,7 @@ const nullableStr = nullable({ type: "string" });
 const int = { type: "integer" } as const;
 const anyObject = { type: "object", additionalProperties: true } as const;
 
-const alertSchema = {
+const alertSchema = sent({
   type: "object",
   properties: {
     id: str,
@@ -44,7 +45,7 @@ const alertSchema = {
       description: "the figures behind the alert and `readings: [{deviceId, seq}]`, the readings involved",
     },
   },
-} as const;
+} as const);
 
 const actionBody = nullable(
   Type.Object({ note: Type.Optional(text(10_000, "optional note, up to 2000 characters")) }),
@@ -157,10 +158,10 @@ export function registerAlertRoutes(
           }),
         ),
         response: {
-          200: {
+          200: sent({
             type: "object",
             properties: { alerts: { type: "array", items: alertSchema }, total: int },
-          },
+          }),
         },
       },
     },
@@ -193,7 +194,7 @@ export function registerAlertRoutes(
         tags: ["alerts"],
         params: idParams,
         response: {
-          200: {
+          200: sent({
             type: "object",
             properties: {
               alert: alertSchema,
@@ -214,7 +215,7 @@ export function registerAlertRoutes(
                 },
               },
             },
-          },
+          }),
         },
       },
     },
@@ -250,7 +251,7 @@ export function registerAlertRoutes(
           tags: ["alerts"],
           params: idParams,
           body: actionBody,
-          response: { 200: { type: "object", properties: { alert: alertSchema } } },
+          response: { 200: sent({ type: "object", properties: { alert: alertSchema } }) },
         },
       },
       async (request) => {

@@ -4,6 +4,7 @@ import { Type } from "typebox";
 import { parseTime } from "../core/parseTime.js";
 import { commodities } from "../metering/readingFormat.js";
 import { decimalId, keysOf, nullable, oneOf, text, timeText, unixSeconds } from "../server/paramSchemas.js";
+import { sent } from "../server/responseSchemas.js";
 import type { AnalysisStore } from "./analyses.js";
 
 const str = { type: "string" } as const;
@@ -19,7 +20,7 @@ const parameterProperties = {
   from: Type.Integer({ ...unixSeconds, description: "Unix seconds" }),
   to: Type.Integer({ ...unixSeconds, description: "Unix seconds (exclusive)" }),
 };
-const analysisSchema = {
+const analysisSchema = sent({
   type: "object",
   properties: {
     id: str,
@@ -32,7 +33,7 @@ const analysisSchema = {
     createdAt: str,
     updatedAt: str,
   },
-} as const;
+} as const);
 const idParams = Type.Object({ id: decimalId(18) });
 /** What the analyses' time filters are refused with (as the statistics' `from`/`to`). */
 const timeError = "STATS_INVALID_TIME";
@@ -82,7 +83,7 @@ export function registerAnalysisRoutes(app: FastifyInstance, analyses: AnalysisS
           },
         },
         response: {
-          200: { type: "object", properties: { analyses: { type: "array", items: analysisSchema } } },
+          200: sent({ type: "object", properties: { analyses: { type: "array", items: analysisSchema } } }),
         },
       },
     },

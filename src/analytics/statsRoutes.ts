@@ -16,6 +16,7 @@ import {
   text,
   timeText,
 } from "../server/paramSchemas.js";
+import { sent } from "../server/responseSchemas.js";
 import { assertDeviceVisible } from "../server/visibility.js";
 import type { AnalyticsConfig } from "./analyticsConfig.js";
 import { overview } from "./overview.js";
@@ -40,10 +41,75 @@ const totalsProperties = {
   tce: { type: "string", description: "standard coal equivalent of consumption, tonnes (GB/T 2589)" },
   co2Kg: str,
 } as const;
-const seriesSchema = {
+const seriesSchema = sent(
+  {
+    type: "object",
+    properties: {
+      region: { type: "object", properties: { code: str, nameZh: str, nameEn: str } },
+      commodity: str,
+      unit: str,
+      granularity: str,
+      from: int,
+      to: int,
+      utcOffsetMinutes: int,
+      points: {
+        type: "array",
+        items: { type: "object", properties: { start: int, ...totalsProperties } },
+      },
+      totals: nullable({ type: "object", properties: totalsProperties }),
+      suppressed: {
+        type: "boolean",
+        description: "true when the region has fewer devices than the minimum group size",
+      },
+      reason: str,
+    },
+  } as const,
+  ["suppressed", "reason"],
+);
+const nullableStr = nullable({ type: "string" });
+const overviewSchema = sent(
+  {
+    type: "object",
+    properties: {
+      date: { type: "string", description: "YYYY-MM-DD at the UTC offset" },
+      from: int,
+      to: int,
+      utcOffsetMinutes: int,
+      regions: {
+        type: "array",
+        items: {
+          type: "object",
+          description: "a suppressed region (minimum group size) has its figures null",
+          properties: {
+            code: str,
+            nameZh: str,
+            nameEn: str,
+            consumptionWh: nullableStr,
+            generationWh: nullableStr,
+            renewableWh: nullableStr,
+            renewableShare: num,
+            gasLitres: { ...nullableStr, description: "natural gas consumed, litres" },
+            tce: nullableStr,
+            co2Kg: nullableStr,
+            completeness: num,
+            activeDevices: nullable({ type: "integer" }),
+            openAlerts: nullable({ type: "integer" }),
+            suppressed: {
+              type: "boolean",
+              description: "true when the region has fewer devices than the minimum group size",
+            },
+            reason: str,
+          },
+        },
+      },
+    },
+  } as const,
+  ["suppressed", "reason"],
+);
+const deviceSeriesSchema = sent({
   type: "object",
   properties: {
-    region: { type: "object", properties: { code: str, nameZh: str, nameEn: str } },
+    deviceId: str,
     commodity: str,
     unit: str,
     granularity: str,
@@ -52,16 +118,13 @@ const seriesSchema = {
     utcOffsetMinutes: int,
     points: {
       type: "array",
-      items: { type: "object", properties: { start: int, ...totalsProperties } },
+      items: {
+        type: "object",
+        properties: { start: int, import: str, export: str, net: str, readings: int },
+      },
     },
-    totals: nullable({ type: "object", properties: totalsProperties }),
-    suppressed: {
-      type: "boolean",
-      description: "true when the region has fewer devices than the minimum group size",
-    },
-    reason: str,
   },
-} as const;
+} as const);
 const rangeProperties = {
   commodity: Type.Optional(oneOf(keysOf(commodities), { default: "electricity" })),
   granularity: Type.Optional(oneOf(["hour", "day", "month"], { default: "hour" })),
@@ -129,6 +192,7 @@ export function registerStatsRoutes(
         querystring: Type.Object({
           date: Type.Optional(text(10, "YYYY-MM-DD at the UTC offset; default today")),
         }),
+        response: { 200: overviewSchema },
       },
     },
     async (request) => {
@@ -195,7 +259,7 @@ export function registerStatsRoutes(
           ...rangeProperties,
         }),
         response: {
-          200: { type: "object", properties: { regions: { type: "array", items: seriesSchema } } },
+          200: sent({ type: "object", properties: { regions: { type: "array", items: seriesSchema } } }),
         },
       },
     },
@@ -240,6 +304,7 @@ export function registerStatsRoutes(
         tags: ["stats"],
         params: deviceIdParams,
         querystring: rangeQuery,
+        response: { 200: deviceSeriesSchema },
       },
     },
     async (request, reply) => {

@@ -26,12 +26,24 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description the EIP-4361 fields the message to sign must carry */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            domain: string;
+                            uri: string;
+                            chainId: number;
+                            nonce: string;
+                            /** @enum {string} */
+                            version: "1";
+                            statement: string;
+                            issuedAt: string;
+                            expirationTime: string;
+                        };
+                    };
                 };
             };
         };
@@ -81,7 +93,12 @@ export interface paths {
                             bindings: {
                                 role: string;
                                 scope: {
-                                    [key: string]: unknown;
+                                    /** @enum {string} */
+                                    kind: "all" | "region" | "community";
+                                    /** @description region code, when kind is region */
+                                    region?: string;
+                                    /** @description community address, when kind is community */
+                                    community?: string;
                                 };
                             }[];
                         };
@@ -128,7 +145,12 @@ export interface paths {
                             bindings: {
                                 role: string;
                                 scope: {
-                                    [key: string]: unknown;
+                                    /** @enum {string} */
+                                    kind: "all" | "region" | "community";
+                                    /** @description region code, when kind is region */
+                                    region?: string;
+                                    /** @description community address, when kind is community */
+                                    community?: string;
                                 };
                             }[];
                         };
@@ -166,7 +188,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            signedOut: boolean;
+                        };
+                    };
                 };
             };
         };
@@ -198,7 +224,35 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            principal: {
+                                /** @enum {string} */
+                                kind: "anonymous" | "account" | "api-key" | "device";
+                                /** @description an account's or an account key's address */
+                                account?: string;
+                                /** @description an API key's id */
+                                keyId?: string;
+                                /** @description an API key's name */
+                                name?: string;
+                                /** @description a device's id */
+                                deviceId?: string;
+                                bindings: {
+                                    role: string;
+                                    scope: {
+                                        /** @enum {string} */
+                                        kind: "all" | "region" | "community";
+                                        /** @description region code, when kind is region */
+                                        region?: string;
+                                        /** @description community address, when kind is community */
+                                        community?: string;
+                                    };
+                                }[];
+                            };
+                            roles: string[];
+                            actions: string[];
+                        };
+                    };
                 };
             };
         };
@@ -232,7 +286,32 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            keys: {
+                                id: string;
+                                name: string;
+                                /** @description the account the key acts for; none for a node key */
+                                account?: string;
+                                createdBy: string;
+                                bindings: {
+                                    role: string;
+                                    scope: {
+                                        /** @enum {string} */
+                                        kind: "all" | "region" | "community";
+                                        /** @description region code, when kind is region */
+                                        region?: string;
+                                        /** @description community address, when kind is community */
+                                        community?: string;
+                                    };
+                                }[];
+                                createdAt: string;
+                                rotatedAt: string | null;
+                                lastUsedAt: string | null;
+                                revokedAt: string | null;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -259,7 +338,32 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @description the account the key acts for; none for a node key */
+                            account?: string;
+                            createdBy: string;
+                            bindings: {
+                                role: string;
+                                scope: {
+                                    /** @enum {string} */
+                                    kind: "all" | "region" | "community";
+                                    /** @description region code, when kind is region */
+                                    region?: string;
+                                    /** @description community address, when kind is community */
+                                    community?: string;
+                                };
+                            }[];
+                            createdAt: string;
+                            rotatedAt: string | null;
+                            lastUsedAt: string | null;
+                            revokedAt: string | null;
+                            /** @description the key (glk_…), shown this once */
+                            key: string;
+                        };
+                    };
                 };
             };
         };
@@ -295,7 +399,32 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name?: string;
+                            /** @description the account the key acts for; none for a node key */
+                            account?: string;
+                            createdBy?: string;
+                            bindings?: {
+                                role: string;
+                                scope: {
+                                    /** @enum {string} */
+                                    kind: "all" | "region" | "community";
+                                    /** @description region code, when kind is region */
+                                    region?: string;
+                                    /** @description community address, when kind is community */
+                                    community?: string;
+                                };
+                            }[];
+                            createdAt?: string;
+                            rotatedAt?: string | null;
+                            lastUsedAt?: string | null;
+                            revokedAt?: string | null;
+                            /** @description the key (glk_…), shown this once */
+                            key: string;
+                        };
+                    };
                 };
             };
         };
@@ -332,7 +461,32 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            key: {
+                                id: string;
+                                name: string;
+                                /** @description the account the key acts for; none for a node key */
+                                account?: string;
+                                createdBy: string;
+                                bindings: {
+                                    role: string;
+                                    scope: {
+                                        /** @enum {string} */
+                                        kind: "all" | "region" | "community";
+                                        /** @description region code, when kind is region */
+                                        region?: string;
+                                        /** @description community address, when kind is community */
+                                        community?: string;
+                                    };
+                                }[];
+                                createdAt: string;
+                                rotatedAt: string | null;
+                                lastUsedAt: string | null;
+                                revokedAt: string | null;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -365,11 +519,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            status?: string;
-                            chainId?: number;
-                            blockNumber?: number;
-                            database?: string;
-                            mqttUrl?: string | null;
+                            status: string;
+                            chainId: number;
+                            blockNumber: number;
+                            database: string;
+                            mqttUrl: string | null;
                         };
                     };
                 };
@@ -407,11 +561,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            chainId?: number;
-                            blockNumber?: number;
-                            rpcUrl?: string | null;
-                            operator?: string;
-                            contracts?: {
+                            chainId: number;
+                            blockNumber: number;
+                            rpcUrl: string | null;
+                            operator: string;
+                            contracts: {
                                 [key: string]: string;
                             };
                         };
@@ -455,22 +609,22 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            head?: number;
-                            blocks?: {
-                                number?: number;
-                                hash?: string;
-                                timestamp?: number;
-                                gasUsed?: string;
-                                transactions?: {
-                                    hash?: string;
-                                    from?: string;
-                                    to?: string | null;
+                            head: number;
+                            blocks: {
+                                number: number;
+                                hash: string;
+                                timestamp: number;
+                                gasUsed: string;
+                                transactions: {
+                                    hash: string;
+                                    from: string;
+                                    to: string | null;
                                     /** @description name of the GridLedger contract called or created */
-                                    contract?: string | null;
+                                    contract: string | null;
                                     /** @description function called, decoded with the contract's ABI */
-                                    method?: string | null;
+                                    method: string | null;
                                     /** @description address of the contract a deployment created */
-                                    created?: string | null;
+                                    created: string | null;
                                 }[];
                             }[];
                         };
@@ -517,19 +671,19 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            region?: string;
-                            regionId?: string;
-                            commodity?: number;
-                            intervalStart?: number;
-                            part?: number;
-                            contract?: string;
-                            anchored?: boolean;
-                            root?: string;
-                            leafCount?: number;
-                            importTotal?: string;
-                            exportTotal?: string;
-                            anchoredAt?: number | null;
-                            readAtBlock?: number;
+                            region: string;
+                            regionId: string;
+                            commodity: number;
+                            intervalStart: number;
+                            part: number;
+                            contract: string;
+                            anchored: boolean;
+                            root: string;
+                            leafCount: number;
+                            importTotal: string;
+                            exportTotal: string;
+                            anchoredAt: number | null;
+                            readAtBlock: number;
                         };
                     };
                 };
@@ -609,9 +763,9 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            results?: {
+                            results: {
                                 /** @enum {string} */
-                                status?: "accepted" | "duplicate" | "rejected";
+                                status: "accepted" | "duplicate" | "rejected";
                                 code?: string;
                                 message?: string;
                                 seq?: string;
@@ -654,16 +808,16 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            reading?: {
+                            reading: {
                                 [key: string]: unknown;
                             };
-                            receivedAt?: string;
-                            batch?: {
-                                region?: string;
-                                commodity?: number;
-                                intervalStart?: number;
-                                part?: number;
-                                status?: string;
+                            receivedAt: string;
+                            batch: {
+                                region: string;
+                                commodity: number;
+                                intervalStart: number;
+                                part: number;
+                                status: string;
                             } | null;
                         };
                     };
@@ -705,25 +859,25 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            reading?: {
+                            reading: {
                                 [key: string]: unknown;
                             };
-                            leafHash?: string;
-                            leafIndex?: number;
-                            treeSize?: number;
-                            auditPath?: string[];
-                            root?: string;
-                            batch?: {
-                                region?: string;
-                                regionId?: string;
-                                commodity?: number;
-                                intervalStart?: number;
-                                part?: number;
+                            leafHash: string;
+                            leafIndex: number;
+                            treeSize: number;
+                            auditPath: string[];
+                            root: string;
+                            batch: {
+                                region: string;
+                                regionId: string;
+                                commodity: number;
+                                intervalStart: number;
+                                part: number;
                             };
-                            anchor?: {
-                                contract?: string;
-                                txHash?: string;
-                                blockNumber?: number;
+                            anchor: {
+                                contract: string;
+                                txHash: string;
+                                blockNumber: number;
                             };
                         };
                     };
@@ -772,22 +926,22 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            batches?: {
+                            batches: {
                                 /** @description region code; null when the region is not in the index */
-                                region?: string | null;
-                                regionId?: string;
-                                commodity?: number;
-                                intervalStart?: number;
-                                part?: number;
-                                root?: string;
-                                leafCount?: number;
-                                importTotal?: string;
-                                exportTotal?: string;
-                                status?: string;
-                                contract?: string | null;
-                                txHash?: string | null;
-                                blockNumber?: number | null;
-                                anchoredAt?: number | null;
+                                region: string | null;
+                                regionId: string;
+                                commodity: number;
+                                intervalStart: number;
+                                part: number;
+                                root: string;
+                                leafCount: number;
+                                importTotal: string;
+                                exportTotal: string;
+                                status: string;
+                                contract: string | null;
+                                txHash: string | null;
+                                blockNumber: number | null;
+                                anchoredAt: number | null;
                             }[];
                         };
                     };
@@ -865,18 +1019,18 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            ok?: boolean;
-                            batches?: number;
-                            readings?: number;
-                            findings?: {
-                                kind?: string;
-                                region?: string;
-                                commodity?: number;
-                                intervalStart?: string;
-                                part?: number;
+                            ok: boolean;
+                            batches: number;
+                            readings: number;
+                            findings: {
+                                kind: string;
+                                region: string;
+                                commodity: number;
+                                intervalStart: string;
+                                part: number;
                                 deviceId?: string;
                                 seq?: string;
-                                message?: string;
+                                message: string;
                             }[];
                         };
                     };
@@ -915,17 +1069,17 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            readings?: number;
-                            devices?: number;
-                            unbatched?: number;
-                            batches?: number;
-                            anchored?: number;
-                            pending?: number;
-                            conflicts?: number;
-                            quarantined?: number;
-                            dropped?: number;
-                            alerts?: number;
-                            lastReadingAt?: string | null;
+                            readings: number;
+                            devices: number;
+                            unbatched: number;
+                            batches: number;
+                            anchored: number;
+                            pending: number;
+                            conflicts: number;
+                            quarantined: number;
+                            dropped: number;
+                            alerts: number;
+                            lastReadingAt: string | null;
                         };
                     };
                 };
@@ -964,41 +1118,41 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @enum {string} */
-                            status?: "ok" | "degraded";
-                            reasons?: string[];
-                            checkedAt?: string;
-                            anchoring?: {
-                                regions?: {
-                                    region?: string;
-                                    regionId?: string;
-                                    pendingBatches?: number;
-                                    quarantinedBatches?: number;
-                                    unbatchedReadings?: number;
-                                    unanchoredReadings?: number;
-                                    oldestUnanchoredInterval?: number | null;
-                                    lastAnchor?: {
-                                        at?: number;
-                                        block?: number;
+                            status: "ok" | "degraded";
+                            reasons: string[];
+                            checkedAt: string;
+                            anchoring: {
+                                regions: {
+                                    region: string;
+                                    regionId: string;
+                                    pendingBatches: number;
+                                    quarantinedBatches: number;
+                                    unbatchedReadings: number;
+                                    unanchoredReadings: number;
+                                    oldestUnanchoredInterval: number | null;
+                                    lastAnchor: {
+                                        at: number;
+                                        block: number;
                                     } | null;
                                 }[];
-                                pendingBatches?: number;
-                                quarantinedBatches?: number;
-                                unanchoredReadings?: number;
-                                consecutiveFailedRounds?: number;
-                                lastRoundAt?: string | null;
-                                lastSuccessAt?: string | null;
-                                lastError?: string | null;
+                                pendingBatches: number;
+                                quarantinedBatches: number;
+                                unanchoredReadings: number;
+                                consecutiveFailedRounds: number;
+                                lastRoundAt: string | null;
+                                lastSuccessAt: string | null;
+                                lastError: string | null;
                             };
-                            indexing?: {
-                                indexedBlock?: number | null;
-                                chainHead?: number | null;
-                                lag?: number | null;
-                                consecutiveFailures?: number;
-                                lastError?: string | null;
+                            indexing: {
+                                indexedBlock: number | null;
+                                chainHead: number | null;
+                                lag: number | null;
+                                consecutiveFailures: number;
+                                lastError: string | null;
                             };
-                            jobs?: {
-                                queued?: number;
-                                running?: number;
+                            jobs: {
+                                queued: number;
+                                running: number;
                             };
                         };
                     };
@@ -1044,17 +1198,17 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            batches?: {
+                            batches: {
                                 /** @description <region>/<commodity>/<intervalStart>/<part> */
-                                key?: string;
-                                region?: string;
-                                commodity?: number;
-                                intervalStart?: string;
-                                part?: number;
+                                key: string;
+                                region: string;
+                                commodity: number;
+                                intervalStart: string;
+                                part: number;
                                 /** @enum {string} */
-                                status?: "pending" | "anchored" | "conflict" | "quarantined" | "dropped";
-                                leafCount?: number;
-                                reason?: string | null;
+                                status: "pending" | "anchored" | "conflict" | "quarantined" | "dropped";
+                                leafCount: number;
+                                reason: string | null;
                             }[];
                         };
                     };
@@ -1103,15 +1257,15 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @description <region>/<commodity>/<intervalStart>/<part> */
-                            key?: string;
-                            region?: string;
-                            commodity?: number;
-                            intervalStart?: string;
-                            part?: number;
+                            key: string;
+                            region: string;
+                            commodity: number;
+                            intervalStart: string;
+                            part: number;
                             /** @enum {string} */
-                            status?: "pending" | "anchored" | "conflict" | "quarantined" | "dropped";
-                            leafCount?: number;
-                            reason?: string | null;
+                            status: "pending" | "anchored" | "conflict" | "quarantined" | "dropped";
+                            leafCount: number;
+                            reason: string | null;
                         };
                     };
                 };
@@ -1157,15 +1311,15 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @description <region>/<commodity>/<intervalStart>/<part> */
-                            key?: string;
-                            region?: string;
-                            commodity?: number;
-                            intervalStart?: string;
-                            part?: number;
+                            key: string;
+                            region: string;
+                            commodity: number;
+                            intervalStart: string;
+                            part: number;
                             /** @enum {string} */
-                            status?: "pending" | "anchored" | "conflict" | "quarantined" | "dropped";
-                            leafCount?: number;
-                            reason?: string | null;
+                            status: "pending" | "anchored" | "conflict" | "quarantined" | "dropped";
+                            leafCount: number;
+                            reason: string | null;
                         };
                     };
                 };
@@ -1201,16 +1355,16 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            url?: string | null;
-                            broker?: string;
-                            readingsTopic?: string;
-                            acksTopic?: string;
-                            ackPublicKey?: string;
-                            ackPublicKeyPem?: string;
-                            ackSignature?: string;
-                            tokenWindowSeconds?: number;
-                            maxPayloadBytes?: number;
-                            maxReadingsPerMessage?: number;
+                            url: string | null;
+                            broker: string;
+                            readingsTopic: string;
+                            acksTopic: string;
+                            ackPublicKey: string;
+                            ackPublicKeyPem: string;
+                            ackSignature: string;
+                            tokenWindowSeconds: number;
+                            maxPayloadBytes: number;
+                            maxReadingsPerMessage: number;
                         };
                     };
                 };
@@ -1734,7 +1888,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            seats: number;
+                            quorum: {
+                                numerator: number;
+                                denominator: number;
+                            };
+                            /** @description seconds */
+                            votingPeriod: number;
+                            /** @description seconds */
+                            timelockDelay: number;
+                        };
+                    };
                 };
             };
         };
@@ -1770,23 +1936,23 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            proposals?: {
-                                id?: string;
-                                kind?: string;
-                                proposer?: string;
-                                createdAt?: number;
-                                deadline?: number;
-                                forVotes?: number;
-                                againstVotes?: number;
-                                state?: string;
-                                description?: string;
-                                change?: string | null;
-                                calls?: {
-                                    contract?: string;
-                                    target?: string;
-                                    function?: string;
-                                    args?: unknown[];
-                                    value?: string;
+                            proposals: {
+                                id: string;
+                                kind: string;
+                                proposer: string;
+                                createdAt: number;
+                                deadline: number;
+                                forVotes: number;
+                                againstVotes: number;
+                                state: string;
+                                description: string;
+                                change: string | null;
+                                calls: {
+                                    contract: string;
+                                    target: string;
+                                    function: string;
+                                    args: unknown[];
+                                    value: string;
                                 }[];
                             }[];
                         };
@@ -1881,22 +2047,22 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            id?: string;
-                            kind?: string;
-                            proposer?: string;
-                            createdAt?: number;
-                            deadline?: number;
-                            forVotes?: number;
-                            againstVotes?: number;
-                            state?: string;
-                            description?: string;
-                            change?: string | null;
-                            calls?: {
-                                contract?: string;
-                                target?: string;
-                                function?: string;
-                                args?: unknown[];
-                                value?: string;
+                            id: string;
+                            kind: string;
+                            proposer: string;
+                            createdAt: number;
+                            deadline: number;
+                            forVotes: number;
+                            againstVotes: number;
+                            state: string;
+                            description: string;
+                            change: string | null;
+                            calls: {
+                                contract: string;
+                                target: string;
+                                function: string;
+                                args: unknown[];
+                                value: string;
                             }[];
                         };
                     };
@@ -2309,11 +2475,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            name?: string;
+                            name: string;
                             postalAddress?: string;
                             contact?: string;
                             meterLocation?: string;
-                            updatedAt?: string;
+                            updatedAt: string;
                         };
                     };
                 };
@@ -2347,7 +2513,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            name?: string;
+                            name: string;
                             postalAddress?: string;
                             contact?: string;
                             meterLocation?: string;
@@ -2376,8 +2542,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            erased?: boolean;
-                            erasedAt?: string;
+                            erased: boolean;
+                            erasedAt: string;
                         };
                     };
                 };
@@ -2415,17 +2581,17 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            entries?: {
-                                seq?: number;
-                                at?: string;
-                                actor?: string;
-                                roles?: string[];
-                                action?: string;
-                                method?: string;
-                                object?: string;
-                                purpose?: string | null;
-                                hash?: string;
-                                prevHash?: string;
+                            entries: {
+                                seq: number;
+                                at: string;
+                                actor: string;
+                                roles: string[];
+                                action: string;
+                                method: string;
+                                object: string;
+                                purpose: string | null;
+                                hash: string;
+                                prevHash: string;
                             }[];
                         };
                     };
@@ -2505,12 +2671,12 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            anchors?: {
-                                day?: number;
-                                date?: string;
-                                head?: string;
-                                count?: number;
-                                anchoredAt?: string;
+                            anchors: {
+                                day: number;
+                                date: string;
+                                head: string;
+                                count: number;
+                                anchoredAt: string;
                             }[];
                         };
                     };
@@ -2566,34 +2732,34 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            alerts?: {
-                                id?: string;
+                            alerts: {
+                                id: string;
                                 /** @description data_gap, region_data_gap, zero_run, spike, register_regression, reading_conflict, export_without_generation, community_imbalance, bad_signatures, anchor_late, sequence_gap, anchor_conflict, batch_quarantined */
-                                kind?: string;
+                                kind: string;
                                 /** @enum {string} */
-                                severity?: "info" | "warning" | "critical";
+                                severity: "info" | "warning" | "critical";
                                 /** @enum {string} */
-                                status?: "open" | "acknowledged" | "resolved";
+                                status: "open" | "acknowledged" | "resolved";
                                 /** @description region code */
-                                region?: string | null;
-                                regionId?: string | null;
-                                deviceId?: string | null;
-                                message?: string;
+                                region: string | null;
+                                regionId: string | null;
+                                deviceId: string | null;
+                                message: string;
                                 /** @description Unix start of the data the alert is about */
-                                periodStart?: number | null;
+                                periodStart: number | null;
                                 /** @description ISO 8601 */
-                                createdAt?: string;
-                                acknowledgedBy?: string | null;
-                                acknowledgedAt?: string | null;
-                                resolvedBy?: string | null;
-                                resolvedAt?: string | null;
-                                note?: string | null;
+                                createdAt: string;
+                                acknowledgedBy: string | null;
+                                acknowledgedAt: string | null;
+                                resolvedBy: string | null;
+                                resolvedAt: string | null;
+                                note: string | null;
                                 /** @description the figures behind the alert and `readings: [{deviceId, seq}]`, the readings involved */
-                                evidence?: {
+                                evidence: {
                                     [key: string]: unknown;
                                 };
                             }[];
-                            total?: number;
+                            total: number;
                         };
                     };
                 };
@@ -2633,46 +2799,46 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            alert?: {
-                                id?: string;
+                            alert: {
+                                id: string;
                                 /** @description data_gap, region_data_gap, zero_run, spike, register_regression, reading_conflict, export_without_generation, community_imbalance, bad_signatures, anchor_late, sequence_gap, anchor_conflict, batch_quarantined */
-                                kind?: string;
+                                kind: string;
                                 /** @enum {string} */
-                                severity?: "info" | "warning" | "critical";
+                                severity: "info" | "warning" | "critical";
                                 /** @enum {string} */
-                                status?: "open" | "acknowledged" | "resolved";
+                                status: "open" | "acknowledged" | "resolved";
                                 /** @description region code */
-                                region?: string | null;
-                                regionId?: string | null;
-                                deviceId?: string | null;
-                                message?: string;
+                                region: string | null;
+                                regionId: string | null;
+                                deviceId: string | null;
+                                message: string;
                                 /** @description Unix start of the data the alert is about */
-                                periodStart?: number | null;
+                                periodStart: number | null;
                                 /** @description ISO 8601 */
-                                createdAt?: string;
-                                acknowledgedBy?: string | null;
-                                acknowledgedAt?: string | null;
-                                resolvedBy?: string | null;
-                                resolvedAt?: string | null;
-                                note?: string | null;
+                                createdAt: string;
+                                acknowledgedBy: string | null;
+                                acknowledgedAt: string | null;
+                                resolvedBy: string | null;
+                                resolvedAt: string | null;
+                                note: string | null;
                                 /** @description the figures behind the alert and `readings: [{deviceId, seq}]`, the readings involved */
-                                evidence?: {
+                                evidence: {
                                     [key: string]: unknown;
                                 };
                             };
-                            readings?: {
-                                deviceId?: string;
-                                seq?: string;
+                            readings: {
+                                deviceId: string;
+                                seq: string;
                                 /** @description JSON form, as the meter signed it */
-                                reading?: {
+                                reading: {
                                     [key: string]: unknown;
                                 } | null;
                                 /** @description as GET /v1/readings/:deviceId/:seq/proof */
-                                proof?: {
+                                proof: {
                                     [key: string]: unknown;
                                 } | null;
                                 /** @enum {string} */
-                                proofStatus?: "anchored" | "not-anchored" | "missing";
+                                proofStatus: "anchored" | "not-anchored" | "missing";
                             }[];
                         };
                     };
@@ -2722,30 +2888,30 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            alert?: {
-                                id?: string;
+                            alert: {
+                                id: string;
                                 /** @description data_gap, region_data_gap, zero_run, spike, register_regression, reading_conflict, export_without_generation, community_imbalance, bad_signatures, anchor_late, sequence_gap, anchor_conflict, batch_quarantined */
-                                kind?: string;
+                                kind: string;
                                 /** @enum {string} */
-                                severity?: "info" | "warning" | "critical";
+                                severity: "info" | "warning" | "critical";
                                 /** @enum {string} */
-                                status?: "open" | "acknowledged" | "resolved";
+                                status: "open" | "acknowledged" | "resolved";
                                 /** @description region code */
-                                region?: string | null;
-                                regionId?: string | null;
-                                deviceId?: string | null;
-                                message?: string;
+                                region: string | null;
+                                regionId: string | null;
+                                deviceId: string | null;
+                                message: string;
                                 /** @description Unix start of the data the alert is about */
-                                periodStart?: number | null;
+                                periodStart: number | null;
                                 /** @description ISO 8601 */
-                                createdAt?: string;
-                                acknowledgedBy?: string | null;
-                                acknowledgedAt?: string | null;
-                                resolvedBy?: string | null;
-                                resolvedAt?: string | null;
-                                note?: string | null;
+                                createdAt: string;
+                                acknowledgedBy: string | null;
+                                acknowledgedAt: string | null;
+                                resolvedBy: string | null;
+                                resolvedAt: string | null;
+                                note: string | null;
                                 /** @description the figures behind the alert and `readings: [{deviceId, seq}]`, the readings involved */
-                                evidence?: {
+                                evidence: {
                                     [key: string]: unknown;
                                 };
                             };
@@ -2795,30 +2961,30 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            alert?: {
-                                id?: string;
+                            alert: {
+                                id: string;
                                 /** @description data_gap, region_data_gap, zero_run, spike, register_regression, reading_conflict, export_without_generation, community_imbalance, bad_signatures, anchor_late, sequence_gap, anchor_conflict, batch_quarantined */
-                                kind?: string;
+                                kind: string;
                                 /** @enum {string} */
-                                severity?: "info" | "warning" | "critical";
+                                severity: "info" | "warning" | "critical";
                                 /** @enum {string} */
-                                status?: "open" | "acknowledged" | "resolved";
+                                status: "open" | "acknowledged" | "resolved";
                                 /** @description region code */
-                                region?: string | null;
-                                regionId?: string | null;
-                                deviceId?: string | null;
-                                message?: string;
+                                region: string | null;
+                                regionId: string | null;
+                                deviceId: string | null;
+                                message: string;
                                 /** @description Unix start of the data the alert is about */
-                                periodStart?: number | null;
+                                periodStart: number | null;
                                 /** @description ISO 8601 */
-                                createdAt?: string;
-                                acknowledgedBy?: string | null;
-                                acknowledgedAt?: string | null;
-                                resolvedBy?: string | null;
-                                resolvedAt?: string | null;
-                                note?: string | null;
+                                createdAt: string;
+                                acknowledgedBy: string | null;
+                                acknowledgedAt: string | null;
+                                resolvedBy: string | null;
+                                resolvedAt: string | null;
+                                note: string | null;
                                 /** @description the figures behind the alert and `readings: [{deviceId, seq}]`, the readings involved */
-                                evidence?: {
+                                evidence: {
                                     [key: string]: unknown;
                                 };
                             };
@@ -2858,7 +3024,34 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description YYYY-MM-DD at the UTC offset */
+                            date: string;
+                            from: number;
+                            to: number;
+                            utcOffsetMinutes: number;
+                            regions: {
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                consumptionWh: string | null;
+                                generationWh: string | null;
+                                renewableWh: string | null;
+                                renewableShare: number | null;
+                                /** @description natural gas consumed, litres */
+                                gasLitres: string | null;
+                                tce: string | null;
+                                co2Kg: string | null;
+                                completeness: number | null;
+                                activeDevices: number | null;
+                                openAlerts: number | null;
+                                /** @description true when the region has fewer devices than the minimum group size */
+                                suppressed?: boolean;
+                                reason?: string;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -2904,53 +3097,53 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            region?: {
-                                code?: string;
-                                nameZh?: string;
-                                nameEn?: string;
+                            region: {
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
                             };
-                            commodity?: string;
-                            unit?: string;
-                            granularity?: string;
-                            from?: number;
-                            to?: number;
-                            utcOffsetMinutes?: number;
-                            points?: {
-                                start?: number;
-                                consumption?: string;
-                                generation?: string;
-                                generationBySource?: {
+                            commodity: string;
+                            unit: string;
+                            granularity: string;
+                            from: number;
+                            to: number;
+                            utcOffsetMinutes: number;
+                            points: {
+                                start: number;
+                                consumption: string;
+                                generation: string;
+                                generationBySource: {
                                     [key: string]: string;
                                 };
-                                renewable?: string;
-                                netExport?: string;
-                                peakDemandW?: string;
-                                activeDevices?: number;
-                                expectedReadings?: number;
-                                receivedReadings?: number;
-                                completeness?: number | null;
-                                renewableShare?: number | null;
+                                renewable: string;
+                                netExport: string;
+                                peakDemandW: string;
+                                activeDevices: number;
+                                expectedReadings: number;
+                                receivedReadings: number;
+                                completeness: number | null;
+                                renewableShare: number | null;
                                 /** @description standard coal equivalent of consumption, tonnes (GB/T 2589) */
-                                tce?: string;
-                                co2Kg?: string;
+                                tce: string;
+                                co2Kg: string;
                             }[];
-                            totals?: {
-                                consumption?: string;
-                                generation?: string;
-                                generationBySource?: {
+                            totals: {
+                                consumption: string;
+                                generation: string;
+                                generationBySource: {
                                     [key: string]: string;
                                 };
-                                renewable?: string;
-                                netExport?: string;
-                                peakDemandW?: string;
-                                activeDevices?: number;
-                                expectedReadings?: number;
-                                receivedReadings?: number;
-                                completeness?: number | null;
-                                renewableShare?: number | null;
+                                renewable: string;
+                                netExport: string;
+                                peakDemandW: string;
+                                activeDevices: number;
+                                expectedReadings: number;
+                                receivedReadings: number;
+                                completeness: number | null;
+                                renewableShare: number | null;
                                 /** @description standard coal equivalent of consumption, tonnes (GB/T 2589) */
-                                tce?: string;
-                                co2Kg?: string;
+                                tce: string;
+                                co2Kg: string;
                             } | null;
                             /** @description true when the region has fewer devices than the minimum group size */
                             suppressed?: boolean;
@@ -3002,54 +3195,54 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            regions?: {
-                                region?: {
-                                    code?: string;
-                                    nameZh?: string;
-                                    nameEn?: string;
+                            regions: {
+                                region: {
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
                                 };
-                                commodity?: string;
-                                unit?: string;
-                                granularity?: string;
-                                from?: number;
-                                to?: number;
-                                utcOffsetMinutes?: number;
-                                points?: {
-                                    start?: number;
-                                    consumption?: string;
-                                    generation?: string;
-                                    generationBySource?: {
+                                commodity: string;
+                                unit: string;
+                                granularity: string;
+                                from: number;
+                                to: number;
+                                utcOffsetMinutes: number;
+                                points: {
+                                    start: number;
+                                    consumption: string;
+                                    generation: string;
+                                    generationBySource: {
                                         [key: string]: string;
                                     };
-                                    renewable?: string;
-                                    netExport?: string;
-                                    peakDemandW?: string;
-                                    activeDevices?: number;
-                                    expectedReadings?: number;
-                                    receivedReadings?: number;
-                                    completeness?: number | null;
-                                    renewableShare?: number | null;
+                                    renewable: string;
+                                    netExport: string;
+                                    peakDemandW: string;
+                                    activeDevices: number;
+                                    expectedReadings: number;
+                                    receivedReadings: number;
+                                    completeness: number | null;
+                                    renewableShare: number | null;
                                     /** @description standard coal equivalent of consumption, tonnes (GB/T 2589) */
-                                    tce?: string;
-                                    co2Kg?: string;
+                                    tce: string;
+                                    co2Kg: string;
                                 }[];
-                                totals?: {
-                                    consumption?: string;
-                                    generation?: string;
-                                    generationBySource?: {
+                                totals: {
+                                    consumption: string;
+                                    generation: string;
+                                    generationBySource: {
                                         [key: string]: string;
                                     };
-                                    renewable?: string;
-                                    netExport?: string;
-                                    peakDemandW?: string;
-                                    activeDevices?: number;
-                                    expectedReadings?: number;
-                                    receivedReadings?: number;
-                                    completeness?: number | null;
-                                    renewableShare?: number | null;
+                                    renewable: string;
+                                    netExport: string;
+                                    peakDemandW: string;
+                                    activeDevices: number;
+                                    expectedReadings: number;
+                                    receivedReadings: number;
+                                    completeness: number | null;
+                                    renewableShare: number | null;
                                     /** @description standard coal equivalent of consumption, tonnes (GB/T 2589) */
-                                    tce?: string;
-                                    co2Kg?: string;
+                                    tce: string;
+                                    co2Kg: string;
                                 } | null;
                                 /** @description true when the region has fewer devices than the minimum group size */
                                 suppressed?: boolean;
@@ -3100,7 +3293,24 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            deviceId: string;
+                            commodity: string;
+                            unit: string;
+                            granularity: string;
+                            from: number;
+                            to: number;
+                            utcOffsetMinutes: number;
+                            points: {
+                                start: number;
+                                import: string;
+                                export: string;
+                                net: string;
+                                readings: number;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -3143,22 +3353,22 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            analyses?: {
-                                id?: string;
-                                name?: string;
-                                description?: string;
-                                query?: {
+                            analyses: {
+                                id: string;
+                                name: string;
+                                description: string;
+                                query: {
                                     [key: string]: unknown;
                                 };
-                                parameters?: {
+                                parameters: {
                                     [key: string]: unknown;
                                 };
-                                result?: {
+                                result: {
                                     [key: string]: unknown;
                                 } | null;
-                                refreshedAt?: string | null;
-                                createdAt?: string;
-                                updatedAt?: string;
+                                refreshedAt: string | null;
+                                createdAt: string;
+                                updatedAt: string;
                             }[];
                         };
                     };
@@ -3211,21 +3421,21 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            id?: string;
-                            name?: string;
-                            description?: string;
-                            query?: {
+                            id: string;
+                            name: string;
+                            description: string;
+                            query: {
                                 [key: string]: unknown;
                             };
-                            parameters?: {
+                            parameters: {
                                 [key: string]: unknown;
                             };
-                            result?: {
+                            result: {
                                 [key: string]: unknown;
                             } | null;
-                            refreshedAt?: string | null;
-                            createdAt?: string;
-                            updatedAt?: string;
+                            refreshedAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
                         };
                     };
                 };
@@ -3263,21 +3473,21 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            id?: string;
-                            name?: string;
-                            description?: string;
-                            query?: {
+                            id: string;
+                            name: string;
+                            description: string;
+                            query: {
                                 [key: string]: unknown;
                             };
-                            parameters?: {
+                            parameters: {
                                 [key: string]: unknown;
                             };
-                            result?: {
+                            result: {
                                 [key: string]: unknown;
                             } | null;
-                            refreshedAt?: string | null;
-                            createdAt?: string;
-                            updatedAt?: string;
+                            refreshedAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
                         };
                     };
                 };
@@ -3330,21 +3540,21 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            id?: string;
-                            name?: string;
-                            description?: string;
-                            query?: {
+                            id: string;
+                            name: string;
+                            description: string;
+                            query: {
                                 [key: string]: unknown;
                             };
-                            parameters?: {
+                            parameters: {
                                 [key: string]: unknown;
                             };
-                            result?: {
+                            result: {
                                 [key: string]: unknown;
                             } | null;
-                            refreshedAt?: string | null;
-                            createdAt?: string;
-                            updatedAt?: string;
+                            refreshedAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
                         };
                     };
                 };
@@ -3405,21 +3615,21 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            id?: string;
-                            name?: string;
-                            description?: string;
-                            query?: {
+                            id: string;
+                            name: string;
+                            description: string;
+                            query: {
                                 [key: string]: unknown;
                             };
-                            parameters?: {
+                            parameters: {
                                 [key: string]: unknown;
                             };
-                            result?: {
+                            result: {
                                 [key: string]: unknown;
                             } | null;
-                            refreshedAt?: string | null;
-                            createdAt?: string;
-                            updatedAt?: string;
+                            refreshedAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
                         };
                     };
                 };
@@ -3491,6 +3701,628 @@ export interface paths {
                                 done: number;
                                 failed: number;
                             };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/markets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The markets (one per community) and their EIP-712 domain */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            markets: {
+                                market: string;
+                                community: string;
+                                operator: string;
+                                gridOperator: string;
+                                /** @description seconds */
+                                slotSeconds: string;
+                                /** @description seconds before the slot when orders stop */
+                                gateClosureSeconds: string;
+                                /** @description base units per kWh */
+                                retailPrice: string;
+                                /** @description base units per kWh */
+                                feedInPrice: string;
+                                /** @description reward tokens per kWh delivered locally */
+                                rewardRate: string;
+                                /** @description EIP-712 domain chain id */
+                                chainId: string;
+                                verifyingContract: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Place a signed order (EIP-712 Order); stored before the answer */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Order(bytes32 market,uint64 slot,uint8 side,bytes32 device,uint64 energyWh,uint64 limitPrice,uint64 nonce,uint64 expiry); side 0|1|buy|sell */
+                        order: {
+                            /** @description market id (bytes32) */
+                            market?: unknown;
+                            /** @description slot start, Unix seconds */
+                            slot?: unknown;
+                            /** @description side */
+                            side?: unknown;
+                            /** @description device id (bytes32) */
+                            device?: unknown;
+                            /** @description 1 to 10,000,000 Wh */
+                            energyWh?: unknown;
+                            /** @description 1 to 1,000,000 base units per kWh */
+                            limitPrice?: unknown;
+                            /** @description unique per signer */
+                            nonce?: unknown;
+                            /** @description Unix seconds after which the order is void */
+                            expiry?: unknown;
+                        };
+                        /** @description 65-byte secp256k1 EIP-712 signature, 0x-hex */
+                        signature: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            digest: string;
+                            /** @enum {string} */
+                            status: "open";
+                            receivedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/cancels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel an open order with an EIP-712 Cancel signed by the order's signer, before gate closure */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        cancel: {
+                            market: string;
+                            slot: string | number;
+                            /** @description the order's digest */
+                            order: string;
+                        };
+                        signature: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            order: string;
+                            /** @enum {string} */
+                            status: "cancelled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/markets/{market}/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A market's slots with orders or a result, between from and to */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Unix seconds (default: a day ago) */
+                    from?: string;
+                    /** @description Unix seconds, excluded (default: 7 days ahead) */
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    market: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            slots: {
+                                slot: string;
+                                /** @enum {string} */
+                                status: "open" | "closed" | "cleared" | "settled";
+                                /** @description gate closure, Unix seconds */
+                                closesAt: string;
+                                price: string | null;
+                                volumeWh: string;
+                                orderCount: string;
+                                tradeCount: string;
+                                clearTx: string | null;
+                                settleTx: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/markets/{market}/slots/{slot}/book": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A slot's order book: depth per price level of its open orders, no identities */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    market: string;
+                    /** @description the slot's start, Unix seconds */
+                    slot: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            slot: string;
+                            /** @enum {string} */
+                            status: "open" | "closed" | "cleared" | "settled";
+                            closesAt: string;
+                            bids: {
+                                price: string;
+                                energyWh: string;
+                                orders: string;
+                            }[];
+                            asks: {
+                                price: string;
+                                energyWh: string;
+                                orders: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/markets/{market}/slots/{slot}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cleared slot's orders with their signatures (included ones in clearing input order) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    market: string;
+                    /** @description the slot's start, Unix seconds */
+                    slot: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            orders: {
+                                digest: string;
+                                order: {
+                                    /** @description market id (bytes32) */
+                                    market: string;
+                                    /** @description slot start, Unix seconds */
+                                    slot: string;
+                                    /** @enum {string} */
+                                    side: "buy" | "sell";
+                                    /** @description device id (bytes32) */
+                                    device: string;
+                                    /** @description 1 to 10,000,000 Wh */
+                                    energyWh: string;
+                                    /** @description 1 to 1,000,000 base units per kWh */
+                                    limitPrice: string;
+                                    /** @description unique per signer */
+                                    nonce: string;
+                                    /** @description Unix seconds after which the order is void */
+                                    expiry: string;
+                                };
+                                signature: string;
+                                account: string;
+                                /** @description ISO 8601 */
+                                receivedAt: string;
+                                /** @enum {string} */
+                                status: "open" | "included" | "excluded" | "cancelled" | "expired";
+                                reason?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/markets/{market}/slots/{slot}/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cleared slot's result: price, volume, roots, trades and transactions */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    market: string;
+                    /** @description the slot's start, Unix seconds */
+                    slot: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            mechanism: string;
+                            rule: string;
+                            price: string | null;
+                            volumeWh: string;
+                            ordersRoot: string;
+                            tradesRoot: string;
+                            trades: {
+                                buy: string;
+                                sell: string;
+                                energyWh: string;
+                                price: string;
+                            }[];
+                            clearTx: string | null;
+                            settlementRoot?: string | null;
+                            settleTx?: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/markets/{market}/slots/{slot}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Re-runs the slot's clearing from its published orders and compares it with Market.slotOf */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    market: string;
+                    /** @description the slot's start, Unix seconds */
+                    slot: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            verified: boolean;
+                            checks: {
+                                name: string;
+                                ok: boolean;
+                                expected: string;
+                                actual: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/markets/{market}/slots/{slot}/settlement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A settled slot's lines with proofs: all for operators, regulators, auditors; a prosumer its own */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    market: string;
+                    /** @description the slot's start, Unix seconds */
+                    slot: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            settlementRoot: string | null;
+                            settleTx: string | null;
+                            lines: {
+                                account: string;
+                                device: string;
+                                /** @description 0 buy, 1 sell, 2 the grid operator's line */
+                                side: number;
+                                tradedWh: string;
+                                meteredWh: string;
+                                deliveredWh: string;
+                                /** @description signed base units */
+                                tradeValue: string;
+                                /** @description signed base units */
+                                gridValue: string;
+                                rewardWh: string;
+                                /** @description siblings bottom-up (OpenZeppelin MerkleProof.verify) */
+                                proof: string[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/market/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in account's escrow, orders, trades and statement lines (with proofs) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            account: string;
+                            escrow: {
+                                /** @description signed */
+                                balance: string;
+                                locked: string;
+                                available: string;
+                            };
+                            orders: {
+                                digest: string;
+                                order: {
+                                    /** @description market id (bytes32) */
+                                    market: string;
+                                    /** @description slot start, Unix seconds */
+                                    slot: string;
+                                    /** @enum {string} */
+                                    side: "buy" | "sell";
+                                    /** @description device id (bytes32) */
+                                    device: string;
+                                    /** @description 1 to 10,000,000 Wh */
+                                    energyWh: string;
+                                    /** @description 1 to 1,000,000 base units per kWh */
+                                    limitPrice: string;
+                                    /** @description unique per signer */
+                                    nonce: string;
+                                    /** @description Unix seconds after which the order is void */
+                                    expiry: string;
+                                };
+                                signature: string;
+                                account: string;
+                                /** @description ISO 8601 */
+                                receivedAt: string;
+                                /** @enum {string} */
+                                status: "open" | "included" | "excluded" | "cancelled" | "expired";
+                                reason?: string;
+                            }[];
+                            trades: {
+                                market: string;
+                                slot: string;
+                                buy: string;
+                                sell: string;
+                                energyWh: string;
+                                price: string;
+                            }[];
+                            statement: {
+                                market: string;
+                                slot: string;
+                                settlementRoot: string | null;
+                                settleTx: string | null;
+                                line: {
+                                    account: string;
+                                    device: string;
+                                    /** @description 0 buy, 1 sell, 2 the grid operator's line */
+                                    side: number;
+                                    tradedWh: string;
+                                    meteredWh: string;
+                                    deliveredWh: string;
+                                    /** @description signed base units */
+                                    tradeValue: string;
+                                    /** @description signed base units */
+                                    gridValue: string;
+                                    rewardWh: string;
+                                    /** @description siblings bottom-up (OpenZeppelin MerkleProof.verify) */
+                                    proof: string[];
+                                };
+                                meterProofs: string[];
+                            }[];
                         };
                     };
                 };

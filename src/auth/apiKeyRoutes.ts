@@ -2,11 +2,37 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { BaseError } from "../core/errors.js";
+import { nullable } from "../server/paramSchemas.js";
+import { sent } from "../server/responseSchemas.js";
 import { type ApiKey, bootstrapKeyId, parseBindings, withinBindings } from "./apiKeys.js";
 import type { Auth } from "./authPlugin.js";
+import { bindingSchema } from "./authRoutes.js";
 import { actorOf, type Principal, rolesOf } from "./principal.js";
 
 const idParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+const str = { type: "string" } as const;
+const nullableStr = nullable({ type: "string" });
+const keyProperties = {
+  id: str,
+  name: str,
+  account: { type: "string", description: "the account the key acts for; none for a node key" },
+  createdBy: str,
+  bindings: { type: "array", items: bindingSchema },
+  createdAt: str,
+  rotatedAt: nullableStr,
+  lastUsedAt: nullableStr,
+  revokedAt: nullableStr,
+} as const;
+const keySchema = sent({ type: "object", properties: keyProperties } as const, ["account"]);
+const secret = { type: "string", description: "the key (glk_…), shown this once" } as const;
+const keyWithSecret = sent({ type: "object", properties: { ...keyProperties, key: secret } } as const, [
+  "account",
+]);
+/** A rotation answers the key with its new secret; the bootstrap key's only its id and secret. */
+const rotatedSchema = sent({ type: "object", properties: { ...keyProperties, key: secret } } as const, [
+  ...Object.keys(keyProperties).filter((key) => key !== "id"),
+]);
 
 const isAdmin = (principal: Principal) => rolesOf(principal).includes("admin");
 
@@ -41,7 +67,16 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: { auth: Auth
 
   api.get(
     "/v1/api-keys",
-    { schema: { summary: "The API keys you manage (never their secrets), newest first", tags }, config },
+    {
+      schema: {
+        summary: "The API keys you manage (never their secrets), newest first",
+        tags,
+        response: {
+          200: sent({ type: "object", properties: { keys: { type: "array", items: keySchema } } }),
+        },
+      },
+      config,
+    },
     async (request) => {
       const principal = request.principal;
       const all = await keys.list();
@@ -59,6 +94,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: { auth: Auth
           name: Type.String({ maxLength: 100 }),
           bindings: Type.Array(Type.Unknown(), { maxItems: 32 }),
         }),
+        response: { 200: keyWithSecret },
       },
       config,
     },
@@ -88,6 +124,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: { auth: Auth
         summary: "Give a key a new secret (shown once); the old one stops working",
         tags,
         params: idParams,
+        response: { 200: rotatedSchema },
       },
       config,
     },
@@ -107,7 +144,15 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: { auth: Auth
 
   api.delete(
     "/v1/api-keys/:id",
-    { schema: { summary: "Revoke a key for good", tags, params: idParams }, config },
+    {
+      schema: {
+        summary: "Revoke a key for good",
+        tags,
+        params: idParams,
+        response: { 200: sent({ type: "object", properties: { key: keySchema } }) },
+      },
+      config,
+    },
     async (request) => ({ key: await keys.revoke((await ownKey(request.params.id, request)).id) }),
   );
 }

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { Queryable } from "../db/database.js";
+import { sent } from "../server/responseSchemas.js";
 import { bindingsOf } from "./accountStore.js";
 import { allowedActions } from "./authorize.js";
 import type { Auth } from "./authPlugin.js";
@@ -9,20 +10,71 @@ import { rolesOf } from "./principal.js";
 import { type Session, sessionCookie, sessionSeconds } from "./sessions.js";
 import { createSiwe, type SiweOrigin } from "./siwe.js";
 
-const bindingSchema = {
+const str = { type: "string" } as const;
+
+/** A role binding in an answer: the role and its scope (`all`, a region code or a community address). */
+export const bindingSchema = {
   type: "object",
   required: ["role", "scope"],
-  properties: { role: { type: "string" }, scope: { type: "object", additionalProperties: true } },
+  properties: {
+    role: str,
+    scope: {
+      type: "object",
+      required: ["kind"],
+      properties: {
+        kind: { type: "string", enum: ["all", "region", "community"] },
+        region: { type: "string", description: "region code, when kind is region" },
+        community: { type: "string", description: "community address, when kind is community" },
+      },
+    },
+  },
 } as const;
+
+const challengeSchema = sent({
+  type: "object",
+  description: "the EIP-4361 fields the message to sign must carry",
+  properties: {
+    domain: str,
+    uri: str,
+    chainId: { type: "integer" },
+    nonce: str,
+    version: { type: "string", enum: ["1"] },
+    statement: str,
+    issuedAt: str,
+    expirationTime: str,
+  },
+} as const);
+
+const meSchema = sent(
+  {
+    type: "object",
+    properties: {
+      principal: {
+        type: "object",
+        properties: {
+          kind: { type: "string", enum: ["anonymous", "account", "api-key", "device"] },
+          account: { type: "string", description: "an account's or an account key's address" },
+          keyId: { type: "string", description: "an API key's id" },
+          name: { type: "string", description: "an API key's name" },
+          deviceId: { type: "string", description: "a device's id" },
+          bindings: { type: "array", items: bindingSchema },
+        },
+      },
+      roles: { type: "array", items: str },
+      actions: { type: "array", items: str },
+    },
+  } as const,
+  ["account", "keyId", "name", "deviceId"],
+);
 
 const sessionAnswer = {
   type: "object",
   required: ["token", "expiresAt", "refreshUntil", "account", "bindings"],
   properties: {
-    token: { type: "string" },
-    expiresAt: { type: "string" },
-    refreshUntil: { type: "string" },
-    account: { type: "string" },
+    token: str,
+    expiresAt: str,
+    refreshUntil: str,
+    account: str,
     bindings: { type: "array", items: bindingSchema },
   },
 } as const;
@@ -87,6 +139,7 @@ export function registerAuthRoutes(
         summary: "A single-use sign-in nonce (5 minutes) and the EIP-4361 fields of the message to sign",
         tags,
         body: Type.Object({ address: Type.String({ maxLength: 64 }) }),
+        response: { 200: challengeSchema },
       },
       config: { permission: "auth.signin" },
     },
@@ -134,7 +187,11 @@ export function registerAuthRoutes(
   api.post(
     "/v1/auth/signout",
     {
-      schema: { summary: "Sign out: the session is revoked and the cookie cleared", tags },
+      schema: {
+        summary: "Sign out: the session is revoked and the cookie cleared",
+        tags,
+        response: { 200: sent({ type: "object", properties: { signedOut: { type: "boolean" } } } as const) },
+      },
       config: { permission: "auth.signin", authOptional: true },
     },
     async (request, reply) => {
@@ -150,6 +207,7 @@ export function registerAuthRoutes(
       schema: {
         summary: "Who the caller is, its roles and the actions of the permission table it may call",
         tags,
+        response: { 200: meSchema },
       },
       config: { permission: "auth.signin" },
     },

@@ -152,6 +152,32 @@ export const permissions = {
     summary: "Prometheus metrics of the node (no personal data): scraped with an API key",
     roles: { admin: "all", "region-operator": "all", regulator: "all", auditor: "all" },
   },
+  "market.read": {
+    summary: "markets, slots, order books (depth only), published orders and results after clearing, audits",
+    public: true,
+    roles: {},
+  },
+  "market.trade": {
+    summary: "place and cancel orders (the order's EIP-712 signature authenticates, not the caller)",
+    public: true,
+    roles: {},
+  },
+  "market.settlement": {
+    summary: "a slot's settlement lines (a prosumer: its own lines)",
+    personal: true,
+    roles: {
+      admin: "all",
+      regulator: "all",
+      auditor: "all",
+      "community-operator": "scoped",
+      prosumer: "scoped",
+    },
+  },
+  "market.me": {
+    summary: "the signed-in account's escrow, orders, trades and statement",
+    personal: true,
+    roles: { prosumer: "scoped", "community-operator": "scoped" },
+  },
   "accesslog.read": {
     summary: "the access log and its hash-chain verification",
     roles: { admin: "all", regulator: "all", auditor: "all" },

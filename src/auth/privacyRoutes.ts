@@ -4,6 +4,7 @@ import { Type } from "typebox";
 import { BaseError } from "../core/errors.js";
 import type { Queryable } from "../db/database.js";
 import { address, nullable, pageLimit, text } from "../server/paramSchemas.js";
+import { sent } from "../server/responseSchemas.js";
 import { profileVisible } from "./access.js";
 import type { AccessLog } from "./accessLog.js";
 import type { Action } from "./permissions.js";
@@ -18,7 +19,9 @@ const profileProperties = {
   meterLocation: Type.Optional(text(500)),
 };
 const params = Type.Object({ address });
-const entry = {
+/** Profile fields a profile may leave out. */
+const optionalFields = ["postalAddress", "contact", "meterLocation"];
+const entry = sent({
   type: "object",
   properties: {
     seq: int,
@@ -32,7 +35,7 @@ const entry = {
     hash: str,
     prevHash: str,
   },
-} as const;
+} as const);
 
 /**
  * Owner profiles (`/v1/profiles/:address`: PUT, GET, DELETE = erasure) and the access log
@@ -65,7 +68,7 @@ export function registerPrivacyRoutes(
         params,
         // Fields other than these four are refused (PROFILE_INVALID), not silently dropped.
         body: Type.Object(profileProperties),
-        response: { 200: { type: "object", properties: profileProperties } },
+        response: { 200: sent({ type: "object", properties: profileProperties }, optionalFields) },
       },
     },
     async (request) =>
@@ -80,7 +83,9 @@ export function registerPrivacyRoutes(
         summary: "An owner's profile, decrypted (404 PROFILE_ERASED after erasure)",
         tags: ["privacy"],
         params,
-        response: { 200: { type: "object", properties: { ...profileProperties, updatedAt: str } } },
+        response: {
+          200: sent({ type: "object", properties: { ...profileProperties, updatedAt: str } }, optionalFields),
+        },
       },
     },
     async (request) => profiles.get(await subjectInReach(request.params.address, request, "profiles.read")),
@@ -95,7 +100,9 @@ export function registerPrivacyRoutes(
           "Erase an owner's profile: its data key is destroyed; readings, anchors and proofs stay valid",
         tags: ["privacy"],
         params,
-        response: { 200: { type: "object", properties: { erased: { type: "boolean" }, erasedAt: str } } },
+        response: {
+          200: sent({ type: "object", properties: { erased: { type: "boolean" }, erasedAt: str } }),
+        },
       },
     },
     async (request) =>
@@ -112,7 +119,7 @@ export function registerPrivacyRoutes(
         querystring: Type.Partial(
           Type.Object({ after: Type.Integer({ minimum: 0, default: 0 }), limit: pageLimit(100) }),
         ),
-        response: { 200: { type: "object", properties: { entries: { type: "array", items: entry } } } },
+        response: { 200: sent({ type: "object", properties: { entries: { type: "array", items: entry } } }) },
       },
     },
     async (request) => {
@@ -149,7 +156,7 @@ export function registerPrivacyRoutes(
           "The access log heads anchored on chain, one per finished UTC day with entries, newest first",
         tags: ["privacy"],
         response: {
-          200: {
+          200: sent({
             type: "object",
             properties: {
               anchors: {
@@ -160,7 +167,7 @@ export function registerPrivacyRoutes(
                 },
               },
             },
-          },
+          }),
         },
       },
     },

@@ -5,10 +5,11 @@ import { BaseError } from "../core/errors.js";
 import type { GridContracts } from "../registry/registryClient.js";
 import type { ServerContext } from "../server/createServer.js";
 import { nullable, text, unixSeconds } from "../server/paramSchemas.js";
+import { sent } from "../server/responseSchemas.js";
 import { meterAnchorAbi } from "./artifacts/index.js";
 import { contractSpec } from "./manifest.js";
 
-const chainStatusSchema = {
+const chainStatusSchema = sent({
   type: "object",
   properties: {
     chainId: { type: "integer" },
@@ -17,13 +18,13 @@ const chainStatusSchema = {
     operator: { type: "string" },
     contracts: { type: "object", additionalProperties: { type: "string" } },
   },
-} as const;
+} as const);
 
 const str = { type: "string" } as const;
 const int = { type: "integer" } as const;
 const nullableStr = nullable({ type: "string" });
 
-const blockSchema = {
+const blockSchema = sent({
   type: "object",
   properties: {
     number: int,
@@ -51,9 +52,9 @@ const blockSchema = {
       },
     },
   },
-} as const;
+} as const);
 
-const onchainAnchorSchema = {
+const onchainAnchorSchema = sent({
   type: "object",
   properties: {
     region: str,
@@ -70,7 +71,7 @@ const onchainAnchorSchema = {
     anchoredAt: nullable({ type: "integer" }),
     readAtBlock: int,
   },
-} as const;
+} as const);
 
 /** The name of the function `input` calls, decoded with `abi`; null when it is not one of its functions. */
 function methodOf(abi: Abi, input: Hex): string | null {
@@ -92,7 +93,7 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
         summary: "Liveness and readiness: the chain answers and the database is open",
         tags: ["node"],
         response: {
-          200: {
+          200: sent({
             type: "object",
             properties: {
               status: { type: "string" },
@@ -101,7 +102,7 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
               database: { type: "string" },
               mqttUrl: nullable({ type: "string" }),
             },
-          },
+          }),
         },
       },
     },
@@ -167,7 +168,10 @@ export function registerChainRoutes(app: FastifyInstance, context: ServerContext
           },
         },
         response: {
-          200: { type: "object", properties: { head: int, blocks: { type: "array", items: blockSchema } } },
+          200: sent({
+            type: "object",
+            properties: { head: int, blocks: { type: "array", items: blockSchema } },
+          }),
         },
       },
     },

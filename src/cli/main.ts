@@ -1,17 +1,17 @@
 import { Command } from "commander";
+import { registerAccountCommands } from "../auth/accountCommands.js";
+import { registerAuthCommands } from "../auth/authCommands.js";
+import { registerGovernanceCommands } from "../governance/governanceCommands.js";
 import { registerMarketCommands } from "../market/marketCommands.js";
-import { registerAccountCommands } from "./accountCommands.js";
-import { registerAuthCommands } from "./authCommands.js";
-import { registerBatchCommands } from "./batchCommands.js";
-import { registerGovernanceCommands } from "./governanceCommands.js";
-import { registerMeteringCommands } from "./meteringCommands.js";
-import { registerMigrateCommand } from "./migrateCommand.js";
-import { registerMqttCommands } from "./mqttCommands.js";
+import { registerBatchCommands } from "../metering/batchCommands.js";
+import { registerMeteringCommands } from "../metering/meteringCommands.js";
+import { registerMqttCommands } from "../metering/mqttCommands.js";
+import { registerMigrateCommand } from "../node/migrateCommand.js";
+import { registerWorkerCommand } from "../node/workerCommand.js";
+import { registerRegistryCommands } from "../registry/registryCommands.js";
+import { registerSimulateCommand } from "../sim/simulateCommand.js";
 import { registerNodeCommands } from "./nodeCommands.js";
 import { reportError } from "./output.js";
-import { registerRegistryCommands } from "./registryCommands.js";
-import { registerSimulateCommand } from "./simulateCommand.js";
-import { registerWorkerCommand } from "./workerCommand.js";
 
 /** Builds the `gridledger` command line. */
 export function buildProgram(): Command {

@@ -181,7 +181,7 @@ export function registerNodeCommands(program: Command): void {
     const { seedDemoRegions } = await import("../node/demoRegions.js");
     const { seedDemoAccounts } = await import("../node/demoAccounts.js");
     const { seedDemoTraders, startDemoMarket } = await import("../node/demoMarket.js");
-    const { simulatorStateFile, startDemoSimulator } = await import("./simulateCommand.js");
+    const { simulatorStateFile, startDemoSimulator } = await import("../sim/simulateCommand.js");
     // Warnings and errors (e.g. an internal error behind a 500) go to stderr as JSON lines; stdout
     // stays for what the command prints.
     const node = await startNode(config, options, { logger: { level: "warn", stream: process.stderr } });

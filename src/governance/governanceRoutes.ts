@@ -6,6 +6,7 @@ import type { ProposalInput } from "../registry/proposals.js";
 import { outcome, proposal, proposalRequest } from "../registry/registrySchemas.js";
 import type { ServerContext } from "../server/createServer.js";
 import { decimalId } from "../server/paramSchemas.js";
+import { sent } from "../server/responseSchemas.js";
 
 /** Governor proposal ids are `uint256` hashes: up to 78 decimal digits. */
 function proposalId(text: string): bigint {
@@ -16,6 +17,17 @@ function proposalId(text: string): bigint {
 }
 
 const idParams = Type.Object({ id: decimalId(78) });
+
+const int = { type: "integer" } as const;
+const governanceSchema = sent({
+  type: "object",
+  properties: {
+    seats: int,
+    quorum: { type: "object", properties: { numerator: int, denominator: int } },
+    votingPeriod: { ...int, description: "seconds" },
+    timelockDelay: { ...int, description: "seconds" },
+  },
+} as const);
 
 /** Governance: seats and quorum, proposals, votes and execution. */
 export function registerGovernanceRoutes(app: FastifyInstance, context: ServerContext): void {
@@ -29,6 +41,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
       schema: {
         summary: "Seats, quorum and voting period",
         tags: ["governance"],
+        response: { 200: governanceSchema },
       },
     },
     async () => registry.governance(),
@@ -42,7 +55,9 @@ export function registerGovernanceRoutes(app: FastifyInstance, context: ServerCo
         summary:
           "Governance proposals, newest first, with live vote counts, their Governor state and their decoded calls",
         tags: ["governance"],
-        response: { 200: { type: "object", properties: { proposals: { type: "array", items: proposal } } } },
+        response: {
+          200: sent({ type: "object", properties: { proposals: { type: "array", items: proposal } } }),
+        },
       },
     },
     async () => ({ proposals: await registry.listProposals() }),

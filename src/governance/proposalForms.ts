@@ -17,7 +17,7 @@ import {
   type ContractName,
   contractManifest,
   contractSpec,
-  serviceName as manifestServiceName,
+  serviceName,
 } from "../chain/manifest.js";
 import { BaseError } from "../core/errors.js";
 import { assertCleanText } from "../core/text.js";
@@ -59,14 +59,17 @@ function required(value: unknown, field: string): string {
   return assertCleanText(value.trim(), field);
 }
 
-/** A service name of the Consortium's directory: at most 32 bytes, as a left-aligned `bytes32`. */
-export function serviceName(name: string): Hex {
+/**
+ * A service name given in a proposal, checked (1 to 32 bytes, else GOVERNANCE_INVALID_SERVICE_NAME)
+ * and encoded as the manifest encodes it ({@link serviceName}: a left-aligned `bytes32`).
+ */
+function checkedServiceName(name: string): Hex {
   if (Buffer.byteLength(name) === 0 || Buffer.byteLength(name) > 32) {
     throw invalid("GOVERNANCE_INVALID_SERVICE_NAME", `a service name has 1–32 bytes, got "${name}"`, {
       name,
     });
   }
-  return manifestServiceName(name);
+  return serviceName(name);
 }
 
 /** An AccessManager role: `public`, `governance` (ADMIN_ROLE 0) or a number from 1 to 2^64 − 2. */
@@ -251,7 +254,7 @@ export function encodeProposalCall(call: ProposalCall, contracts: ContractAddres
 export function encodeGovernanceForm(form: GovernanceForm, contracts: ContractAddresses): EncodedCall {
   switch (form.kind) {
     case "bind-service": {
-      const name = serviceName(required(form.service, "service"));
+      const name = checkedServiceName(required(form.service, "service"));
       const address = parseAddress(form.address, "address");
       return encodeProposalCall(
         { contract: "Consortium", functionName: "bindService", args: [name, address] },

@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { type Address, type Hex, parseAbi, recoverTypedDataAddress } from "viem";
+import { type Address, type Hex, isHex, recoverTypedDataAddress } from "viem";
+import { marketAbi } from "../chain/artifacts/index.js";
 import { clientOf } from "../cli/context.js";
+import { answer } from "../cli/nodeApi.js";
 import { output, printRecord, printTable } from "../cli/output.js";
 import { BaseError } from "../core/errors.js";
 import { parseTime } from "../core/parseTime.js";
@@ -15,20 +17,22 @@ import {
   type PriceRule,
   priceRules,
 } from "./clearDoubleAuction.js";
-import {
-  marketDomain,
-  marketIdOf,
-  type OrderJson,
-  orderTypes,
-  parseOrderJson,
-  parseUnsigned,
-} from "./orderFormat.js";
+import { marketDomain, marketIdOf, orderTypes, parseOrderJson, parseUnsigned } from "./orderFormat.js";
 
-/** `Market.slotOf` (Market.sol), declared here until the node reads it from src/chain/artifacts. */
-const slotOfAbi = parseAbi([
-  "struct SlotRecord { bytes32 ordersRoot; bytes32 tradesRoot; bytes32 settlementRoot; uint64 price; uint64 volumeWh; uint32 orderCount; uint32 tradeCount; uint64 retailPrice; uint64 feedInPrice; uint64 rewardRate; uint256 locked; uint64 clearedAt; uint64 settledAt; }",
-  "function slotOf(bytes32 market, uint64 slot) view returns (SlotRecord)",
-]);
+/** A hex field of what the node published, checked (a node answering nonsense fails the audit). */
+function publishedHex(value: string, field: string): Hex {
+  if (!isHex(value))
+    throw new BaseError("MARKET_AUDIT_FAILED", `the node published a ${field} that is not hex`);
+  return value;
+}
+
+/** One of `allowed`, as the node published it, checked. */
+function published<T extends string>(allowed: readonly T[], value: string, field: string): T {
+  const found = allowed.find((a) => a === value);
+  if (found === undefined)
+    throw new BaseError("MARKET_AUDIT_FAILED", `the node published an unknown ${field} "${value}"`);
+  return found;
+}
 
 /** A clearing result in JSON: integers as decimal strings (docs/market.md, "CLI"). */
 export function clearingToJson(result: ClearingResult) {
@@ -131,16 +135,12 @@ export function registerMarketCommands(program: Command): void {
       const { api, out } = clientOf(command);
       const marketId = marketIdFrom(options.market);
       const slot = BigInt(parseTime(options.slot, "--slot", "CLI_INVALID_OPTION"));
-      const base = `/v1/market/markets/${marketId}/slots/${slot}`;
+      const path = { market: marketId, slot: slot.toString() };
       const [{ markets }, { orders }, result, chain] = await Promise.all([
-        api.get<{ markets: { market: string; chainId: number; verifyingContract: Address }[] }>(
-          "/v1/market/markets",
-        ),
-        api.get<{
-          orders: { digest: Hex; order: OrderJson; signature: Hex; account: Address; status: string }[];
-        }>(`${base}/orders`),
-        api.get<{ mechanism: Mechanism; rule: PriceRule }>(`${base}/result`),
-        api.get<{ rpcUrl?: string | null }>("/v1/chain"),
+        api.client.GET("/v1/market/markets").then(answer),
+        api.client.GET("/v1/market/markets/{market}/slots/{slot}/orders", { params: { path } }).then(answer),
+        api.client.GET("/v1/market/markets/{market}/slots/{slot}/result", { params: { path } }).then(answer),
+        api.client.GET("/v1/chain").then(answer),
       ]);
       const info = markets.find((m) => m.market.toLowerCase() === marketId);
       if (info === undefined) throw new BaseError("MARKET_UNKNOWN", `the node has no market ${marketId}`);
@@ -151,21 +151,26 @@ export function registerMarketCommands(program: Command): void {
         });
       }
       const { createPublicClient, http } = await import("viem");
+      const verifyingContract = publishedHex(info.verifyingContract, "verifyingContract");
       const record = await createPublicClient({ transport: http(rpcUrl) }).readContract({
-        address: info.verifyingContract,
-        abi: slotOfAbi,
+        address: verifyingContract,
+        abi: marketAbi,
         functionName: "slotOf",
         args: [marketId, slot],
       });
-      const domain = marketDomain(info.chainId, info.verifyingContract);
+      const domain = marketDomain(Number(info.chainId), verifyingContract);
       const included: PublishedOrder[] = orders
         .filter((o) => o.status === "included")
-        .map((o) => ({ digest: o.digest, order: parseOrderJson(o.order), account: o.account }));
+        .map((o) => ({
+          digest: publishedHex(o.digest, "digest"),
+          order: parseOrderJson(o.order),
+          account: publishedHex(o.account, "account"),
+        }));
       const audit = auditSlot({
         domain,
         orders: included,
-        mechanism: result.mechanism,
-        rule: result.rule,
+        mechanism: published(mechanisms, result.mechanism, "mechanism"),
+        rule: published(priceRules, result.rule, "rule"),
         market: marketId,
         slot,
         committed: {
@@ -185,7 +190,7 @@ export function registerMarketCommands(program: Command): void {
           types: orderTypes,
           primaryType: "Order",
           message: parseOrderJson(o.order),
-          signature: o.signature,
+          signature: publishedHex(o.signature, "signature"),
         }).catch(() => undefined);
         if (signer?.toLowerCase() !== o.account.toLowerCase()) bad.push(o.digest);
       }

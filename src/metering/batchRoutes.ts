@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { regionsAsked, regionsInReach } from "../auth/access.js";
 import { BaseError } from "../core/errors.js";
 import { nullable, oneOf } from "../server/paramSchemas.js";
+import { sent } from "../server/responseSchemas.js";
 import { type Batch, type BatchStatus, batchKeyText, batchStatuses } from "./batchStore.js";
 import type { Metering } from "./metering.js";
 
@@ -11,7 +12,7 @@ const int = { type: "integer" } as const;
 const nullableInt = nullable({ type: "integer" });
 const nullableStr = nullable({ type: "string" });
 
-const batchRow = {
+const batchRow = sent({
   type: "object",
   properties: {
     key: { type: "string", description: "<region>/<commodity>/<intervalStart>/<part>" },
@@ -23,9 +24,9 @@ const batchRow = {
     leafCount: int,
     reason: nullableStr,
   },
-} as const;
+} as const);
 
-const regionStatus = {
+const regionStatus = sent({
   type: "object",
   properties: {
     region: str,
@@ -37,10 +38,10 @@ const regionStatus = {
     oldestUnanchoredInterval: nullableInt,
     lastAnchor: nullable({ type: "object", properties: { at: int, block: int } }),
   },
-} as const;
+} as const);
 
 /** The response schema of `GET /v1/status` (docs/http-api.md "Status"). */
-export const statusSchema = {
+export const statusSchema = sent({
   type: "object",
   properties: {
     status: oneOf(["ok", "degraded"]),
@@ -71,7 +72,7 @@ export const statusSchema = {
     },
     jobs: { type: "object", properties: { queued: int, running: int } },
   },
-} as const;
+} as const);
 
 const decisionBody = {
   type: "object",
@@ -117,7 +118,9 @@ export function registerBatchRoutes(app: FastifyInstance, metering: Metering): v
             offset: { type: "integer", minimum: 0, maximum: 1_000_000_000, default: 0 },
           },
         },
-        response: { 200: { type: "object", properties: { batches: { type: "array", items: batchRow } } } },
+        response: {
+          200: sent({ type: "object", properties: { batches: { type: "array", items: batchRow } } }),
+        },
       },
     },
     async (request) => {

@@ -18,6 +18,7 @@ import {
   text,
   unixSeconds,
 } from "../server/paramSchemas.js";
+import { sent } from "../server/responseSchemas.js";
 import { assertReadingVisible } from "../server/visibility.js";
 import type { SubmitOptions } from "./ingest.js";
 import { maxReadingsPerRequest } from "./ingest.js";
@@ -25,16 +26,19 @@ import type { Metering } from "./metering.js";
 
 const str = { type: "string" } as const;
 const int = { type: "integer" } as const;
-const result = {
-  type: "object",
-  properties: {
-    status: oneOf(["accepted", "duplicate", "rejected"]),
-    code: str,
-    message: str,
-    seq: str,
-  },
-} as const;
-const batch = {
+const result = sent(
+  {
+    type: "object",
+    properties: {
+      status: oneOf(["accepted", "duplicate", "rejected"]),
+      code: str,
+      message: str,
+      seq: str,
+    },
+  } as const,
+  ["code", "message", "seq"],
+);
+const batch = sent({
   type: "object",
   properties: {
     region: nullable({
@@ -55,8 +59,8 @@ const batch = {
     blockNumber: nullable({ type: "integer" }),
     anchoredAt: nullable({ type: "integer" }),
   },
-} as const;
-const proofSchema = {
+} as const);
+const proofSchema = sent({
   type: "object",
   properties: {
     reading: { type: "object", additionalProperties: true },
@@ -71,7 +75,7 @@ const proofSchema = {
     },
     anchor: { type: "object", properties: { contract: str, txHash: str, blockNumber: int } },
   },
-} as const;
+} as const);
 const rangeProperties = {
   region: Type.Optional(text(2000, "region codes, comma-separated")),
   from: Type.Optional(Type.Integer({ ...unixSeconds, description: "interval start ≥ from (Unix seconds)" })),
@@ -122,7 +126,9 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
         summary: `Submit signed readings (JSON form, up to ${maxReadingsPerRequest}); one result per reading, in order, once stored`,
         tags: ["metering"],
         body: Type.Object({ readings: Type.Array(Type.Unknown()) }),
-        response: { 200: { type: "object", properties: { results: { type: "array", items: result } } } },
+        response: {
+          200: sent({ type: "object", properties: { results: { type: "array", items: result } } }),
+        },
       },
     },
     async (request) => ({
@@ -139,7 +145,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
         tags: ["metering"],
         params: readingParams,
         response: {
-          200: {
+          200: sent({
             type: "object",
             properties: {
               reading: { type: "object", additionalProperties: true },
@@ -149,7 +155,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
                 properties: { region: str, commodity: int, intervalStart: int, part: int, status: str },
               }),
             },
-          },
+          }),
         },
       },
     },
@@ -194,7 +200,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
           offset: Type.Optional(pageOffset),
           order: Type.Optional(oneOf(["asc", "desc"], { default: "asc" })),
         }),
-        response: { 200: { type: "object", properties: { batches: { type: "array", items: batch } } } },
+        response: { 200: sent({ type: "object", properties: { batches: { type: "array", items: batch } } }) },
       },
     },
     async (request) => {
@@ -258,30 +264,33 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
         tags: ["metering"],
         querystring: rangeQuery,
         response: {
-          200: {
-            type: "object",
-            properties: {
-              ok: { type: "boolean" },
-              batches: int,
-              readings: int,
-              findings: {
-                type: "array",
-                items: {
-                  type: "object",
-                  properties: {
-                    kind: str,
-                    region: str,
-                    commodity: int,
-                    intervalStart: str,
-                    part: int,
-                    deviceId: str,
-                    seq: str,
-                    message: str,
+          200: sent(
+            {
+              type: "object",
+              properties: {
+                ok: { type: "boolean" },
+                batches: int,
+                readings: int,
+                findings: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    properties: {
+                      kind: str,
+                      region: str,
+                      commodity: int,
+                      intervalStart: str,
+                      part: int,
+                      deviceId: str,
+                      seq: str,
+                      message: str,
+                    },
                   },
                 },
               },
             },
-          },
+            ["deviceId", "seq"],
+          ),
         },
       },
     },
@@ -308,7 +317,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
         summary: "Counts of readings, batches, anchors and alerts",
         tags: ["metering"],
         response: {
-          200: {
+          200: sent({
             type: "object",
             properties: {
               readings: int,
@@ -323,7 +332,7 @@ export function registerMeteringRoutes(app: FastifyInstance, metering: Metering,
               alerts: int,
               lastReadingAt: nullable({ type: "string" }),
             },
-          },
+          }),
         },
       },
     },

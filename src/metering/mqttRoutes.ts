@@ -2,6 +2,7 @@ import { createPublicKey } from "node:crypto";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { nullable } from "../server/paramSchemas.js";
+import { sent } from "../server/responseSchemas.js";
 import { ackMagic } from "./mqttAck.js";
 import { acksTopicPrefix, readingsTopicPrefix, tokenWindowSeconds } from "./mqttAuth.js";
 
@@ -33,7 +34,7 @@ export function registerMqttRoutes(app: FastifyInstance, info: MqttInfo): void {
         summary: "How devices talk to the node over MQTT: broker, topics, ack signing key and limits",
         tags: ["metering"],
         response: {
-          200: {
+          200: sent({
             type: "object",
             properties: {
               url: nullable({ type: "string" }),
@@ -47,7 +48,7 @@ export function registerMqttRoutes(app: FastifyInstance, info: MqttInfo): void {
               maxPayloadBytes: { type: "integer" },
               maxReadingsPerMessage: { type: "integer" },
             },
-          },
+          }),
         },
       },
     },

@@ -2,12 +2,16 @@ import type { FastifyInstance } from "fastify";
 import type { AnalyticsConfig } from "../analytics/analyticsConfig.js";
 import { analyticsModule } from "../analytics/module.js";
 import { authModule } from "../auth/module.js";
+import type { ChainClient } from "../chain/chainClient.js";
 import type { AnyIndexerHandler } from "../chain/indexer/eventIndexer.js";
+import type { ContractAddresses } from "../chain/manifest.js";
 import type { Database } from "../db/database.js";
+import { governanceModule } from "../governance/module.js";
 import type { GridHooks } from "../hooks/gridHooks.js";
 import type { AnyJobKind } from "../jobs/jobKinds.js";
 import { jobsModule } from "../jobs/module.js";
 import type { Schedule } from "../jobs/scheduler.js";
+import { marketModule } from "../market/module.js";
 import { meteringModule } from "../metering/module.js";
 import { registryModule } from "../registry/module.js";
 import type { ServerContext } from "../server/createServer.js";
@@ -19,12 +23,29 @@ export type ModuleContext = {
   analytics: AnalyticsConfig;
   /** Seconds after an interval ends before it is anchored. */
   anchorGraceSeconds: number;
+  /** The chain, as the node's operator key writes to it; absent in `gridledger worker` (no chain). */
+  chain?: ModuleChain | undefined;
+  /** The current time in Unix milliseconds (tests move it); default `Date.now`. */
+  now?: (() => number) | undefined;
 };
 
-/** Contracts and deployment block, for a module's event handlers. */
-export type ChainContext = {
-  contracts: { Consortium: `0x${string}`; Registry: `0x${string}`; Accounts?: `0x${string}` };
+/** The node's chain access for a module: clients and sender of the operator key, contract addresses. */
+export type ModuleChain = {
+  client: ChainClient;
+  chainId: number;
+  /** The contracts this node knows (a data directory founded before a contract existed lacks it). */
+  contracts: Partial<ContractAddresses>;
+  /** Brings the node's event indexer (every module's handlers) up to the chain's head. */
+  sync(): Promise<unknown>;
+  /** The block the contracts were deployed at: where a scan of their events starts. */
   fromBlock: bigint;
+};
+
+/** Contracts, deployment block and the node's hooks (to publish on), for a module's event handlers. */
+export type ChainContext = {
+  contracts: Pick<ContractAddresses, "Consortium" | "Registry"> & Partial<ContractAddresses>;
+  fromBlock: bigint;
+  hooks: GridHooks;
 };
 
 /**
@@ -53,9 +74,11 @@ export type GridModule = {
 export const gridModules: readonly GridModule[] = [
   meteringModule,
   registryModule,
+  governanceModule,
   authModule,
   analyticsModule,
   jobsModule,
+  marketModule,
 ];
 
 /** Registers every module's hook handlers on `hooks`. */

@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
+import { type AnalyticsConfig, loadAnalyticsConfig } from "../analytics/analyticsConfig.js";
 import { type AccountsClient, createAccountsClient } from "../auth/accountsClient.js";
 import {
   type ChainClient,
@@ -16,12 +17,14 @@ import { describeModeFixes, secureDataDir, secureOwnDirectory } from "../core/da
 import { BaseError } from "../core/errors.js";
 import { type Database, openDatabase } from "../db/database.js";
 import { createGovernanceClient, type GovernanceClient } from "../governance/governanceClient.js";
+import { createGridHooks, type GridHooks } from "../hooks/gridHooks.js";
 import { createRegistryClient, type GridContracts, type RegistryClient } from "../registry/registryClient.js";
 import { createRegistryIndexer, type RegistryIndexer } from "../registry/registryIndexer.js";
 import { createRegistryStore, type RegistryStore } from "../registry/registryStore.js";
 import { encodeRoles } from "../registry/roles.js";
 import { loadOrCreateApiToken } from "./apiToken.js";
 import { contractsOutdated, hasOutdatedContracts, openContracts } from "./deployContracts.js";
+import { composeHooks, type ModuleContext } from "./modules.js";
 import { loadOrCreateOperatorKey, type NodeState, readNodeState, writeNodeState } from "./nodeState.js";
 import { oldFounder } from "./oldLayout.js";
 
@@ -81,6 +84,15 @@ export type NodeContext = {
   apiToken: string;
   store: RegistryStore;
   indexer: RegistryIndexer;
+  /**
+   * The hooks the modules talk through, with every module's handlers registered (analytics records
+   * incidents as alerts): the registry indexer publishes on them from the first sync on.
+   */
+  hooks: GridHooks;
+  /** The analytics settings the hooks were composed with. */
+  analytics: AnalyticsConfig;
+  /** What the modules' hooks were composed with; startNode gives the same to their jobs and schedules. */
+  moduleContext: ModuleContext;
   close(): Promise<void>;
 };
 
@@ -109,6 +121,10 @@ export type OpenNodeOptions = {
    * founding the new contract set, remembering the old one in `migratingFrom` (`gridledger migrate`).
    */
   migrate?: boolean;
+  /** Analytics settings already loaded (startNode's); default: `--analytics-config` or `<data-dir>/analytics.json`. */
+  analytics?: AnalyticsConfig;
+  /** The node's clock in Unix milliseconds (tests move it past a market's gate closure); default `Date.now`. */
+  now?: () => number;
 };
 
 /**
@@ -240,12 +256,34 @@ export async function openNode(
       beforeFounding: () => requireFunds(client, operator),
     });
     const store = createRegistryStore(db);
+    const analytics =
+      options.analytics ??
+      loadAnalyticsConfig(config.analyticsConfig ?? join(config.dataDir, "analytics.json"), {
+        required: config.analyticsConfig !== undefined,
+      });
+    const hooks = createGridHooks();
+    const moduleContext: ModuleContext = {
+      db,
+      analytics,
+      anchorGraceSeconds: config.anchorGraceSeconds,
+      chain: {
+        client,
+        chainId,
+        contracts,
+        // The indexer is created below, with the hooks; a module syncs only once the node runs.
+        sync: () => indexer.sync(),
+        fromBlock: BigInt(state.deployedAtBlock ?? 0),
+      },
+      now: options.now,
+    };
+    composeHooks(hooks, moduleContext);
     const indexer = createRegistryIndexer({
       db,
       publicClient: client.publicClient,
       contracts,
       fromBlock: BigInt(state.deployedAtBlock ?? 0),
       confirmations: config.confirmations,
+      hooks,
     });
     await indexer.sync();
     const apiToken = await loadOrCreateApiToken(config.dataDir);
@@ -270,6 +308,9 @@ export async function openNode(
       accounts: createAccountsClient({ client, address: contracts.Accounts }),
       store,
       indexer,
+      hooks,
+      analytics,
+      moduleContext,
       close,
     };
   } catch (error) {

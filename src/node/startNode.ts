@@ -7,7 +7,6 @@ import { createProfileStore } from "../auth/profiles.js";
 import { serveJsonRpc } from "../chain/embedded/index.js";
 import type { NodeConfig } from "../core/config.js";
 import { listenWithFallback } from "../core/ports.js";
-import { createGridHooks } from "../hooks/gridHooks.js";
 import { startJobs } from "../jobs/jobsService.js";
 import { createMetering, type Metering } from "../metering/metering.js";
 import { nodeClientIdPrefix, nodeUsername } from "../metering/mqttAuth.js";
@@ -18,13 +17,7 @@ import { createNodeMetrics } from "../metrics/nodeMetrics.js";
 import { deviceStatuses } from "../registry/deviceTypes.js";
 import { createServer } from "../server/createServer.js";
 import { saveApiToken } from "./apiToken.js";
-import {
-  composeEventHandlers,
-  composeHooks,
-  composeJobKinds,
-  composeSchedules,
-  startModules,
-} from "./modules.js";
+import { composeEventHandlers, composeJobKinds, composeSchedules, startModules } from "./modules.js";
 import { loadOrCreateMqttCredentials } from "./mqttCredentials.js";
 import { type InitOptions, type NodeContext, openNode } from "./openNode.js";
 
@@ -55,12 +48,16 @@ export type RunningNode = {
 export async function startNode(
   config: NodeConfig,
   init: InitOptions = {},
-  options: { logger?: FastifyServerOptions["logger"] } = {},
+  options: {
+    logger?: FastifyServerOptions["logger"];
+    /** The node's clock in Unix milliseconds (tests move it past a market's gate closure); default `Date.now`. */
+    now?: () => number;
+  } = {},
 ): Promise<RunningNode> {
   const analytics = loadAnalyticsConfig(config.analyticsConfig ?? join(config.dataDir, "analytics.json"), {
     required: config.analyticsConfig !== undefined,
   });
-  const context = await openNode(config, init);
+  const context = await openNode(config, init, { analytics, now: options.now });
   const closers: (() => Promise<void>)[] = [context.close];
   try {
     let rpcUrl = config.rpcUrl ?? "";
@@ -72,13 +69,9 @@ export async function startNode(
       closers.push(rpc.close);
       rpcUrl = rpc.url;
     }
-    const moduleContext = {
-      db: context.db,
-      analytics,
-      anchorGraceSeconds: config.anchorGraceSeconds,
-    };
-    const hooks = createGridHooks();
-    composeHooks(hooks, moduleContext);
+    const { moduleContext } = context;
+    const now = moduleContext.now ?? Date.now;
+    const { hooks } = context;
     const unmetered = createMetering({
       db: context.db,
       client: context.client,
@@ -102,6 +95,7 @@ export async function startNode(
     const chainContext = {
       contracts: context.contracts,
       fromBlock: BigInt(context.state.deployedAtBlock ?? 0),
+      hooks,
     };
     for (const handler of composeEventHandlers(chainContext)) {
       if (!events.has(handler.name)) events.register(handler);
@@ -140,6 +134,7 @@ export async function startNode(
           accessLog,
         },
         minGroupSize: config.minGroupSize,
+        now,
         saveApiToken: (token) => saveApiToken(config.dataDir, token),
         verifyDevice,
       },

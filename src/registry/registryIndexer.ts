@@ -6,7 +6,6 @@ import {
   parseAbiItem,
   type Transport,
 } from "viem";
-import { type AlertInput, insertAlerts } from "../analytics/alertStore.js";
 import { accountsHandler } from "../auth/accountsMirror.js";
 import { consortiumAbi, registryAbi } from "../chain/artifacts/index.js";
 import {
@@ -17,6 +16,7 @@ import {
 } from "../chain/indexer/eventIndexer.js";
 import { sanitiseText } from "../core/text.js";
 import type { Database, Queryable } from "../db/database.js";
+import type { GridHooks, Incident } from "../hooks/gridHooks.js";
 import { deviceStatuses } from "./deviceTypes.js";
 
 /**
@@ -49,6 +49,8 @@ export function createRegistryIndexer(options: {
   fromBlock: bigint;
   /** Blocks held back from the head (0: instant finality, the default). */
   confirmations?: number;
+  /** Where the `chain_text_sanitised` incidents go (analytics records them as alerts). */
+  hooks: Pick<GridHooks, "incidents">;
 }) {
   const { contracts } = options;
   const indexer = createEventIndexer({
@@ -56,7 +58,7 @@ export function createRegistryIndexer(options: {
     publicClient: options.publicClient,
     confirmations: options.confirmations,
   });
-  indexer.register(registryHandler(contracts, options.fromBlock));
+  indexer.register(registryHandler(contracts, options.fromBlock, options.hooks));
   indexer.register(accountsHandler(contracts.Accounts, options.fromBlock));
   return {
     /**
@@ -72,17 +74,21 @@ export function createRegistryIndexer(options: {
   };
 }
 
-/** The registry's handler: one function per Consortium and Registry event, in chain order. */
+/**
+ * The registry's handler: one function per Consortium and Registry event, in chain order. Text it had
+ * to sanitise is published as `chain_text_sanitised` incidents on `hooks`, in the indexing transaction.
+ */
 export function registryHandler(
   contracts: { Consortium: Address; Registry: Address },
   fromBlock: bigint,
+  hooks: Pick<GridHooks, "incidents">,
 ): IndexerHandler<typeof indexedAbi> {
   const names: ContractNames = new Map([
     [lower(contracts.Consortium), "Consortium"],
     [lower(contracts.Registry), "Registry"],
   ]);
-  const alerts: AlertInput[] = [];
-  const clean = textCleaner(names, alerts);
+  const incidents: Incident[] = [];
+  const clean = textCleaner(names, incidents);
   const organisation = (tx: Queryable, logs: LogOf<"MemberAdmitted">[]) =>
     eachLog(logs, (log) =>
       tx.query(
@@ -165,7 +171,7 @@ export function registryHandler(
         }),
     },
     async after(tx) {
-      if (alerts.length > 0) await insertAlerts(tx, alerts.splice(0));
+      if (incidents.length > 0) await hooks.incidents.run(tx, incidents.splice(0));
     },
   };
 }
@@ -186,14 +192,14 @@ type ContractNames = Map<string, string>;
  * would print misleadingly is replaced by U+FFFD and a `chain_text_sanitised` alert names the contract,
  * event, field and block, so one odd name never stops the node.
  */
-function textCleaner(names: ContractNames, alerts: AlertInput[]) {
+function textCleaner(names: ContractNames, incidents: Incident[]) {
   return (log: DecodedLog, field: string, value: unknown, regionId?: string): string => {
     const raw = String(value ?? "");
     const { text, changed } = sanitiseText(raw);
     if (changed || raw.includes("\ufffd")) {
       const contract = names.get(lower(log.address)) ?? log.address;
       const block = log.blockNumber.toString();
-      alerts.push({
+      incidents.push({
         kind: "chain_text_sanitised",
         severity: "warning",
         regionId,

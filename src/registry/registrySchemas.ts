@@ -1,5 +1,6 @@
 import { Type } from "typebox";
 import { keysOf, nullable, oneOf, text } from "../server/paramSchemas.js";
+import { sent } from "../server/responseSchemas.js";
 import { proposalKinds } from "./proposals.js";
 import { roleNames } from "./roles.js";
 
@@ -61,7 +62,7 @@ export const device = {
     suspendedBy: nullable({ type: "string" }),
   },
 } as const;
-export const proposal = {
+export const proposal = sent({
   type: "object",
   properties: {
     id: str,
@@ -88,7 +89,7 @@ export const proposal = {
       },
     },
   },
-} as const;
+} as const);
 export const outcome = {
   type: "object",
   required: ["proposalId", "executed", "txHash", "blockNumber"],

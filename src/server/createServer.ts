@@ -48,6 +48,8 @@ export type ServerContext = Pick<
   privacy?: { profiles: ProfileStore; accessLog: AccessLogStore } | undefined;
   /** Fewest devices of a region before statistics break it down for the public (default 5). */
   minGroupSize?: number | undefined;
+  /** The node's clock in Unix milliseconds (the market's gate closure); default `Date.now`. */
+  now?: (() => number) | undefined;
 };
 
 declare module "fastify" {

@@ -1,15 +1,12 @@
-import {
-  type Address,
-  concat,
-  encodeAbiParameters,
-  getAddress,
-  getContract,
-  type Hex,
-  keccak256,
-  pad,
-  parseAbiParameters,
-} from "viem";
+import { type Address, getAddress, getContract, type Hex, keccak256, pad } from "viem";
 import { marketAbi, rewardTokenAbi, settlementTokenAbi } from "../../src/chain/artifacts/index.js";
+import { commitProof, commitRoot, lineLeaf as coreLineLeaf } from "../../src/market/commitTree.js";
+import {
+  gridValueOf as coreGridValueOf,
+  gridDevice,
+  type SettlementLine,
+  tradeValue,
+} from "../../src/market/settleSlot.js";
 import { type Deployment, type GovernanceCall, govern } from "../helpers/deploy.js";
 
 /** Dev accounts of the market tests: 0 is the founder (governance's only seat, the payment agent). */
@@ -40,16 +37,12 @@ export type Line = {
 /** The smaller of two bigints. */
 const minOf = (a: bigint, b: bigint) => (a < b ? a : b);
 
-/** floor(p × E / 1000). */
-export const tradeValueOf = (price: bigint, energyWh: bigint) => (price * energyWh) / 1000n;
+/** floor(p × E / 1000): the node's own function, so the contract is checked against what the node sends. */
+export const tradeValueOf = tradeValue;
 
-/** The pin's gridValue for a buy (0) or sell (1) line at {@link Tariffs}. */
-export function gridValueOf(side: number, traded: bigint, metered: bigint, t = Tariffs): bigint {
-  const d = minOf(traded, metered);
-  return side === 1
-    ? tradeValueOf(t.feedInPrice, metered - d) - tradeValueOf(t.retailPrice, traded - d)
-    : tradeValueOf(t.feedInPrice, traded - d) - tradeValueOf(t.retailPrice, metered - d);
-}
+/** The pin's gridValue for a buy (0) or sell (1) line at {@link Tariffs} (the node's function). */
+export const gridValueOf = (side: number, traded: bigint, metered: bigint, t = Tariffs): bigint =>
+  coreGridValueOf(side as 0 | 1, traded, metered, t);
 
 /** A device line with delivered and gridValue computed as the contract checks them. */
 export function deviceLine(l: {
@@ -74,7 +67,7 @@ export function deviceLine(l: {
 export function gridLine(account: Address, lines: readonly Line[]): Line {
   return {
     account,
-    device: `0x${"00".repeat(32)}`,
+    device: gridDevice,
     side: 2,
     tradedWh: 0n,
     meteredWh: 0n,
@@ -85,43 +78,10 @@ export function gridLine(account: Address, lines: readonly Line[]): Line {
   };
 }
 
-const lineParams = parseAbiParameters(
-  "(address account, bytes32 device, uint8 side, uint64 tradedWh, uint64 meteredWh, uint64 deliveredWh, int256 tradeValue, int256 gridValue, uint64 rewardWh)",
-);
+/** The node's line leaf (src/market/commitTree.ts), so the contract's root is checked against it. */
+export const lineLeaf = (line: Line): Hex => coreLineLeaf(line as SettlementLine);
 
-// The pin's commitment tree, written again here (src/market/commitTree.ts is the node's copy).
-const commutative = (a: Hex, b: Hex) =>
-  BigInt(a) < BigInt(b) ? keccak256(concat([a, b])) : keccak256(concat([b, a]));
-
-/** keccak256(keccak256(abi.encode(line))). */
-export const lineLeaf = (line: Line): Hex => keccak256(keccak256(encodeAbiParameters(lineParams, [line])));
-
-function levels(leaves: readonly Hex[]): Hex[][] {
-  const all: Hex[][] = [[...leaves]];
-  for (let level = all[0]!; level.length > 1; ) {
-    const next: Hex[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(commutative(level[i]!, level[i + 1]!));
-    if (level.length % 2 === 1) next.push(level.at(-1)!);
-    all.push(next);
-    level = next;
-  }
-  return all;
-}
-
-/** Root of the in-order commutative keccak tree (zero for no leaves). */
-export const commitRoot = (leaves: readonly Hex[]): Hex =>
-  leaves.length === 0 ? `0x${"00".repeat(32)}` : levels(leaves).at(-1)![0]!;
-
-/** The siblings of leaf `index`, bottom-up, skipping levels where it was carried. */
-export function commitProof(leaves: readonly Hex[], index: number): Hex[] {
-  const proof: Hex[] = [];
-  let i = index;
-  for (const level of levels(leaves).slice(0, -1)) {
-    if ((i ^ 1) < level.length) proof.push(level[i ^ 1]!);
-    i >>= 1;
-  }
-  return proof;
-}
+export { commitProof, commitRoot };
 
 /** Typed handles of the market's contracts for dev account `i`. */
 export function marketHandles(d: Deployment) {

@@ -77,6 +77,15 @@ describe("module boundaries (docs/architecture.md)", () => {
     expect(crossings).toEqual([]);
   });
 
+  it("registry imports nothing of analytics: its odd chain text goes out as an incidents hook", () => {
+    const crossings = [...graph]
+      .filter(([file]) => file.startsWith("registry/"))
+      .flatMap(([file, imports]) =>
+        imports.filter((i) => i.startsWith("analytics/")).map((i) => `${file} → ${i}`),
+      );
+    expect(crossings).toEqual([]);
+  });
+
   it("the pure core imports nothing under db/, chain/ or server/", () => {
     const pure = [...graph.keys()].filter((file) => pureCore.some((pattern) => matches(file, pattern)));
     expect(pure.length).toBeGreaterThanOrEqual(pureCore.length);

@@ -1,6 +1,7 @@
 import { getAddress, type Hex, keccak256, stringToBytes, zeroAddress } from "viem";
 import { afterEach, describe, expect, it } from "vitest";
 import type { GovernanceClient } from "../../src/governance/governanceClient.js";
+import { createGridHooks } from "../../src/hooks/gridHooks.js";
 import { createRegistryClient } from "../../src/registry/registryClient.js";
 import { createRegistryIndexer } from "../../src/registry/registryIndexer.js";
 import { createRegistryStore } from "../../src/registry/registryStore.js";
@@ -74,6 +75,7 @@ describe("a node on contracts deployed before device approval", () => {
       publicClient: client.publicClient,
       contracts,
       fromBlock: 0n,
+      hooks: createGridHooks(),
     });
     await indexer.sync();
     const store = createRegistryStore(database.db);

@@ -11,7 +11,10 @@ import type { Lang } from "./i18n.js";
  */
 
 /** What {@link alertText} reads of an alert. */
-export type AlertTextSource = Pick<Alert, "kind" | "message" | "periodStart" | "evidence" | "region">;
+export type AlertTextSource = Pick<Alert, "kind" | "message" | "periodStart" | "region"> & {
+  /** An object as the node sends it; anything else shows the node's message. */
+  evidence: unknown;
+};
 
 /** Most readings (and devices) an alert's evidence lists (`maxEvidenceReadings` on the node). */
 const evidenceCap = 20;

@@ -27,7 +27,7 @@ export function setPurpose(purpose: string | undefined): void {
 }
 
 /**
- * Every request to the node, of the typed {@link client} and of {@link api}: JSON accepted, the stated
+ * Every request to the node made by the typed {@link client}: JSON accepted, the stated
  * purpose attached, the browser's session cookie sent; a non-2xx answer becomes an {@link ApiError}
  * (so a typed call that returns has its `data`), an unreachable node an `ApiError` with code `NETWORK`.
  */
@@ -90,31 +90,6 @@ export function answer<T>(result: { data?: T; response: Response }): T {
   return result.data as T;
 }
 
-/**
- * Calls the node's HTTP API (same origin) untyped, for paths whose answers the OpenAPI document does
- * not describe yet; non-2xx answers become an {@link ApiError}. The session is the node's HttpOnly
- * cookie, sent by the browser: the page never holds a token.
- */
-export async function api<T>(
-  path: string,
-  init: { method?: string; body?: unknown; signal?: AbortSignal } = {},
-): Promise<T> {
-  const headers: Record<string, string> = {};
-  if (init.body !== undefined) headers["content-type"] = "application/json";
-  const request = new Request(new URL(path, globalThis.location?.href), {
-    method: init.method ?? "GET",
-    headers,
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    signal: init.signal,
-  });
-  const text = await (await nodeFetch(request)).text();
-  try {
-    return (text ? JSON.parse(text) : undefined) as T;
-  } catch {
-    return undefined as T;
-  }
-}
-
 /** The JSON answer (200) of `method` on `path`, as the OpenAPI document describes it. */
 export type Answer<
   P extends keyof paths,
@@ -124,6 +99,16 @@ export type Answer<
 }
   ? T
   : never;
+
+/**
+ * The defined, non-empty values of `params`: a query for the typed {@link client}, where empty text
+ * means no filter (as {@link query} leaves it out).
+ */
+export function present<T extends Record<string, unknown>>(params: T): T {
+  return Object.fromEntries(
+    Object.entries(params).filter(([, value]) => value !== undefined && value !== null && value !== ""),
+  ) as T;
+}
 
 /** A query string from the defined, non-empty values. */
 export function query(params: Record<string, string | number | undefined | null>): string {
@@ -138,189 +123,43 @@ export function query(params: Record<string, string | number | undefined | null>
 /** A region as `GET /v1/regions` lists it. */
 export type Region = Answer<"/v1/regions", "get">["regions"][number];
 
-/** Figures of one region and day (`GET /v1/stats/overview`). */
-export type OverviewRegion = {
-  code: string;
-  nameZh: string;
-  nameEn: string;
-  consumptionWh: string;
-  generationWh: string;
-  renewableWh: string;
-  renewableShare: number | null;
-  /** Natural gas consumed, litres. */
-  gasLitres: string;
-  tce: string;
-  co2Kg: string;
-  completeness: number | null;
-  openAlerts: number;
-  /** The region has fewer devices than the node's minimum group size: the public gets no figures. */
-  suppressed?: boolean;
-  /** That minimum group size (k), when the node says it. */
-  minGroupSize?: number;
-  /** Why it is not shown (`fewer than 5 devices in region …`). */
-  reason?: string;
-};
+/** Figures of one region and day (`GET /v1/stats/overview`); a suppressed region has its figures null. */
+export type Overview = Answer<"/v1/stats/overview", "get">;
+/** One region of the {@link Overview}. */
+export type OverviewRegion = Overview["regions"][number];
 
-export type Overview = { date: string; utcOffsetMinutes: number; regions: OverviewRegion[] };
-
-/** One point (or the totals) of `GET /v1/stats/series`. */
-export type SeriesFigures = {
-  consumption: string;
-  generation: string;
-  generationBySource: Record<string, string>;
-  netExport: string;
-  peakDemandW: string;
-  activeDevices: number;
-  expectedReadings: number;
-  receivedReadings: number;
-  completeness: number | null;
-  renewableShare: number | null;
-  tce: string;
-  co2Kg: string;
-};
-
-export type Series = {
-  region: { code: string; nameZh: string; nameEn: string };
-  commodity: string;
-  unit: string;
-  granularity: string;
-  from: number;
-  to: number;
-  points: (SeriesFigures & { start: number })[];
-  totals: SeriesFigures;
-  /** As {@link OverviewRegion.suppressed}: no breakdown for the public. */
-  suppressed?: boolean;
-  minGroupSize?: number;
-  reason?: string;
-};
+/** A region's series (`GET /v1/stats/series`). */
+export type Series = Answer<"/v1/stats/series", "get">;
 
 /** An alert (`GET /v1/alerts`). */
-export type Alert = {
-  id: string;
-  kind: string;
-  severity: string;
-  status: string;
-  region: string | null;
-  regionId: string | null;
-  deviceId: string | null;
-  message: string;
-  periodStart: number | null;
-  createdAt: string;
-  acknowledgedBy: string | null;
-  acknowledgedAt: string | null;
-  resolvedBy: string | null;
-  resolvedAt: string | null;
-  note: string | null;
-  evidence: unknown;
-};
+export type Alert = Answer<"/v1/alerts", "get">["alerts"][number];
 
-export type AlertDetail = {
-  alert: Alert;
-  readings: {
-    deviceId: string;
-    seq: string;
-    reading: Record<string, unknown> | null;
-    proof: Record<string, unknown> | null;
-    proofStatus: "anchored" | "not-anchored" | "missing";
-  }[];
-};
+/** An alert with its evidence readings and their proofs (`GET /v1/alerts/{id}`). */
+export type AlertDetail = Answer<"/v1/alerts/{id}", "get">;
 
 /** A batch and its anchor (`GET /v1/anchors`). */
-export type Batch = {
-  region: string | null;
-  regionId: string;
-  commodity: number;
-  intervalStart: number;
-  part: number;
-  root: string;
-  leafCount: number;
-  importTotal: string;
-  exportTotal: string;
-  status: string;
-  contract: string | null;
-  txHash: string | null;
-  blockNumber: number | null;
-  anchoredAt: number | null;
-};
+export type Batch = Answer<"/v1/anchors", "get">["batches"][number];
 
 /** `GET /v1/anchors/onchain`: what MeterAnchor.anchorOf returns for a batch key. */
-export type OnchainAnchor = {
-  region: string;
-  regionId: string;
-  commodity: number;
-  intervalStart: number;
-  part: number;
-  contract: string;
-  anchored: boolean;
-  root: string;
-  leafCount: number;
-  importTotal: string;
-  exportTotal: string;
-  anchoredAt: number | null;
-  readAtBlock: number;
-};
+export type OnchainAnchor = Answer<"/v1/anchors/onchain", "get">;
 
 /** `GET /v1/chain/blocks`. */
-export type ChainBlocks = {
-  head: number;
-  blocks: {
-    number: number;
-    hash: string;
-    timestamp: number;
-    gasUsed: string;
-    transactions: {
-      hash: string;
-      from: string;
-      to: string | null;
-      contract: string | null;
-      method: string | null;
-      created: string | null;
-    }[];
-  }[];
-};
+export type ChainBlocks = Answer<"/v1/chain/blocks", "get">;
 
-export type StoredReading = {
-  reading: Record<string, unknown>;
-  receivedAt: string;
-  batch: { region: string; commodity: number; intervalStart: number; part: number; status: string } | null;
-};
+/** A stored reading and its batch (`GET /v1/readings/{deviceId}/{seq}`). */
+export type StoredReading = Answer<"/v1/readings/{deviceId}/{seq}", "get">;
 
-export type MeteringStats = {
-  readings: number;
-  devices: number;
-  unbatched: number;
-  batches: number;
-  anchored: number;
-  pending: number;
-  conflicts: number;
-  alerts: number;
-  lastReadingAt: string | null;
-};
-
-/** One role binding as the node reports it (src/auth/roles.ts). */
-export type Binding = {
-  role: string;
-  scope: { kind: "all" } | { kind: "region"; region: string } | { kind: "community"; community: string };
-};
+/** `GET /v1/metering/stats`. */
+export type MeteringStats = Answer<"/v1/metering/stats", "get">;
 
 /** `GET /v1/auth/me`: who the node takes this browser for, and the actions of the permission table it may call. */
-export type Me = {
-  principal: { kind: string; account?: string; keyId?: string; bindings?: Binding[] };
-  roles: string[];
-  actions: string[];
-};
+export type Me = Answer<"/v1/auth/me", "get">;
+
+/** One role binding as the node reports it (src/auth/roles.ts). */
+export type Binding = Me["principal"]["bindings"][number];
 
 /** `POST /v1/auth/nonce`: the EIP-4361 fields the message must carry. */
-export type SignInChallenge = {
-  nonce: string;
-  domain: string;
-  uri: string;
-  chainId: number;
-  version: "1";
-  statement?: string;
-  issuedAt: string;
-  expirationTime: string;
-};
+export type SignInChallenge = Answer<"/v1/auth/nonce", "post">;
 
 /** `POST /v1/auth/signin` and `/refresh`. */
 export type SignedIn = Answer<"/v1/auth/signin", "post">;
@@ -328,28 +167,11 @@ export type SignedIn = Answer<"/v1/auth/signin", "post">;
 /** A registered device (`GET /v1/devices`). */
 export type Device = Answer<"/v1/devices", "get">["devices"][number];
 
-/** `GET /v1/devices/{id}/series`. */
-export type DeviceSeries = {
-  deviceId: string;
-  commodity: string;
-  unit: string;
-  granularity: string;
-  points: { start: number; import: string; export: string; net: string; readings: number }[];
-};
+/** `GET /v1/devices/{deviceId}/series`. */
+export type DeviceSeries = Answer<"/v1/devices/{deviceId}/series", "get">;
 
 /** One row of the access log (`GET /v1/access-log`). */
-export type AccessLogEntry = {
-  seq: number | string;
-  at: string;
-  actor: string;
-  roles: string[];
-  action: string;
-  method: string;
-  object: string;
-  purpose: string | null;
-  hash: string;
-  prevHash: string;
-};
+export type AccessLogEntry = Answer<"/v1/access-log", "get">["entries"][number];
 
 /** `GET /v1/access-log/verify`. */
 export type AccessLogVerdict = Answer<"/v1/access-log/verify", "get">;

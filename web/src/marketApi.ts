@@ -1,123 +1,31 @@
 import { type Address, getAddress, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { marketDomain, orderToJson, orderTypes, type SignedOrder } from "../../src/market/orderFormat.js";
-import { api } from "./api.js";
+import { type Answer, answer, client } from "./api.js";
 import { type Eip1193Provider, parseKeyFile, SignInError } from "./auth/signIn.js";
 
-// Answers of the market routes (docs/http-api.md "Market"); integers are decimal strings.
+// Answers of the market routes, as the OpenAPI document describes them (integers as decimal strings).
 
 /** A market of `GET /v1/market/markets`. */
-export type MarketInfo = {
-  market: Hex;
-  community: string;
-  operator: string;
-  gridOperator: string;
-  slotSeconds: string;
-  gateClosureSeconds: string;
-  retailPrice: string;
-  feedInPrice: string;
-  rewardRate: string;
-  chainId: string;
-  verifyingContract: Address;
-};
-
-/** A slot's state: open for orders, closed (clearing), cleared (committed on chain) or settled. */
-export type SlotStatus = "open" | "closed" | "cleared" | "settled";
+export type MarketInfo = Answer<"/v1/market/markets", "get">["markets"][number];
 
 /** One slot of `GET …/slots`. */
-export type SlotRow = {
-  slot: string;
-  status: SlotStatus;
-  closesAt: string;
-  price: string | null;
-  volumeWh: string;
-  orderCount: string;
-  tradeCount: string;
-  clearTx: string | null;
-  settleTx: string | null;
-};
+export type SlotRow = Answer<"/v1/market/markets/{market}/slots", "get">["slots"][number];
 
-/** One price level of a book. */
-export type BookLevel = { price: string; energyWh: string; orders: string };
+/** A slot's state: open for orders, closed (clearing), cleared (committed on chain) or settled. */
+export type SlotStatus = SlotRow["status"];
 
-/** `GET …/slots/:slot/book`. */
-export type Book = {
-  slot: string;
-  status: SlotStatus;
-  closesAt: string;
-  bids: BookLevel[];
-  asks: BookLevel[];
-};
+/** `GET …/slots/:slot/book`: depth per price level, no identities. */
+export type Book = Answer<"/v1/market/markets/{market}/slots/{slot}/book", "get">;
 
 /** `GET …/slots/:slot/result`. */
-export type SlotResult = {
-  mechanism: string;
-  rule: string;
-  price: string | null;
-  volumeWh: string;
-  ordersRoot: string;
-  tradesRoot: string;
-  trades: { buy: string; sell: string; energyWh: string; price: string }[];
-  clearTx: string | null;
-  settlementRoot?: string | null;
-  settleTx?: string | null;
-};
+export type SlotResult = Answer<"/v1/market/markets/{market}/slots/{slot}/result", "get">;
 
 /** `GET …/slots/:slot/audit`. */
-export type SlotAudit = {
-  verified: boolean;
-  checks: { name: string; ok: boolean; expected: string; actual: string }[];
-};
+export type SlotAudit = Answer<"/v1/market/markets/{market}/slots/{slot}/audit", "get">;
 
-/** An order as JSON (side `buy` | `sell`). */
-export type OrderJson = {
-  market: string;
-  slot: string;
-  side: "buy" | "sell";
-  device: string;
-  energyWh: string;
-  limitPrice: string;
-  nonce: string;
-  expiry: string;
-};
-
-/** A settlement line (signed values as decimal strings) with its proof in the settlement root. */
-export type SettlementLineJson = {
-  account: string;
-  device: string;
-  side: number;
-  tradedWh: string;
-  meteredWh: string;
-  deliveredWh: string;
-  tradeValue: string;
-  gridValue: string;
-  rewardWh: string;
-  proof: string[];
-};
-
-/** `GET /v1/market/me`. */
-export type MarketMe = {
-  account: string;
-  escrow: { balance: string; locked: string; available: string };
-  orders: {
-    digest: string;
-    order: OrderJson;
-    signature: string;
-    account: string;
-    receivedAt: string;
-    status: "open" | "included" | "excluded" | "cancelled" | "expired";
-    reason?: string;
-  }[];
-  trades: { market: string; slot: string; buy: string; sell: string; energyWh: string; price: string }[];
-  statement: {
-    market: string;
-    slot: string;
-    settlementRoot: string | null;
-    settleTx: string | null;
-    line: SettlementLineJson;
-    meterProofs: string[];
-  }[];
-};
+/** `GET /v1/market/me`: escrow, orders, trades and settlement statement of the signed-in account. */
+export type MarketMe = Answer<"/v1/market/me", "get">;
 
 /** `/v1/market/markets/<market>` + `rest`. */
 export const marketPath = (market: string, rest = "") => `/v1/market/markets/${market}${rest}`;
@@ -142,7 +50,7 @@ export async function signOrder(
   signer: OrderSigner,
   account: string,
 ): Promise<{ signature: Hex; signerAddress: Address }> {
-  const domain = marketDomain(Number(market.chainId), market.verifyingContract);
+  const domain = marketDomain(Number(market.chainId), getAddress(market.verifyingContract));
   const typed = { domain, types: orderTypes, primaryType: "Order", message: order } as const;
   if (signer.kind === "key") {
     const key = privateKeyToAccount(parseKeyFile(signer.keyText));
@@ -163,10 +71,7 @@ export async function signOrder(
   }
 }
 
-/** Places a signed order (`POST /v1/market/orders`). */
-export function placeOrder(order: SignedOrder, signature: Hex) {
-  return api<{ digest: string; status: string; receivedAt: string }>("/v1/market/orders", {
-    method: "POST",
-    body: { order: orderToJson(order), signature },
-  });
+/** Places a signed order (`POST /v1/market/orders`); answers its digest (the order's EIP-712 hash). */
+export async function placeOrder(order: SignedOrder, signature: Hex) {
+  return answer(await client.POST("/v1/market/orders", { body: { order: orderToJson(order), signature } }));
 }

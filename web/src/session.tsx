@@ -10,7 +10,7 @@ import {
 } from "react";
 import { getAddress, isAddress } from "viem";
 import { actions as allActions, permissions } from "../../src/auth/permissions.js";
-import { ApiError, answer, api, client, type Me, type SignedIn, setPurpose as setApiPurpose } from "./api.js";
+import { ApiError, answer, client, type Me, type SignedIn, setPurpose as setApiPurpose } from "./api.js";
 import { SignInDialog } from "./auth/SignInDialog.js";
 
 const purposeKey = "gridledger.purpose";
@@ -20,7 +20,7 @@ const refreshMarginMs = 5 * 60_000;
 
 /** What a visitor who is not signed in may do: the table's public actions (a node without sign-in answers 404 to /v1/auth/me). */
 const publicMe: Me = {
-  principal: { kind: "anonymous" },
+  principal: { kind: "anonymous", bindings: [] },
   roles: [],
   actions: allActions.filter((action) => "public" in permissions[action]),
 };
@@ -72,16 +72,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }
 
   const loadMe = useCallback(async () => {
-    let answer: Me;
+    let found: Me;
     try {
-      answer = await api<Me>("/v1/auth/me");
+      found = answer(await client.GET("/v1/auth/me"));
     } catch (error) {
       if (!(error instanceof ApiError) || error.status === 0) throw error;
-      answer = publicMe;
+      found = publicMe;
     }
-    setMe(answer);
+    setMe(found);
     setEpoch((n) => n + 1);
-    return answer;
+    return found;
   }, []);
 
   const remember = useCallback((signedIn: SignedIn | undefined) => {
@@ -135,7 +135,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       can: (action) => actions.has(action),
       openSignIn: () => setDialogOpen(true),
       async signOut() {
-        await api("/v1/auth/signout", { method: "POST" }).catch(() => undefined);
+        await client.POST("/v1/auth/signout").catch(() => undefined);
         remember(undefined);
         setPurpose(undefined);
         await loadMe().catch(() => setMe(publicMe));

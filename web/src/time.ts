@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from "react";
-import { api } from "./api.js";
+import { answer, client } from "./api.js";
 import type { Lang } from "./i18n.js";
 
 /**
@@ -142,8 +142,8 @@ export function dayStartAt(now: number, offsetMinutes: number = zoneMinutes): nu
 
 /** Asks the node for its UTC offset (`utcOffsetMinutes` of GET /v1/stats/overview), retrying every 10 s until it answers. */
 export function loadZone(): void {
-  api<{ utcOffsetMinutes: number }>("/v1/stats/overview").then(
-    (answer) => setZone(answer.utcOffsetMinutes),
+  client.GET("/v1/stats/overview").then(
+    (result) => setZone(answer(result).utcOffsetMinutes),
     () => setTimeout(loadZone, 10_000),
   );
 }

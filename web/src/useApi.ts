@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ApiError, api } from "./api.js";
+import { ApiError, answer } from "./api.js";
 import { useSessionEpoch } from "./session.js";
 
 /** The state of one GET: the last answer (kept while refreshing), the last refusal, and a way to reload. */
@@ -12,11 +12,23 @@ export type ApiState<T> = {
 };
 
 /**
- * GETs `path` (nothing when null) and again whenever it changes, every `refreshMs` when given, and on
- * `reload()`, and after a sign-in, a sign-out or a new stated purpose. An answer to an older path is
- * dropped.
+ * Reads with `load` (a call of the typed `client`, given the request's abort signal) whenever `key`
+ * changes (nothing when null), every `refreshMs` when given, on `reload()`, and after a sign-in, a
+ * sign-out or a new stated purpose. `key` names what is read (the path with its query): an answer for
+ * an older key is dropped. The answer's type is the one the OpenAPI document gives the call.
+ *
+ * ```ts
+ * const regions = useApi("/v1/regions", (signal) => client.GET("/v1/regions", { signal }));
+ * ```
  */
-export function useApi<T>(path: string | null, options: { refreshMs?: number } = {}): ApiState<T> {
+export function useApi<T>(
+  key: string | null,
+  load: (signal: AbortSignal) => Promise<{ data?: T; response: Response }>,
+  options: { refreshMs?: number } = {},
+): ApiState<T> {
+  const path = key;
+  const loader = useRef(load);
+  loader.current = load;
   const [data, setData] = useState<T>();
   const [error, setError] = useState<ApiError>();
   const [loading, setLoading] = useState(false);
@@ -35,10 +47,11 @@ export function useApi<T>(path: string | null, options: { refreshMs?: number } =
     }
     const controller = new AbortController();
     setLoading(true);
-    api<T>(path, { signal: controller.signal })
-      .then((answer) => {
+    loader
+      .current(controller.signal)
+      .then((result) => {
         if (current.current !== path) return;
-        setData(answer);
+        setData(answer(result));
         setError(undefined);
         setUpdatedAt(new Date());
       })

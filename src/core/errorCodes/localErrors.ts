@@ -21,6 +21,10 @@ export const localErrors = {
   CONFIG_INVALID_CHAIN_ID: local(400, "--chain-id is not a positive integer"),
   CONFIG_INVALID_CONCURRENCY: local(400, "--concurrency is not a whole number from 1 to 64"),
   CONFIG_INVALID_DEV_CHAIN: local(400, "GRIDLEDGER_DEV_CHAIN is not 1 or 0"),
+  CONFIG_INVALID_MARKET: local(
+    400,
+    "GRIDLEDGER_MARKET_MECHANISM, GRIDLEDGER_MARKET_RULE or GRIDLEDGER_MARKET_SETTLE_GRACE is not valid",
+  ),
   CONFIG_INVALID_LIMIT: local(400, "a size or count limit is out of its range"),
   CONFIG_INVALID_MQTT_URL: local(400, "--mqtt-url is not an mqtt, mqtts, ws or wss URL"),
   CONFIG_INVALID_PORT: local(400, "a port is not a number from 0 to 65535"),

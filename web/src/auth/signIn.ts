@@ -1,7 +1,7 @@
 import { type Address, getAddress, type Hex, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
-import { answer, api, client, type SignedIn, type SignInChallenge } from "../api.js";
+import { answer, client, type SignedIn, type SignInChallenge } from "../api.js";
 
 /** Who signs the sign-in message: a browser wallet's account, or a key file's key held only in this page. */
 export type Signer = { address: Address; signMessage(message: string): Promise<Hex> };
@@ -89,10 +89,7 @@ export function siweMessage(address: Address, challenge: SignInChallenge): strin
  * answers with the session as an HttpOnly cookie (the token in the answer is not kept).
  */
 export async function signIn(signer: Signer): Promise<SignedIn> {
-  const challenge = await api<SignInChallenge>("/v1/auth/nonce", {
-    method: "POST",
-    body: { address: signer.address },
-  });
+  const challenge = answer(await client.POST("/v1/auth/nonce", { body: { address: signer.address } }));
   const message = siweMessage(signer.address, challenge);
   const signature = await signer.signMessage(message);
   return answer(await client.POST("/v1/auth/signin", { body: { message, signature } }));

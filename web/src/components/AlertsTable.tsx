@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { alertText } from "../alertText.js";
-import { type Alert, ApiError, api } from "../api.js";
+import { type Alert, ApiError, answer, client } from "../api.js";
 import { formatTime, shortHex } from "../format.js";
 import { useI18n } from "../i18n.js";
 import { href } from "../router.js";
@@ -32,12 +32,17 @@ export function useAlertAction(onDone: (alert: Alert) => void) {
   const act = async (alert: Alert, action: "acknowledge" | "resolve", note?: string) => {
     setBusy(alert.id);
     try {
-      const answer = await api<{ alert: Alert }>(`/v1/alerts/${encodeURIComponent(alert.id)}/${action}`, {
-        method: "POST",
+      const init = {
+        params: { path: { id: alert.id } },
         body: note?.trim() ? { note: note.trim() } : {},
-      });
+      };
+      const result = answer(
+        action === "acknowledge"
+          ? await client.POST("/v1/alerts/{id}/acknowledge", init)
+          : await client.POST("/v1/alerts/{id}/resolve", init),
+      );
       setError(undefined);
-      onDone(answer.alert);
+      onDone(result.alert);
     } catch (caught) {
       setError(caught instanceof ApiError ? caught : new ApiError(0, "CLIENT", String(caught)));
     } finally {
@@ -82,16 +87,14 @@ export function AlertButtons(props: {
           {t("acknowledge")}
         </button>
       )}
-      {alert.status !== "resolved" && (
-        <button
-          type="button"
-          disabled={props.busy}
-          data-testid="resolve"
-          onClick={() => props.onAct(alert, "resolve", note)}
-        >
-          {t("resolve")}
-        </button>
-      )}
+      <button
+        type="button"
+        disabled={props.busy}
+        data-testid="resolve"
+        onClick={() => props.onAct(alert, "resolve", note)}
+      >
+        {t("resolve")}
+      </button>
     </span>
   );
 }

@@ -1,22 +1,8 @@
 import { useState } from "react";
+import { client } from "../api.js";
 import { formatTime } from "../format.js";
 import { useI18n } from "../i18n.js";
 import { useApi } from "../useApi.js";
-
-/** What the header reads of `GET /v1/status` (docs/http-api.md "Status"). */
-export type NodeStatusAnswer = {
-  status: "ok" | "degraded";
-  reasons: string[];
-  checkedAt: string;
-  anchoring: {
-    pendingBatches: number;
-    quarantinedBatches: number;
-    unanchoredReadings: number;
-    regions: { region: string; lastAnchor: { at: number; block: number } | null }[];
-  };
-  indexing: { lag: number | null };
-  jobs: { queued: number; running: number };
-};
 
 /**
  * The node's health in the header: a dot and `OK` / `Degraded` (reasons on hover), opening a small
@@ -25,7 +11,9 @@ export type NodeStatusAnswer = {
 export function NodeStatus() {
   const { t, lang } = useI18n();
   const [open, setOpen] = useState(false);
-  const { data, error } = useApi<NodeStatusAnswer>("/v1/status", { refreshMs: 30_000 });
+  const { data, error } = useApi("/v1/status", (signal) => client.GET("/v1/status", { signal }), {
+    refreshMs: 30_000,
+  });
   const state = error ? "unknown" : (data?.status ?? "unknown");
   const label =
     state === "ok" ? t("statusOk") : state === "degraded" ? t("statusDegraded") : t("statusUnknown");

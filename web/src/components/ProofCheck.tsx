@@ -1,4 +1,4 @@
-import { ApiError, api, type OnchainAnchor, query } from "../api.js";
+import { ApiError, answer, client, type OnchainAnchor, present } from "../api.js";
 import { formatTime, shortHex } from "../format.js";
 import { useI18n } from "../i18n.js";
 import type { StringKey } from "../strings.js";
@@ -39,29 +39,36 @@ export async function checkProof(proof: Record<string, unknown>): Promise<ProofC
   let device: DeviceKeyInfo | undefined;
   let deviceError: ApiError | undefined;
   await Promise.all([
-    api<OnchainAnchor>(
-      `/v1/anchors/onchain${query({
-        region: String(batch.region ?? ""),
-        commodity: Number(batch.commodity),
-        intervalStart: Number(batch.intervalStart),
-        part: Number(batch.part ?? 0),
-      })}`,
-    ).then(
-      (answer) => {
-        anchor = answer;
-      },
-      (error) => {
-        anchorError = asApiError(error);
-      },
-    ),
-    api<DeviceKeyInfo>(`/v1/devices/${encodeURIComponent(String(reading.deviceId ?? ""))}`).then(
-      (answer) => {
-        device = answer;
-      },
-      (error) => {
-        deviceError = asApiError(error);
-      },
-    ),
+    client
+      .GET("/v1/anchors/onchain", {
+        params: {
+          // A proof without its batch's region asks for none: the node refuses it (REQUEST_INVALID).
+          query: present({
+            region: String(batch.region ?? ""),
+            commodity: Number(batch.commodity),
+            intervalStart: Number(batch.intervalStart),
+            part: Number(batch.part ?? 0),
+          }),
+        },
+      })
+      .then(
+        (result) => {
+          anchor = answer(result);
+        },
+        (error) => {
+          anchorError = asApiError(error);
+        },
+      ),
+    client
+      .GET("/v1/devices/{deviceId}", { params: { path: { deviceId: String(reading.deviceId ?? "") } } })
+      .then(
+        (result) => {
+          device = answer(result);
+        },
+        (error) => {
+          deviceError = asApiError(error);
+        },
+      ),
   ]);
   const { digest, implementation } = browserDigest();
   const verification = await verifyReadingProof({ proof, anchor, device, digest });

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { type AccessLogEntry, type AccessLogVerdict, ApiError, client, query } from "../api.js";
+import { type AccessLogVerdict, ApiError, answer, client, present, query } from "../api.js";
 import { useRoleName } from "../components/Access.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { formatTime, shortHex } from "../format.js";
@@ -10,8 +10,6 @@ import { useApi } from "../useApi.js";
 const pageSize = 100;
 
 /** A daily anchor of the log's head (`GET /v1/access-log/anchors`), as far as the dashboard shows it. */
-type LogAnchor = { day: number | string; head: string; count: number | string; txHash?: string | null };
-
 /**
  * The access log for regulators and auditors: who read or changed what, with which role and purpose,
  * each row hash-chained to the one before; the chain verified on request, and its daily anchors.
@@ -20,8 +18,13 @@ export function AccessLogPage({ params }: { params: URLSearchParams }) {
   const { t, lang } = useI18n();
   const roleName = useRoleName();
   const after = params.get("after") ?? undefined;
-  const log = useApi<{ entries: AccessLogEntry[] }>(`/v1/access-log${query({ after, limit: pageSize })}`);
-  const anchors = useApi<{ anchors?: LogAnchor[] }>("/v1/access-log/anchors");
+  const logQuery = present({ after: after === undefined ? undefined : Number(after), limit: pageSize });
+  const log = useApi(`/v1/access-log${query(logQuery)}`, (signal) =>
+    client.GET("/v1/access-log", { params: { query: logQuery }, signal }),
+  );
+  const anchors = useApi("/v1/access-log/anchors", (signal) =>
+    client.GET("/v1/access-log/anchors", { signal }),
+  );
   const [verdict, setVerdict] = useState<AccessLogVerdict>();
   const [verifyError, setVerifyError] = useState<ApiError>();
   const entries = log.data?.entries ?? [];
@@ -31,7 +34,7 @@ export function AccessLogPage({ params }: { params: URLSearchParams }) {
     setVerdict(undefined);
     setVerifyError(undefined);
     try {
-      setVerdict((await client.GET("/v1/access-log/verify")).data);
+      setVerdict(answer(await client.GET("/v1/access-log/verify")));
     } catch (error) {
       setVerifyError(error instanceof ApiError ? error : new ApiError(0, "CLIENT", String(error)));
     }
@@ -113,8 +116,8 @@ export function AccessLogPage({ params }: { params: URLSearchParams }) {
       </div>
       <h2>{t("logAnchorsTitle")}</h2>
       <ErrorBox error={anchors.error} action="accesslog.read" />
-      {anchors.data && !anchors.data.anchors?.length && <p className="muted">{t("noLogAnchors")}</p>}
-      {anchors.data?.anchors && anchors.data.anchors.length > 0 && (
+      {anchors.data && !anchors.data.anchors.length && <p className="muted">{t("noLogAnchors")}</p>}
+      {anchors.data && anchors.data.anchors.length > 0 && (
         <div className="table-wrap">
           <table data-testid="log-anchors">
             <thead>
@@ -122,20 +125,18 @@ export function AccessLogPage({ params }: { params: URLSearchParams }) {
                 <th>{t("colDay")}</th>
                 <th>{t("colCount")}</th>
                 <th>{t("colHash")}</th>
-                <th>{t("colTx")}</th>
+                <th>{t("anchoredAt")}</th>
               </tr>
             </thead>
             <tbody>
               {anchors.data.anchors.map((anchor) => (
                 <tr key={`${anchor.day}-${anchor.head}`}>
-                  <td>{String(anchor.day)}</td>
-                  <td>{String(anchor.count)}</td>
+                  <td>{anchor.date}</td>
+                  <td>{anchor.count}</td>
                   <td>
                     <code title={anchor.head}>{shortHex(anchor.head)}</code>
                   </td>
-                  <td>
-                    <code title={anchor.txHash ?? undefined}>{shortHex(anchor.txHash)}</code>
-                  </td>
+                  <td>{formatTime(anchor.anchoredAt, lang)}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,5 +1,5 @@
 import { alertText } from "../alertText.js";
-import type { AlertDetail } from "../api.js";
+import { client } from "../api.js";
 import { AlertButtons, useAlertAction, useAlertLabels } from "../components/AlertsTable.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { EvidenceTable } from "../components/EvidenceTable.js";
@@ -77,7 +77,9 @@ function RefusedComparison({
 export function AlertDetailPage({ id }: { id: string }) {
   const { t, lang } = useI18n();
   const labels = useAlertLabels();
-  const detail = useApi<AlertDetail>(`/v1/alerts/${encodeURIComponent(id)}`);
+  const detail = useApi(`/v1/alerts/${encodeURIComponent(id)}`, (signal) =>
+    client.GET("/v1/alerts/{id}", { params: { path: { id } }, signal }),
+  );
   const { act, error, busy } = useAlertAction(detail.reload);
   const alert = detail.data?.alert;
 

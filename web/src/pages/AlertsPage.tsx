@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from "react";
-import { type Alert, query, type Region } from "../api.js";
+import { client, present, query } from "../api.js";
 import { AlertsTable, useAlertLabels } from "../components/AlertsTable.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { useI18n } from "../i18n.js";
@@ -35,19 +35,21 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
   const filters = Object.fromEntries(filterNames.map((name) => [name, params.get(name) ?? ""])) as Filters;
   const offset = Number(params.get("offset") ?? 0) || 0;
   const [draft, setDraft] = useState<Filters>(filters);
-  const regions = useApi<{ regions: Region[] }>("/v1/regions");
-  const alerts = useApi<{ alerts: Alert[]; total: number }>(
-    `/v1/alerts${query({
-      region: filters.region,
-      kind: filters.kind,
-      status: filters.status,
-      severity: filters.severity,
-      // Days of the date pickers start at midnight in the node's zone, not the browser's.
-      from: dateInputToUnix(filters.from, false, zone),
-      to: dateInputToUnix(filters.to, true, zone),
-      limit: pageSize,
-      offset: offset || undefined,
-    })}`,
+  const regions = useApi("/v1/regions", (signal) => client.GET("/v1/regions", { signal }));
+  const alertQuery = present({
+    region: filters.region,
+    kind: filters.kind,
+    status: filters.status,
+    severity: filters.severity,
+    // Days of the date pickers start at midnight in the node's zone, not the browser's.
+    from: dateInputToUnix(filters.from, false, zone)?.toString(),
+    to: dateInputToUnix(filters.to, true, zone)?.toString(),
+    limit: pageSize,
+    offset: offset || undefined,
+  });
+  const alerts = useApi(
+    `/v1/alerts${query(alertQuery)}`,
+    (signal) => client.GET("/v1/alerts", { params: { query: alertQuery }, signal }),
     { refreshMs: 10_000 },
   );
   const kinds = [...new Set([...knownKinds, ...(alerts.data?.alerts.map((a) => a.kind) ?? [])])];

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { ApiError, api, type Batch, type OnchainAnchor, query, type Region } from "../api.js";
+import { ApiError, answer, type Batch, client, type OnchainAnchor, present, query } from "../api.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { formatQuantity, formatTime, shortHex } from "../format.js";
 import { useI18n } from "../i18n.js";
@@ -19,16 +19,18 @@ export function AnchorsPanel() {
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
   const [offset, setOffset] = useState(0);
-  const regions = useApi<{ regions: Region[] }>("/v1/regions");
-  const batches = useApi<{ batches: Batch[] }>(
-    `/v1/anchors${query({
-      region,
-      from: dateInputToUnix(from, false, zone),
-      to: dateInputToUnix(to, true, zone),
-      limit: pageSize,
-      offset,
-      order: "desc",
-    })}`,
+  const regions = useApi("/v1/regions", (signal) => client.GET("/v1/regions", { signal }));
+  const batchQuery = present({
+    region,
+    from: dateInputToUnix(from, false, zone),
+    to: dateInputToUnix(to, true, zone),
+    limit: pageSize,
+    offset,
+    order: "desc" as const,
+  });
+  const batches = useApi(
+    `/v1/anchors${query(batchQuery)}`,
+    (signal) => client.GET("/v1/anchors", { params: { query: batchQuery }, signal }),
     { refreshMs: 10_000 },
   );
   const [onchain, setOnchain] = useState<Record<string, OnchainAnchor | ApiError>>({});
@@ -36,10 +38,19 @@ export function AnchorsPanel() {
   const keyOf = (b: Batch) => `${b.regionId}:${b.commodity}:${b.intervalStart}:${b.part}`;
   const readOnChain = async (b: Batch) => {
     try {
-      const answer = await api<OnchainAnchor>(
-        `/v1/anchors/onchain${query({ region: b.region, commodity: b.commodity, intervalStart: b.intervalStart, part: b.part })}`,
+      const anchor = answer(
+        await client.GET("/v1/anchors/onchain", {
+          params: {
+            query: {
+              region: b.region ?? b.regionId,
+              commodity: b.commodity,
+              intervalStart: b.intervalStart,
+              part: b.part,
+            },
+          },
+        }),
       );
-      setOnchain((old) => ({ ...old, [keyOf(b)]: answer }));
+      setOnchain((old) => ({ ...old, [keyOf(b)]: anchor }));
     } catch (error) {
       setOnchain((old) => ({
         ...old,

@@ -1,4 +1,4 @@
-import type { ChainBlocks } from "../api.js";
+import { client } from "../api.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { formatNumber, formatTime, shortHex } from "../format.js";
 import { useI18n } from "../i18n.js";
@@ -7,7 +7,11 @@ import { useApi } from "../useApi.js";
 /** The latest blocks and their transactions, with the contract and function each one called. */
 export function BlocksPanel() {
   const { t, lang } = useI18n();
-  const blocks = useApi<ChainBlocks>("/v1/chain/blocks?limit=15", { refreshMs: 10_000 });
+  const blocks = useApi(
+    "/v1/chain/blocks?limit=15",
+    (signal) => client.GET("/v1/chain/blocks", { params: { query: { limit: 15 } }, signal }),
+    { refreshMs: 10_000 },
+  );
   return (
     <section className="panel">
       <div className="row spread">

@@ -1,4 +1,4 @@
-import { type Device, type DeviceSeries, query } from "../api.js";
+import { client, query } from "../api.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { formatEnergy, shortHex } from "../format.js";
 import { useI18n } from "../i18n.js";
@@ -14,10 +14,16 @@ const week = 7 * 86_400;
  */
 export function DevicePage({ id }: { id: string }) {
   const { t, lang, zone } = useI18n();
-  const device = useApi<Device>(`/v1/devices/${encodeURIComponent(id)}`);
+  const device = useApi(`/v1/devices/${encodeURIComponent(id)}`, (signal) =>
+    client.GET("/v1/devices/{deviceId}", { params: { path: { deviceId: id } }, signal }),
+  );
   const to = Math.floor(Date.now() / 3600_000) * 3600 + 3600;
-  const series = useApi<DeviceSeries>(
-    `/v1/devices/${encodeURIComponent(id)}/series${query({ granularity: "hour", from: to - week, to })}`,
+  const seriesQuery = { granularity: "hour" as const, from: String(to - week), to: String(to) };
+  const series = useApi(`/v1/devices/${encodeURIComponent(id)}/series${query(seriesQuery)}`, (signal) =>
+    client.GET("/v1/devices/{deviceId}/series", {
+      params: { path: { deviceId: id }, query: seriesQuery },
+      signal,
+    }),
   );
   const points = (series.data?.points ?? []).filter((point) => point.readings > 0).reverse();
   return (

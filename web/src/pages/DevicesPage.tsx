@@ -1,4 +1,4 @@
-import { type Device, query } from "../api.js";
+import { client } from "../api.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { shortHex } from "../format.js";
 import { useI18n } from "../i18n.js";
@@ -14,7 +14,9 @@ import { useApi } from "../useApi.js";
 export function DevicesPage() {
   const { t, has } = useI18n();
   const session = useSession();
-  const devices = useApi<{ total: number; devices: Device[] }>(`/v1/devices${query({ limit: 200 })}`);
+  const devices = useApi("/v1/devices?limit=200", (signal) =>
+    client.GET("/v1/devices", { params: { query: { limit: 200 } }, signal }),
+  );
   const label = (prefix: string, value: string) =>
     has(`${prefix}${value}`) ? t(`${prefix}${value}` as StringKey) : value;
   const readable = session.can("readings.read");

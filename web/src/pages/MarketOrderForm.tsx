@@ -1,6 +1,6 @@
 import { type ChangeEvent, type FormEvent, useState } from "react";
 import type { Hex } from "viem";
-import { ApiError, type Device, query } from "../api.js";
+import { ApiError, client } from "../api.js";
 import { browserWallet, SignInError } from "../auth/signIn.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { shortHex } from "../format.js";
@@ -32,7 +32,9 @@ export function MarketOrderForm(props: {
   const { t, lang } = useI18n();
   const session = useSession();
   const wallet = browserWallet();
-  const devices = useApi<{ devices: Device[] }>(`/v1/devices${query({ limit: 200 })}`);
+  const devices = useApi("/v1/devices?limit=200", (signal) =>
+    client.GET("/v1/devices", { params: { query: { limit: 200 } }, signal }),
+  );
   const community = props.market.community.toLowerCase();
   const mine = (devices.data?.devices ?? []).filter(
     (d) =>
@@ -74,7 +76,7 @@ export function MarketOrderForm(props: {
     setPlaced(undefined);
     try {
       const order = {
-        market: props.market.market,
+        market: props.market.market as Hex,
         slot: BigInt(chosenSlot),
         side: chosenSide === "buy" ? (0 as const) : (1 as const),
         device: device.deviceId as Hex,

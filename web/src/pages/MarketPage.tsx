@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { query } from "../api.js";
+import { client, query } from "../api.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { formatEnergy, shortHex } from "../format.js";
 import { useI18n } from "../i18n.js";
@@ -39,17 +39,33 @@ function useSlotClock(slotSeconds: number): number {
 export function MarketPage({ params }: { params: URLSearchParams }) {
   const { t, lang } = useI18n();
   const session = useSession();
-  const markets = useApi<{ markets: MarketInfo[] }>("/v1/market/markets");
+  const markets = useApi("/v1/market/markets", (signal) => client.GET("/v1/market/markets", { signal }));
   const wanted = params.get("market")?.toLowerCase();
   const list = markets.data?.markets ?? [];
   const market = list.find((m) => m.market.toLowerCase() === wanted) ?? list[0];
   const slotSeconds = Number(market?.slotSeconds ?? 900) || 900;
   const current = useSlotClock(slotSeconds);
   const range = query({ from: current - pastHours * 3600, to: current + aheadHours * 3600 });
-  const slots = useApi<{ slots: SlotRow[] }>(market ? marketPath(market.market, `/slots${range}`) : null, {
-    refreshMs: 10_000,
-  });
-  const me = useApi<MarketMe>(session.account ? "/v1/market/me" : null, { refreshMs: 10_000 });
+  const from = String(current - pastHours * 3600);
+  const to = String(current + aheadHours * 3600);
+  const slots = useApi(
+    market ? marketPath(market.market, `/slots${range}`) : null,
+    (signal) =>
+      client.GET("/v1/market/markets/{market}/slots", {
+        params: { path: { market: market?.market ?? "" }, query: { from, to } },
+        signal,
+      }),
+    {
+      refreshMs: 10_000,
+    },
+  );
+  const me = useApi(
+    session.account ? "/v1/market/me" : null,
+    (signal) => client.GET("/v1/market/me", { signal }),
+    {
+      refreshMs: 10_000,
+    },
+  );
   const rows = slots.data?.slots ?? [];
   const closesBefore = Number(market?.gateClosureSeconds ?? 300);
   // The next slots still open by this browser's clock (the list has only slots with orders).
@@ -57,9 +73,17 @@ export function MarketPage({ params }: { params: URLSearchParams }) {
   const firstOpen = Math.floor((nowSeconds + closesBefore) / slotSeconds + 1) * slotSeconds;
   const upcoming = [0, 1, 2, 3].map((k) => String(firstOpen + k * slotSeconds));
   const slot = params.get("slot") ?? rows.find((s) => s.status === "open")?.slot ?? upcoming[0]!;
-  const book = useApi<Book>(market ? marketPath(market.market, `/slots/${slot}/book`) : null, {
-    refreshMs: 5_000,
-  });
+  const book = useApi(
+    market ? marketPath(market.market, `/slots/${slot}/book`) : null,
+    (signal) =>
+      client.GET("/v1/market/markets/{market}/slots/{slot}/book", {
+        params: { path: { market: market?.market ?? "", slot } },
+        signal,
+      }),
+    {
+      refreshMs: 5_000,
+    },
+  );
   const open = [
     ...new Set([
       ...rows.filter((s) => s.status === "open").map((s) => s.slot),

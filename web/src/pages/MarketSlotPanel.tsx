@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { ApiError, api } from "../api.js";
+import { ApiError, answer, client } from "../api.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { formatEnergy, shortHex } from "../format.js";
 import { useI18n } from "../i18n.js";
@@ -25,9 +25,17 @@ export function MarketSlotPanel({
   const { t, lang } = useI18n();
   const status = book.data?.status;
   const cleared = status === "cleared" || status === "settled";
-  const result = useApi<SlotResult>(cleared ? marketPath(market.market, `/slots/${slot}/result`) : null, {
-    refreshMs: 10_000,
-  });
+  const result = useApi(
+    cleared ? marketPath(market.market, `/slots/${slot}/result`) : null,
+    (signal) =>
+      client.GET("/v1/market/markets/{market}/slots/{slot}/result", {
+        params: { path: { market: market.market, slot } },
+        signal,
+      }),
+    {
+      refreshMs: 10_000,
+    },
+  );
   return (
     <section className="panel" data-testid="market-slot" data-slot={slot} data-status={status ?? ""}>
       <h2>
@@ -111,7 +119,13 @@ function AuditButton({ market, slot }: { market: MarketInfo; slot: string }) {
     setBusy(true);
     setError(undefined);
     try {
-      setAudit(await api<SlotAudit>(marketPath(market.market, `/slots/${slot}/audit`)));
+      setAudit(
+        answer(
+          await client.GET("/v1/market/markets/{market}/slots/{slot}/audit", {
+            params: { path: { market: market.market, slot } },
+          }),
+        ),
+      );
     } catch (caught) {
       setError(caught instanceof ApiError ? caught : new ApiError(0, "CLIENT", String(caught)));
     } finally {

@@ -1,5 +1,5 @@
 import { useEffect } from "react";
-import type { MeteringStats, Overview, OverviewRegion } from "../api.js";
+import { client, type OverviewRegion } from "../api.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { Figure } from "../components/Figure.js";
 import { formatCo2, formatEnergy, formatNumber, formatQuantity, formatShare, formatTce } from "../format.js";
@@ -14,9 +14,13 @@ const refreshMs = 10_000;
 /** Every region as a tile with today's figures, refreshed every 10 s, above the node's own counters. */
 export function OverviewPage() {
   const { t, lang } = useI18n();
-  const overview = useApi<Overview>("/v1/stats/overview", { refreshMs });
-  const stats = useApi<MeteringStats>("/v1/metering/stats", { refreshMs });
-  const chain = useApi<{ blockNumber: number }>("/v1/chain", { refreshMs });
+  const overview = useApi("/v1/stats/overview", (signal) => client.GET("/v1/stats/overview", { signal }), {
+    refreshMs,
+  });
+  const stats = useApi("/v1/metering/stats", (signal) => client.GET("/v1/metering/stats", { signal }), {
+    refreshMs,
+  });
+  const chain = useApi("/v1/chain", (signal) => client.GET("/v1/chain", { signal }), { refreshMs });
   const offset = overview.data?.utcOffsetMinutes;
   useEffect(() => {
     if (offset !== undefined) setZone(offset);
@@ -76,7 +80,7 @@ function RegionTile({ region }: { region: OverviewRegion }) {
         </span>
       </a>
       {region.suppressed ? (
-        <SuppressedNote k={region.minGroupSize} reason={region.reason} />
+        <SuppressedNote reason={region.reason} />
       ) : (
         <div className="figures">
           <Figure
@@ -106,7 +110,7 @@ function RegionTile({ region }: { region: OverviewRegion }) {
         </div>
       )}
       <a
-        className={region.openAlerts > 0 ? "badge warn" : "badge"}
+        className={(region.openAlerts ?? 0) > 0 ? "badge warn" : "badge"}
         href={href("/alerts", { region: region.code, status: "open" })}
         data-testid="open-alerts"
       >

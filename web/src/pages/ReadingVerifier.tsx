@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useState } from "react";
-import { ApiError, api, type StoredReading } from "../api.js";
+import { ApiError, answer, client, type StoredReading } from "../api.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import {
   checkProof,
@@ -32,11 +32,11 @@ export function ReadingVerifier({ device, seq }: { device: string; seq: string }
   const lookUp = async (id: string, n: string) => {
     setBusy(true);
     setOutcome(undefined);
-    const path = `/v1/readings/${encodeURIComponent(id.trim())}/${encodeURIComponent(n.trim())}`;
+    const params = { path: { deviceId: id.trim(), seq: n.trim() } };
     try {
-      const stored = await api<StoredReading>(path);
+      const stored = answer(await client.GET("/v1/readings/{deviceId}/{seq}", { params }));
       try {
-        const proof = await api<Record<string, unknown>>(`${path}/proof`);
+        const proof = answer(await client.GET("/v1/readings/{deviceId}/{seq}/proof", { params }));
         setOutcome({ kind: "checked", result: await checkProof(proof), receivedAt: stored.receivedAt });
       } catch (error) {
         if (error instanceof ApiError && error.code === "READING_NOT_ANCHORED") {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { type Alert, query, type Region, type Series } from "../api.js";
+import { client, query } from "../api.js";
 import { Gate } from "../components/Access.js";
 import { AlertsTable } from "../components/AlertsTable.js";
 import { ErrorBox } from "../components/ErrorBox.js";
@@ -14,7 +14,9 @@ import { RegionCharts } from "./RegionCharts.js";
 
 const ranges = { today: 1, "7d": 7, "30d": 30 } as const;
 type RangeName = keyof typeof ranges;
-const defaultGranularity: Record<RangeName, string> = { today: "hour", "7d": "hour", "30d": "day" };
+type Granularity = "hour" | "day" | "month";
+const defaultGranularity: Record<RangeName, Granularity> = { today: "hour", "7d": "hour", "30d": "day" };
+const granularities: readonly Granularity[] = ["hour", "day", "month"];
 const day = 86_400;
 
 /**
@@ -35,12 +37,14 @@ export function RegionPage({ code, params }: { code: string; params: URLSearchPa
   const session = useSession();
   const rangeParam = params.get("range");
   const range: RangeName = rangeParam === "7d" || rangeParam === "30d" ? rangeParam : "today";
-  const granularity = params.get("granularity") ?? defaultGranularity[range];
+  const granularity = granularities.find((g) => g === params.get("granularity")) ?? defaultGranularity[range];
   const setParams = (next: { range?: string; granularity?: string }) => {
     window.location.hash = href(`/region/${code}`, { range, granularity, ...next });
   };
 
-  const regions = useApi<{ regions: Region[] }>(`/v1/regions${query({ search: code })}`);
+  const regions = useApi(`/v1/regions${query({ search: code })}`, (signal) =>
+    client.GET("/v1/regions", { params: { query: { search: code } }, signal }),
+  );
   const region = regions.data?.regions.find((r) => r.code.toLowerCase() === code.toLowerCase());
   // Days start at the node's configured UTC offset (China Standard Time by default).
   const offsetMinutes = zone;
@@ -50,12 +54,22 @@ export function RegionPage({ code, params }: { code: string; params: URLSearchPa
     return () => clearInterval(timer);
   }, []);
   const { from, to } = rangeOf(ranges[range], offsetMinutes, now);
-  const seriesQuery = { region: code, commodity: "electricity", granularity, from, to };
-  const series = useApi<Series>(region ? `/v1/stats/series${query(seriesQuery)}` : null, {
-    refreshMs: 10_000,
-  });
-  const alerts = useApi<{ alerts: Alert[]; total: number }>(
-    region && session.can("alerts.read") ? `/v1/alerts${query({ region: region.code, limit: 20 })}` : null,
+  const seriesQuery = {
+    region: code,
+    commodity: "electricity" as const,
+    granularity,
+    from: String(from),
+    to: String(to),
+  };
+  const series = useApi(
+    region ? `/v1/stats/series${query(seriesQuery)}` : null,
+    (signal) => client.GET("/v1/stats/series", { params: { query: seriesQuery }, signal }),
+    { refreshMs: 10_000 },
+  );
+  const alertQuery = { region: region?.code, limit: 20 };
+  const alerts = useApi(
+    region && session.can("alerts.read") ? `/v1/alerts${query(alertQuery)}` : null,
+    (signal) => client.GET("/v1/alerts", { params: { query: alertQuery }, signal }),
     { refreshMs: 10_000 },
   );
 
@@ -111,7 +125,7 @@ export function RegionPage({ code, params }: { code: string; params: URLSearchPa
         </div>
       </div>
       <ErrorBox error={regions.error ?? series.error} />
-      {series.data?.suppressed && <SuppressedNote k={series.data.minGroupSize} reason={series.data.reason} />}
+      {series.data?.suppressed && <SuppressedNote reason={series.data.reason} />}
       {totals && !series.data?.suppressed && (
         <div className="strip" data-testid="region-totals">
           <Figure
@@ -171,10 +185,10 @@ export function RegionPage({ code, params }: { code: string; params: URLSearchPa
 }
 
 /** What the public sees of a region with fewer devices than the node's minimum group size. */
-export function SuppressedNote({ k, reason }: { k: number | undefined; reason?: string | undefined }) {
+export function SuppressedNote({ reason }: { reason?: string | undefined }) {
   const { t } = useI18n();
-  // The node names k in its reason ("fewer than 5 devices in region …") when it does not give it apart.
-  const size = k ?? Number(/fewer than (\d+)/.exec(reason ?? "")?.[1] ?? Number.NaN);
+  // The node names k in its reason ("fewer than 5 devices in region …").
+  const size = Number(/fewer than (\d+)/.exec(reason ?? "")?.[1] ?? Number.NaN);
   return (
     <p className="notice" data-testid="suppressed">
       {Number.isFinite(size) ? t("notShownFewer", { k: size }) : t("notShownFewerAny")}

@@ -1,13 +1,13 @@
 import { join, resolve } from "node:path";
 import { type Command, Option } from "commander";
+import { answer, createNodeApi, nodeUrlOf } from "../cli/nodeApi.js";
+import { output, printRecord } from "../cli/output.js";
 import { defaults } from "../core/config.js";
 import { BaseError } from "../core/errors.js";
 import { readApiToken } from "../node/apiToken.js";
-import type { DemoOwner, NamedOwners } from "../sim/registerSimDevices.js";
-import type { SimProgress, SimSummary } from "../sim/runSimulator.js";
-import { parseSize, type SimSize } from "../sim/scenario.js";
-import { answer, createNodeApi, nodeUrlOf } from "./nodeApi.js";
-import { output, printRecord } from "./output.js";
+import type { DemoOwner, NamedOwners } from "./registerSimDevices.js";
+import type { SimProgress, SimSummary } from "./runSimulator.js";
+import { parseSize, type SimSize } from "./scenario.js";
 
 /** Name of the simulator's state file in a node's data directory. */
 export const simulatorStateFile = "simulator.json";
@@ -165,7 +165,7 @@ export function registerSimulateCommand(program: Command): void {
       process.on("SIGTERM", stop);
       let summary: SimSummary;
       try {
-        const { runSimulator } = await import("../sim/runSimulator.js");
+        const { runSimulator } = await import("./runSimulator.js");
         summary = await runSimulator({
           nodeUrl,
           apiToken,
@@ -232,7 +232,7 @@ export type DemoSimulatorOptions = {
 export function startDemoSimulator(options: DemoSimulatorOptions): { stop(): Promise<void> } {
   const controller = new AbortController();
   let lastLine = Date.now();
-  const running = import("../sim/runSimulator.js")
+  const running = import("./runSimulator.js")
     .then(({ runSimulator }) =>
       runSimulator({
         nodeUrl: options.nodeUrl,

@@ -2,17 +2,16 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { Hex } from "viem";
+import { clientOf } from "../cli/context.js";
+import { answer } from "../cli/nodeApi.js";
+import { output, printRecord, printTable } from "../cli/output.js";
 import { BaseError } from "../core/errors.js";
 import { parseTime } from "../core/parseTime.js";
-import type { AuditReport } from "../metering/audit.js";
-import { deviceKeyToPem, generateDeviceKey } from "../metering/deviceKey.js";
-import { encodeReading } from "../metering/readingFormat.js";
-import { checkProof, type ReadingProof } from "../metering/readingProof.js";
-import { verifySignature } from "../metering/verifyWorker.js";
 import type { SignatureScheme } from "../registry/deviceTypes.js";
-import { clientOf } from "./context.js";
-import { answer } from "./nodeApi.js";
-import { output, printRecord, printTable } from "./output.js";
+import { deviceKeyToPem, generateDeviceKey } from "./deviceKey.js";
+import { encodeReading } from "./readingFormat.js";
+import { checkProof, type ReadingProof } from "./readingProof.js";
+import { verifySignature } from "./verifyWorker.js";
 
 /** `device keygen`, `anchor`, `proof`, `verify`, `verify-proof`. */
 export function registerMeteringCommands(program: Command): void {
@@ -91,11 +90,17 @@ export function registerMeteringCommands(program: Command): void {
     .option("--to <time>", "intervals starting before (Unix seconds or ISO date)")
     .action(async (options: { region?: string; from?: string; to?: string }, command: Command) => {
       const { api, out } = clientOf(command);
-      const report = await api.get<AuditReport & { ok: boolean }>("/v1/audit", {
-        region: options.region,
-        from: parseTime(options.from, "--from", "CLI_INVALID_TIME"),
-        to: parseTime(options.to, "--to", "CLI_INVALID_TIME"),
-      });
+      const report = answer(
+        await api.client.GET("/v1/audit", {
+          params: {
+            query: {
+              region: options.region,
+              from: parseTime(options.from, "--from", "CLI_INVALID_TIME"),
+              to: parseTime(options.to, "--to", "CLI_INVALID_TIME"),
+            },
+          },
+        }),
+      );
       output(out, report, () => {
         console.log(`${report.batches} batches, ${report.readings} readings checked`);
         if (report.findings.length === 0) console.log("every batch matches its readings and the chain");

@@ -3,27 +3,12 @@ import type { Command } from "commander";
 import { type Hex, isHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
-import { parseAccountRole, scopeKindOf } from "../auth/roles.js";
+import { cliSessionsPath, readSession, writeSession } from "../cli/cliSession.js";
+import { clientOf, dataDirOf } from "../cli/context.js";
+import { answer, createNodeApi, nodeUrlOf } from "../cli/nodeApi.js";
+import { output, printRecord, printTable } from "../cli/output.js";
 import { BaseError } from "../core/errors.js";
-import { cliSessionsPath, readSession, writeSession } from "./cliSession.js";
-import { clientOf, dataDirOf } from "./context.js";
-import { answer, createNodeApi, nodeUrlOf } from "./nodeApi.js";
-import { output, printRecord, printTable } from "./output.js";
-
-type Challenge = {
-  nonce: string;
-  domain: string;
-  uri: string;
-  chainId: number;
-  statement: string;
-  issuedAt: string;
-  expirationTime: string;
-};
-type KeyRow = {
-  id: string;
-  name: string;
-  bindings: { role: string; scope: Record<string, string> }[];
-} & Record<string, unknown>;
+import { parseAccountRole, scopeKindOf } from "./roles.js";
 
 /** Reads a key file: `0x` + 64 hex digits (as `start --demo` writes them and `cast wallet new` prints). */
 async function readKeyFile(file: string): Promise<Hex> {
@@ -39,7 +24,7 @@ async function readKeyFile(file: string): Promise<Hex> {
   return key as Hex;
 }
 
-const scopeText = (scope: Record<string, string>) =>
+const scopeText = (scope: { kind: string; region?: string; community?: string }) =>
   scope.kind === "all" ? "all" : `${scope.kind}:${scope.region ?? scope.community}`;
 
 /**
@@ -57,7 +42,9 @@ export function registerAuthCommands(program: Command): void {
       const account = privateKeyToAccount(await readKeyFile(options.key));
       const nodeUrl = nodeUrlOf(command.optsWithGlobals<{ node?: string }>().node);
       const api = createNodeApi(nodeUrl);
-      const challenge = await api.send<Challenge>("POST", "/v1/auth/nonce", { address: account.address });
+      const challenge = answer(
+        await api.client.POST("/v1/auth/nonce", { body: { address: account.address } }),
+      );
       const message = createSiweMessage({
         ...challenge,
         address: account.address,
@@ -102,11 +89,7 @@ export function registerAuthCommands(program: Command): void {
     .description("who the node takes you for: account or API key, roles, and the actions you may call")
     .action(async (_options: unknown, command: Command) => {
       const { api, out } = clientOf(command);
-      const me = await api.get<{
-        principal: { kind: string; account?: string; keyId?: string };
-        roles: string[];
-        actions: string[];
-      }>("/v1/auth/me");
+      const me = answer(await api.client.GET("/v1/auth/me"));
       output(out, me, () =>
         printRecord({
           kind: me.principal.kind,
@@ -149,10 +132,11 @@ export function registerAuthCommands(program: Command): void {
         if (scopes.length === 0) {
           throw new BaseError("CLI_SCOPE_REQUIRED", `a ${role} key needs --region <codes>`);
         }
-        const key = await api.send<KeyRow & { key: string }>("POST", "/v1/api-keys", {
-          name: options.name,
-          bindings: scopes.map((scope) => ({ role, scope })),
-        });
+        const key = answer(
+          await api.client.POST("/v1/api-keys", {
+            body: { name: options.name, bindings: scopes.map((scope) => ({ role, scope })) },
+          }),
+        );
         output(out, key, () => {
           printRecord({ id: key.id, name: key.name, key: key.key });
           console.log("The key is shown once: keep it now (e.g. GRIDLEDGER_API_KEY=… for the CLI).");
@@ -164,7 +148,7 @@ export function registerAuthCommands(program: Command): void {
     .description("the keys you manage (never their secrets)")
     .action(async (_options: unknown, command: Command) => {
       const { api, out } = clientOf(command);
-      const { keys } = await api.get<{ keys: KeyRow[] }>("/v1/api-keys");
+      const { keys } = answer(await api.client.GET("/v1/api-keys"));
       const rows = keys.map((key) => ({
         ...key,
         bindings: key.bindings.map((b) => `${b.role}@${scopeText(b.scope)}`).join(" "),
@@ -180,10 +164,7 @@ export function registerAuthCommands(program: Command): void {
     )
     .action(async (id: string, _options: unknown, command: Command) => {
       const { api, out } = clientOf(command);
-      const key = await api.send<KeyRow & { key: string }>(
-        "POST",
-        `/v1/api-keys/${encodeURIComponent(id)}/rotate`,
-      );
+      const key = answer(await api.client.POST("/v1/api-keys/{id}/rotate", { params: { path: { id } } }));
       output(out, key, () => printRecord({ id: key.id, name: key.name, key: key.key }));
     });
   apikey
@@ -191,7 +172,7 @@ export function registerAuthCommands(program: Command): void {
     .description("revoke a key for good")
     .action(async (id: string, _options: unknown, command: Command) => {
       const { api, out } = clientOf(command);
-      const answer = await api.send<{ key: KeyRow }>("DELETE", `/v1/api-keys/${encodeURIComponent(id)}`);
-      output(out, answer.key, () => printRecord({ id: answer.key.id, revokedAt: answer.key.revokedAt }));
+      const { key } = answer(await api.client.DELETE("/v1/api-keys/{id}", { params: { path: { id } } }));
+      output(out, key, () => printRecord({ id: key.id, revokedAt: key.revokedAt }));
     });
 }

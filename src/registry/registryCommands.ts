@@ -1,14 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { paths } from "../api/openapi.js";
+import { clientOf } from "../cli/context.js";
+import { answer } from "../cli/nodeApi.js";
+import { output, printRecord, printTable } from "../cli/output.js";
 import { BaseError } from "../core/errors.js";
-import { checkDeviceText, type DeviceRequest } from "../registry/deviceInput.js";
-import { deviceKinds, energySources, signatureSchemes } from "../registry/deviceTypes.js";
-import { checkProposalText } from "../registry/proposals.js";
-import { clientOf } from "./context.js";
-import { printOutcome } from "./governanceCommands.js";
-import { answer } from "./nodeApi.js";
-import { output, printRecord, printTable } from "./output.js";
+import { printOutcome } from "../governance/governanceCommands.js";
+import { checkDeviceText, type DeviceRequest } from "./deviceInput.js";
+import { deviceKinds, energySources, signatureSchemes } from "./deviceTypes.js";
+import { checkProposalText } from "./proposals.js";
 
 /** The body of `POST /v1/devices`. */
 type RegisterDevicesBody = paths["/v1/devices"]["post"]["requestBody"]["content"]["application/json"];

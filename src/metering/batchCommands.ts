@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { clientOf } from "./context.js";
-import { answer } from "./nodeApi.js";
-import { output, printRecord, printTable } from "./output.js";
+import { clientOf } from "../cli/context.js";
+import { answer } from "../cli/nodeApi.js";
+import { output, printRecord, printTable } from "../cli/output.js";
 
 /**
  * `batch list [--status s] [--region codes]`, `batch release <key>`, `batch drop <key>`: the operator's

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
+import { output, printRecord } from "../cli/output.js";
 import { resolveNodeConfig } from "../core/config.js";
-import { output, printRecord } from "./output.js";
 
 /**
  * `gridledger migrate`: moves a stopped node's data directory from the contract layout before
@@ -19,7 +19,7 @@ export function registerMigrateCommand(program: Command): void {
     .action(async (_o, command: Command) => {
       const options = command.optsWithGlobals();
       const config = resolveNodeConfig(options);
-      const { migrateDataDir } = await import("../node/migrateContracts.js");
+      const { migrateDataDir } = await import("./migrateContracts.js");
       const report = await migrateDataDir(config);
       output(options, report, () => {
         if (!report.migrated) {

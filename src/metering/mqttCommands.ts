@@ -1,6 +1,9 @@
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import { clientOf } from "../cli/context.js";
+import { answer } from "../cli/nodeApi.js";
+import { output, printRecord } from "../cli/output.js";
 import { defaults } from "../core/config.js";
 import { BaseError } from "../core/errors.js";
 import { readIfExists } from "../core/files.js";
@@ -10,11 +13,8 @@ import {
   mosquittoPasswordLine,
   newBrokerPassword,
   parsePasswordFile,
-} from "../metering/mosquittoSetup.js";
-import { nodeUsername } from "../metering/mqttAuth.js";
-import { clientOf } from "./context.js";
-import { answer } from "./nodeApi.js";
-import { output, printRecord } from "./output.js";
+} from "./mosquittoSetup.js";
+import { nodeUsername } from "./mqttAuth.js";
 
 /** Active devices of the node's registry (optionally of one region), every page. */
 async function activeDevices(api: ReturnType<typeof clientOf>["api"], region?: string): Promise<string[]> {

@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { createAccountKeyFile } from "../auth/accountKey.js";
-import { clientOf } from "./context.js";
-import { answer } from "./nodeApi.js";
-import { output, printTable } from "./output.js";
+import { clientOf } from "../cli/context.js";
+import { answer } from "../cli/nodeApi.js";
+import { output, printTable } from "../cli/output.js";
+import { createAccountKeyFile } from "./accountKey.js";
 
 /** A binding's scope as the node answers it. */
 type ScopeView = { kind: string; region?: string; community?: string };

@@ -92,7 +92,7 @@ export function registerWorkerCommand(program: Command): void {
       const analytics = loadAnalyticsConfig(config.analyticsConfig, { required: true });
       const { openDatabase } = await import("../db/database.js");
       const { jobHandlersOf } = await import("../jobs/jobKinds.js");
-      const { composeJobKinds } = await import("../node/modules.js");
+      const { composeJobKinds } = await import("./modules.js");
       const { defaultWorkerId, startWorker } = await import("../jobs/jobRunner.js");
       // Applies pending migrations (under an advisory lock shared with the node), and refuses with
       // DB_MIGRATION_UNKNOWN a database migrated by a newer GridLedger.
