@@ -3,7 +3,7 @@ import { client, query } from "../api.js";
 import { ErrorBox } from "../components/ErrorBox.js";
 import { formatEnergy, shortHex } from "../format.js";
 import { useI18n } from "../i18n.js";
-import { type Book, type MarketInfo, type MarketMe, marketPath, type SlotRow } from "../marketApi.js";
+import { marketPath } from "../marketApi.js";
 import { href } from "../router.js";
 import { useSession } from "../session.js";
 import type { StringKey } from "../strings.js";
