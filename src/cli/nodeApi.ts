@@ -14,10 +14,6 @@ export type NodeApi = {
    * take it with {@link answer}.
    */
   client: NodeClient;
-  /** An untyped GET, for commands not yet on {@link NodeApi.client}. */
-  get<T>(path: string, query?: Record<string, string | number | boolean | undefined>): Promise<T>;
-  /** An untyped write, for commands not yet on {@link NodeApi.client}. */
-  send<T>(method: "POST" | "PATCH" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T>;
 };
 
 /** The node URL: `--node`, else `GRIDLEDGER_NODE_URL`, else http://127.0.0.1:8080. */
@@ -74,27 +70,7 @@ export function createNodeApi(
     throw new BaseError(code, message, { details: error?.details ?? {} });
   }
 
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
-    const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
-    const text = await (await fetchNode(new Request(`${baseUrl}${path}`, init))).text();
-    try {
-      return (text === "" ? undefined : JSON.parse(text)) as T;
-    } catch {
-      return undefined as T;
-    }
-  }
-
   return {
     client: createClient<paths>({ baseUrl, fetch: fetchNode }),
-    get(path, query = {}) {
-      const params = new URLSearchParams();
-      for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
-      const qs = params.toString();
-      return call("GET", qs ? `${path}?${qs}` : path);
-    },
-    send(method, path, body) {
-      return call(method, path, body);
-    },
   };
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Address, getAddress, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { createNodeApi } from "../cli/nodeApi.js";
+import { answer, createNodeApi } from "../cli/nodeApi.js";
 import { isBaseError } from "../core/errors.js";
 import {
   marketDomain,
@@ -31,18 +31,6 @@ export type MarketBidderOptions = {
   everySeconds?: number;
   /** Unix seconds now (default the wall clock). */
   now?: () => number;
-};
-
-/** One market as `GET /v1/market/markets` lists it (integers as decimal strings). */
-type MarketListing = {
-  market: Hex;
-  community: string;
-  slotSeconds: number | string;
-  gateClosureSeconds: number | string;
-  retailPrice: string;
-  feedInPrice: string;
-  chainId: number | string;
-  verifyingContract: Address;
 };
 
 /** Codes that mean an order is refused for good (not worth sending again next round). */
@@ -81,7 +69,7 @@ export function startMarketBidder(options: MarketBidderOptions): { stop(): Promi
   const marketId = marketIdOf(getAddress(options.community));
 
   async function round(): Promise<void> {
-    const { markets } = await api.get<{ markets: MarketListing[] }>("/v1/market/markets");
+    const { markets } = answer(await api.client.GET("/v1/market/markets"));
     const market = markets.find((m) => m.market.toLowerCase() === marketId.toLowerCase());
     if (!market) return logOnce("no-market", `market bidder: no market open for ${options.community} yet`);
     const state = await loadSimState(options.stateFile);
@@ -100,7 +88,7 @@ export function startMarketBidder(options: MarketBidderOptions): { stop(): Promi
     }
     if (devices.length === 0) return;
     const slotSeconds = Number(market.slotSeconds);
-    const domain = marketDomain(Number(market.chainId), market.verifyingContract);
+    const domain = marketDomain(Number(market.chainId), getAddress(market.verifyingContract));
     const tariffs = { retailPrice: BigInt(market.retailPrice), feedInPrice: BigInt(market.feedInPrice) };
     if (tariffs.retailPrice === 0n)
       return logOnce("no-tariffs", "market bidder: the market has no tariffs yet");
@@ -114,7 +102,7 @@ export function startMarketBidder(options: MarketBidderOptions): { stop(): Promi
         const signer = keys.get(planned.name);
         if (!signer) continue;
         const order: SignedOrder = {
-          market: market.market,
+          market: marketId,
           slot: BigInt(slot),
           side: planned.side,
           device: planned.device,
@@ -130,7 +118,7 @@ export function startMarketBidder(options: MarketBidderOptions): { stop(): Promi
           message: order,
         });
         try {
-          await api.send("POST", "/v1/market/orders", { order: orderToJson(order), signature });
+          await api.client.POST("/v1/market/orders", { body: { order: orderToJson(order), signature } });
         } catch (error) {
           const code = isBaseError(error) ? error.code : "";
           if (!final.has(code)) pending = true;

@@ -1,9 +1,13 @@
 import { type Address, getAddress, keccak256, stringToHex } from "viem";
-import type { NodeApi } from "../cli/nodeApi.js";
+import type { paths } from "../api/openapi.js";
+import { answer, type NodeApi } from "../cli/nodeApi.js";
 import { BaseError, isBaseError } from "../core/errors.js";
-import type { DeviceRequest } from "../registry/deviceInput.js";
 import type { Scenario, SimDevice } from "./scenario.js";
 import type { SimMeter, SimState } from "./simState.js";
+
+/** One device of a `POST /v1/devices` body, as the OpenAPI document types it. */
+type DeviceBody =
+  paths["/v1/devices"]["post"]["requestBody"]["content"]["application/json"]["devices"][number];
 
 /** Devices per `POST /v1/devices` request (the route takes up to 10,000; the chain batches further). */
 const requestBatch = 500;
@@ -50,7 +54,7 @@ export function deviceRequestOf(
   meter: SimMeter,
   communities?: ReadonlySet<string>,
   ownedBy?: Pick<DemoOwner, "owner" | "community">,
-): DeviceRequest {
+): DeviceBody {
   if (ownedBy) {
     return {
       ...deviceRequestOf(device, meter, new Set()),
@@ -88,8 +92,8 @@ export async function admitSimCommunities(
   for (const name of names) {
     const address = communityAddressOf(name);
     try {
-      const organisation = await api.get<{ roles: string[]; active: boolean }>(
-        `/v1/organisations/${address}`,
+      const organisation = answer(
+        await api.client.GET("/v1/organisations/{address}", { params: { path: { address } } }),
       );
       if (organisation.active && organisation.roles.includes("community")) {
         admitted.add(name);
@@ -98,14 +102,18 @@ export async function admitSimCommunities(
     } catch (error) {
       if (!isBaseError(error, "REGISTRY_ORGANISATION_NOT_FOUND")) throw error;
     }
-    const outcome = await api.send<{ executed: boolean; proposalId: string }>("POST", "/v1/proposals", {
-      kind: "admit-member",
-      address,
-      name: `${name} energy community (simulated)`,
-      roles: ["community"],
-      seat: false,
-      description: `simulator: community ${name}`,
-    });
+    const outcome = answer(
+      await api.client.POST("/v1/proposals", {
+        body: {
+          kind: "admit-member",
+          address,
+          name: `${name} energy community (simulated)`,
+          roles: ["community"],
+          seat: false,
+          description: `simulator: community ${name}`,
+        },
+      }),
+    );
     if (outcome.executed) admitted.add(name);
     else {
       log(
@@ -131,18 +139,17 @@ export async function approveSimDevices(
   for (const code of regionCodes) {
     const pending: string[] = [];
     for (let offset = 0; ; offset += 1000) {
-      const page = await api.get<{ total: number; devices: { deviceId: string }[] }>("/v1/devices", {
-        region: code,
-        status: "pending",
-        limit: 1000,
-        offset,
-      });
+      const page = answer(
+        await api.client.GET("/v1/devices", {
+          params: { query: { region: code, status: "pending", limit: 1000, offset } },
+        }),
+      );
       pending.push(...page.devices.map((d) => d.deviceId).filter((id) => deviceIds.has(id)));
       if (offset + page.devices.length >= page.total || page.devices.length === 0) break;
     }
     for (let i = 0; i < pending.length; i += 1000) {
       try {
-        await api.send("POST", "/v1/devices/approvals", { deviceIds: pending.slice(i, i + 1000) });
+        await api.client.POST("/v1/devices/approvals", { body: { deviceIds: pending.slice(i, i + 1000) } });
         approved += Math.min(1000, pending.length - i);
       } catch (error) {
         if (!isBaseError(error, "REGISTRY_NOT_REGION_OPERATOR")) throw error;
@@ -158,7 +165,7 @@ export async function approveSimDevices(
 
 async function isRegistered(api: NodeApi, meter: SimMeter): Promise<boolean> {
   try {
-    await api.get(`/v1/devices/${meter.key.deviceId}`);
+    await api.client.GET("/v1/devices/{deviceId}", { params: { path: { deviceId: meter.key.deviceId } } });
     return true;
   } catch (error) {
     if (isBaseError(error, "REGISTRY_DEVICE_NOT_FOUND") || isBaseError(error, "HTTP_404")) return false;
@@ -191,7 +198,7 @@ export async function registerSimDevices(
   const codes = [...new Set(scenario.devices.map((d) => d.province.code))];
   for (const code of codes) {
     try {
-      await api.get(`/v1/regions/${code}`);
+      await api.client.GET("/v1/regions/{region}", { params: { path: { region: code } } });
     } catch (error) {
       if (!isBaseError(error, "REGISTRY_REGION_NOT_FOUND")) throw error;
       throw new BaseError(
@@ -223,9 +230,7 @@ export async function registerSimDevices(
     for (const { meter } of batch) meter.registration = "submitted";
     await save();
     try {
-      await api.send("POST", "/v1/devices", {
-        devices: batch.map((d) => request(d, communities)),
-      });
+      await api.client.POST("/v1/devices", { body: { devices: batch.map((d) => request(d, communities)) } });
       for (const { meter } of batch) meter.registration = "registered";
     } catch (error) {
       if (!isBaseError(error, "REGISTRY_DEVICE_EXISTS")) throw error;
@@ -236,8 +241,8 @@ export async function registerSimDevices(
         else missing.push(entry);
       }
       if (missing.length > 0) {
-        await api.send("POST", "/v1/devices", {
-          devices: missing.map((d) => request(d, communities)),
+        await api.client.POST("/v1/devices", {
+          body: { devices: missing.map((d) => request(d, communities)) },
         });
         for (const { meter } of missing) meter.registration = "registered";
       }

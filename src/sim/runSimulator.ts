@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { createNodeApi, type NodeApi } from "../cli/nodeApi.js";
+import { answer, createNodeApi, type NodeApi } from "../cli/nodeApi.js";
 import { BaseError } from "../core/errors.js";
 import { type ReadingJson, readingToJson } from "../metering/readingFormat.js";
 import { type AckCounts, createAckTracker, type TrackedReading } from "./ackTracker.js";
@@ -335,7 +335,7 @@ async function openState(
 
 /** The node's ack public key (`GET /v1/mqtt`), with which the simulator checks every ack. */
 async function ackKeyOf(api: NodeApi): Promise<Uint8Array> {
-  const info = await api.get<{ ackPublicKey?: string }>("/v1/mqtt").catch((cause: unknown) => {
+  const info = await api.client.GET("/v1/mqtt").then(answer, (cause: unknown) => {
     throw new BaseError("SIM_MQTT_INFO_MISSING", "the node does not answer GET /v1/mqtt (its ack key)", {
       cause,
     });
