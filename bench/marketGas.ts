@@ -1,8 +1,8 @@
 /**
  * Gas of the Market contract's settlement: a slot of N device lines (N/2 buyers and N/2 sellers, one
  * trade each, every account its own, rewards on) committed and settled on the embedded chain, for
- * N = 10 and 200 (or the sizes given). Prints commitClearing and settle gas, settle gas per line, and a
- * final JSON line.
+ * N = 10 and 200 (or the sizes given). Prints commitClearing and settle gas, settle gas per line, the gas
+ * of claiming every line's reward by proof (claimRewards in batches of 200) per line, and a final JSON line.
  *
  *   npx tsx bench/marketGas.ts [10 200]
  */
@@ -16,6 +16,8 @@ import { createChainClient } from "../src/chain/chainClient.js";
 import { createEmbeddedChain } from "../src/chain/embedded/index.js";
 import { foundConsortium } from "../src/chain/foundConsortium.js";
 import { createGovernanceClient } from "../src/governance/governanceClient.js";
+import { commitProof, lineLeaf } from "../src/market/commitTree.js";
+import type { SettlementLine } from "../src/market/settleSlot.js";
 
 const sizes = process.argv
   .slice(2)
@@ -135,11 +137,25 @@ async function run(lineCount: number) {
       args: [market, slot, root, lineCount, root, pairs, 50n, 1000n * BigInt(pairs), locks],
     });
     const settle = await sender.write({ ...m, functionName: "settle", args: [market, slot, lines] });
+    const leaves = lines.map((l) => lineLeaf(l as SettlementLine));
+    let claimGas = 0n;
+    for (let start = 0; start < lines.length; start += 200) {
+      const batch = lines.slice(start, start + 200);
+      const proofs = batch.map((_, k) => commitProof(leaves, start + k));
+      const claim = await sender.write({
+        ...m,
+        functionName: "claimRewards",
+        args: [market, slot, batch, proofs],
+      });
+      claimGas += claim.gasUsed;
+    }
     return {
       lines: lines.length,
       commitGas: Number(commit.gasUsed),
       settleGas: Number(settle.gasUsed),
       settleGasPerLine: Math.round(Number(settle.gasUsed) / lines.length),
+      claimGas: Number(claimGas),
+      claimGasPerLine: Math.round(Number(claimGas) / lines.length),
     };
   } finally {
     await chain.close();
@@ -151,7 +167,7 @@ const results = [];
 for (const n of sizes.length > 0 ? sizes : [10, 200]) {
   const r = await run(n - (n % 2));
   console.log(
-    `${r.lines} lines (with the grid line): commitClearing ${r.commitGas} gas, settle ${r.settleGas} gas, ${r.settleGasPerLine} per line`,
+    `${r.lines} lines (with the grid line): commitClearing ${r.commitGas} gas, settle ${r.settleGas} gas, ${r.settleGasPerLine} per line; claimRewards ${r.claimGasPerLine} per line`,
   );
   results.push(r);
 }
