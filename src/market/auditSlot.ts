@@ -5,7 +5,7 @@ import {
   type Mechanism,
   type PriceRule,
 } from "./clearDoubleAuction.js";
-import { commitRoot, orderLeaf, tradeLeaf } from "./commitTree.js";
+import { clearingRoots } from "./commitTree.js";
 import { orderDigest, type SignedOrder } from "./orderFormat.js";
 
 /** What the Market contract holds for a cleared slot (`Market.slotOf`), as far as the audit checks it. */
@@ -64,19 +64,14 @@ export function auditSlot(input: AuditInput): AuditResult {
     check("ordersInSlot", "0", String(foreign.length));
   }
   const auctionOrders: AuctionOrder[] = input.orders.map((p, i) => ({
-    id: digests[i] as Hex,
+    id: digests[i]!,
     side: p.order.side === 0 ? "buy" : "sell",
     account: p.account,
     energyWh: p.order.energyWh,
     limitPrice: p.order.limitPrice,
   }));
   const result = clearDoubleAuction(auctionOrders, { mechanism: input.mechanism, rule: input.rule });
-  const ordersRoot = commitRoot(digests.map((d) => orderLeaf(d)));
-  const tradesRoot = commitRoot(
-    result.trades.map((t) =>
-      tradeLeaf({ buyDigest: t.buy as Hex, sellDigest: t.sell as Hex, energyWh: t.energyWh, price: t.price }),
-    ),
-  );
+  const { ordersRoot, tradesRoot } = clearingRoots(digests, result.trades);
   const { committed } = input;
   check("ordersRoot", committed.ordersRoot.toLowerCase(), ordersRoot);
   check("orderCount", String(committed.orderCount), String(input.orders.length));

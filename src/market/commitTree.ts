@@ -100,3 +100,27 @@ export const settlementLineAbi = {
 export function lineLeaf(line: SettlementLine): Hex {
   return doubleHash(encodeAbiParameters([settlementLineAbi], [line]));
 }
+
+/**
+ * The roots a clearing commits on chain (`Market.commitClearing`): the orders root over the included
+ * orders' digests in clearing input order, and the trades root over the trades in the order the
+ * clearing returned them (trade ids are order digests).
+ */
+export function clearingRoots(
+  orderDigests: readonly Hex[],
+  trades: readonly { buy: string; sell: string; energyWh: bigint; price: bigint }[],
+): { ordersRoot: Hex; tradesRoot: Hex } {
+  return {
+    ordersRoot: commitRoot(orderDigests.map(orderLeaf)),
+    tradesRoot: commitRoot(
+      trades.map((t) =>
+        tradeLeaf({
+          buyDigest: t.buy as Hex,
+          sellDigest: t.sell as Hex,
+          energyWh: t.energyWh,
+          price: t.price,
+        }),
+      ),
+    ),
+  };
+}

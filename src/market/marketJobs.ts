@@ -5,7 +5,7 @@ import { defineJobKind, invalidJobParams } from "../jobs/jobKinds.js";
 import { enqueueJob } from "../jobs/jobQueue.js";
 import type { Schedule } from "../jobs/scheduler.js";
 import { clearDoubleAuction } from "./clearDoubleAuction.js";
-import { commitRoot, lineLeaf, orderLeaf, tradeLeaf } from "./commitTree.js";
+import { clearingRoots, commitRoot, lineLeaf } from "./commitTree.js";
 import type { Lock, MarketChain } from "./marketChain.js";
 import type { MarketSettings } from "./marketSettings.js";
 import { createMarketStore, type MarketRecord, type StoredOrder } from "./marketStore.js";
@@ -153,16 +153,9 @@ export const clearSlotJob = (ctx: MarketJobContext) =>
               rule: result.rule,
               price: result.price,
               volumeWh: result.volumeWh,
-              ordersRoot: commitRoot(orders.map((o) => orderLeaf(o.digest))),
-              tradesRoot: commitRoot(
-                result.trades.map((t) =>
-                  tradeLeaf({
-                    buyDigest: t.buy as Hex,
-                    sellDigest: t.sell as Hex,
-                    energyWh: t.energyWh,
-                    price: t.price,
-                  }),
-                ),
+              ...clearingRoots(
+                orders.map((o) => o.digest),
+                result.trades,
               ),
               orderCount: orders.length,
               tradeCount: result.trades.length,
