@@ -7,10 +7,10 @@
 import { encodeFunctionData, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { marketAbi, settlementTokenAbi } from "../../src/chain/artifacts/index.js";
-import { generateDeviceKey } from "../../src/metering/deviceKey.js";
+import { generateDeviceKey, signReading } from "../../src/metering/deviceKey.js";
+import { readingToJson } from "../../src/metering/readingFormat.js";
 import { parseDeviceRequest } from "../../src/registry/deviceInput.js";
 import { regionIdOf } from "../../src/registry/regionCode.js";
-import { asJson, readingSeries } from "../../test/helpers/metering.js";
 import { startMarketNode } from "../../test/market/marketNode.js";
 import { random } from "./clearing.js";
 
@@ -133,18 +133,26 @@ export async function measureFullSlot(participants: number): Promise<FullSlotFig
 
     // One reading a device: sellers export 0–130 % of their order, buyers import 0–130 %.
     const ingestStarted = performance.now();
-    const readings = devices.flatMap((d, i) => {
+    const readings = devices.map((d, i) => {
       const wanted = BigInt((orders[i]!.order as { energyWh: string }).energyWh);
       const wh = (wanted * int(0, 130)) / 100n;
-      return readingSeries(d.key, {
-        start: slot,
-        count: 1,
-        importDelta: i < half ? 0n : wh,
-        exportDelta: i < half ? wh : 0n,
+      const [importDelta, exportDelta] = i < half ? [0n, wh] : [wh, 0n];
+      return signReading(d.key, {
+        seq: 1n,
+        intervalStart: slot,
+        duration: 900,
+        commodity: 1,
+        quality: 0,
+        importRegister: 1_000_000n + importDelta,
+        exportRegister: exportDelta,
+        importDelta,
+        exportDelta,
       });
     });
     for (let i = 0; i < readings.length; i += 500) {
-      const sent = await t.request("POST", "/v1/readings", { readings: asJson(readings.slice(i, i + 500)) });
+      const sent = await t.request("POST", "/v1/readings", {
+        readings: readings.slice(i, i + 500).map(readingToJson),
+      });
       if (sent.status !== 200) throw new Error(`readings refused: ${JSON.stringify(sent.body)}`);
     }
     const anchored = await t.request("POST", "/v1/anchors", {});
