@@ -18,6 +18,7 @@ import { random } from "./clearing.js";
 export type FullSlotFigures = {
   participants: number;
   setupMs: number;
+  setupPhasesMs: { node: number; grants: number; devices: number; escrow: number };
   orderIntakePerSecond: number;
   clearCommitMs: number;
   ingestAnchorMs: number;
@@ -39,6 +40,7 @@ export async function measureFullSlot(participants: number): Promise<FullSlotFig
   const int = (min: number, max: number) => BigInt(min + Math.floor(next() * (max - min + 1)));
   const setupStarted = performance.now();
   const t = await startMarketNode();
+  const nodeMs = ms(setupStarted);
   try {
     const ctx = t.node.context;
     const market = ctx.contracts.Market;
@@ -53,7 +55,10 @@ export async function measureFullSlot(participants: number): Promise<FullSlotFig
     );
     // Accounts.grant takes one binding a transaction; Registry.registerDevices takes up to 150 devices.
     const people = Array.from({ length: 2 * half }, () => privateKeyToAccount(generatePrivateKey()));
+    let phase = performance.now();
     for (const who of people) await ctx.accounts.grant({ account: who.address, role: "prosumer" });
+    const grantsMs = ms(phase);
+    phase = performance.now();
     const devices = people.map((who, i) => {
       const key = generateDeviceKey();
       const kind = i < half ? "generation" : "consumption";
@@ -71,6 +76,8 @@ export async function measureFullSlot(participants: number): Promise<FullSlotFig
       return { key, id: deviceId.toLowerCase() as Hex, input };
     });
     await ctx.registry.registerDevices(devices.map((d) => d.input));
+    const devicesMs = ms(phase);
+    phase = performance.now();
     const escrow = 1_000n;
     const write = ctx.client.sender.write;
     const token = { address: ctx.contracts.SettlementToken, abi: settlementTokenAbi } as const;
@@ -83,9 +90,13 @@ export async function measureFullSlot(participants: number): Promise<FullSlotFig
         functionName: "depositFor",
         args: [buyer.address, escrow],
       });
+    const escrowMs = ms(phase);
     await ctx.indexer.sync();
     const setupMs = ms(setupStarted);
-    console.log(`full slot, ${2 * half} participants: setup ${setupMs} ms (grants, devices, escrow)`);
+    console.log(
+      `full slot, ${2 * half} participants: setup ${setupMs} ms (node + market ${nodeMs}, ` +
+        `${people.length} grants ${grantsMs}, devices ${devicesMs}, escrow ${escrowMs}, then the indexer)`,
+    );
 
     // Orders: sellers ask 20–60, buyers bid 40–90 per kWh, 500–3000 Wh each; signed first, then POSTed.
     const now = BigInt(Math.floor(Date.now() / 1000));
@@ -177,6 +188,7 @@ export async function measureFullSlot(participants: number): Promise<FullSlotFig
     const figures: FullSlotFigures = {
       participants: 2 * half,
       setupMs,
+      setupPhasesMs: { node: nodeMs, grants: grantsMs, devices: devicesMs, escrow: escrowMs },
       orderIntakePerSecond,
       clearCommitMs,
       ingestAnchorMs,
