@@ -140,7 +140,13 @@ export async function measureFullSlot(participants: number): Promise<FullSlotFig
     const cleared = await t.runJobs();
     if (cleared.failed > 0) throw new Error("the clearing job failed");
     const clearCommitMs = ms(clearStarted);
-    console.log(`  clearing + commit:  ${clearCommitMs} ms`);
+    const resultPath = `/v1/market/markets/${t.market}/slots/${slot}/result`;
+    const clearTx = (await t.request("GET", resultPath)).body.clearTx as Hex | null;
+    if (!clearTx) throw new Error("the slot was not committed");
+    const gasOf = async (hash: Hex) =>
+      Number((await ctx.client.publicClient.getTransactionReceipt({ hash })).gasUsed);
+    const commitGas = await gasOf(clearTx);
+    console.log(`  clearing + commit:  ${clearCommitMs} ms (commitClearing ${commitGas} gas)`);
 
     // One reading a device: sellers export 0–130 % of their order, buyers import 0–130 %.
     const ingestStarted = performance.now();
@@ -177,12 +183,9 @@ export async function measureFullSlot(participants: number): Promise<FullSlotFig
     const settlementMs = ms(settleStarted);
     console.log(`  settlement:         ${settlementMs} ms`);
 
-    const result = (await t.request("GET", `/v1/market/markets/${t.market}/slots/${slot}/result`)).body;
+    const result = (await t.request("GET", resultPath)).body;
     if (!result.settleTx)
       throw new Error(`the slot was not settled: ${JSON.stringify(result).slice(0, 300)}`);
-    const gasOf = async (hash: Hex) =>
-      Number((await ctx.client.publicClient.getTransactionReceipt({ hash })).gasUsed);
-    const commitGas = await gasOf(result.clearTx as Hex);
     const settleGas = await gasOf(result.settleTx as Hex);
     const settlement = await t.request("GET", `/v1/market/markets/${t.market}/slots/${slot}/settlement`);
     const figures: FullSlotFigures = {
