@@ -179,7 +179,12 @@ export async function measureFullSlot(participants: number): Promise<FullSlotFig
 
     const settleStarted = performance.now();
     const settled = await t.runJobs();
-    if (settled.failed > 0) throw new Error("the settlement job failed");
+    if (settled.failed > 0) {
+      const { rows } = await ctx.db.query<{ kind: string; last_error: string }>(
+        "select kind, last_error from jobs where last_error is not null order by id desc limit 1",
+      );
+      throw new Error(`the settlement job failed: ${rows[0]?.kind}: ${rows[0]?.last_error?.slice(0, 500)}`);
+    }
     const settlementMs = ms(settleStarted);
     console.log(`  settlement:         ${settlementMs} ms`);
 
