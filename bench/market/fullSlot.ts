@@ -25,6 +25,8 @@ export type FullSlotFigures = {
   settlementMs: number;
   commitGas: number;
   settleGas: number;
+  /** (commitClearing + settle gas) / trades. */
+  gasPerSettledTrade: number;
   trades: number;
   volumeWh: string;
   price: string | null;
@@ -203,6 +205,9 @@ export async function measureFullSlot(participants: number): Promise<FullSlotFig
       settlementMs,
       commitGas,
       settleGas,
+      gasPerSettledTrade: Math.round(
+        (commitGas + settleGas) / Math.max(1, (result.trades as unknown[]).length),
+      ),
       trades: (result.trades as unknown[]).length,
       volumeWh: result.volumeWh as string,
       price: (result.price as string | null) ?? null,
@@ -210,7 +215,7 @@ export async function measureFullSlot(participants: number): Promise<FullSlotFig
     };
     console.log(
       `  trades ${figures.trades}, volume ${figures.volumeWh} Wh at ${figures.price}/kWh, ${figures.lines} lines; ` +
-        `gas: commitClearing ${commitGas}, settle ${settleGas}`,
+        `gas: commitClearing ${commitGas}, settle ${settleGas}, ${figures.gasPerSettledTrade} per settled trade`,
     );
     return figures;
   } finally {
