@@ -32,7 +32,8 @@ for (const n of gasLines) {
   const r = await measureSettlementGas(n);
   console.log(
     `gas, ${r.lines} lines (${r.trades} trades + the grid line): commitClearing ${r.commitGas}, settle ${r.settleGas}, ` +
-      `${r.settleGasPerLine} per line, ${r.gasPerSettledTrade} per settled trade (commit + settle)`,
+      `${r.settleGasPerLine} per line; claimRewards ${r.claimGas}, ${r.claimGasPerLine} per line; ` +
+      `${r.gasPerSettledTrade} per settled trade (commit + settle + claims)`,
   );
   gas.push(r);
 }

@@ -15,7 +15,7 @@ import {ReadingProof as Readings} from "./libraries/ReadingProof.sol";
 
 /// @title GridLedger local energy market
 /// @notice Commitments of off-chain clearings, a signed escrow ledger in settlement tokens, settlement
-/// re-checked line by line, rewards, and disputes of metered energy against anchored readings (IMarket).
+/// re-checked line by line, rewards claimed by proof, and disputes of metered energy against anchored readings (IMarket).
 /// @dev Balances are signed: a line's gridValue may take an account below zero, which it owes the grid
 /// operator until it deposits. The contract's token holdings always equal Σ balances.
 contract Market is IMarket, AccessManaged, EIP712 {
@@ -39,6 +39,7 @@ contract Market is IMarket, AccessManaged, EIP712 {
     mapping(address account => int256) private _balances;
     mapping(address account => uint256) private _locked;
     mapping(bytes32 key => bool) private _corrected;
+    mapping(bytes32 key => bool) private _claimed;
 
     /// @notice Deploys the market contract.
     /// @param authority The GridAuthority every restricted function asks.
@@ -166,7 +167,6 @@ contract Market is IMarket, AccessManaged, EIP712 {
             sum += net;
             _balances[line.account] += net;
             if (line.side == SIDE_BUY) released += _release(market, slot, line.account, uint256(-line.tradeValue));
-            _reward(line, s.rewardRate);
             leaves[i] = MarketMath.lineLeaf(line);
         }
         if (sum != 0) revert MarketSettlementNotBalanced(sum);
@@ -175,6 +175,22 @@ contract Market is IMarket, AccessManaged, EIP712 {
         s.settlementRoot = root;
         s.settledAt = uint64(block.timestamp);
         emit SlotSettled(market, slot, root, SafeCast.toUint32(n));
+    }
+
+    /// @inheritdoc IMarket
+    function claimRewards(
+        bytes32 market,
+        uint64 slot,
+        SettlementLine[] calldata lines,
+        bytes32[][] calldata proofs
+    ) external {
+        uint256 n = lines.length;
+        if (proofs.length != n) revert MarketClaimLengthMismatch(n, proofs.length);
+        SlotRecord storage s = _slots[market][slot];
+        bool settled = s.settledAt != 0;
+        for (uint256 i; i < n; ++i) {
+            _claimLine(market, slot, s, settled, lines[i], proofs[i]);
+        }
     }
 
     /// @inheritdoc IMarket
@@ -213,6 +229,11 @@ contract Market is IMarket, AccessManaged, EIP712 {
     /// @inheritdoc IMarket
     function slotOf(bytes32 market, uint64 slot) external view returns (SlotRecord memory) {
         return _slots[market][slot];
+    }
+
+    /// @inheritdoc IMarket
+    function rewardClaimed(bytes32 market, uint64 slot, bytes32 leaf) external view returns (bool) {
+        return _claimed[keccak256(abi.encode(market, slot, leaf))];
     }
 
     /// @inheritdoc IMarket
@@ -327,10 +348,25 @@ contract Market is IMarket, AccessManaged, EIP712 {
         return amount;
     }
 
-    function _reward(SettlementLine calldata line, uint64 rate) private {
-        if (rate == 0 || line.rewardWh == 0) return;
-        uint256 units = MarketMath.value(rate, line.rewardWh);
+    /// @dev Verifies one line against the slot's settlement root, marks it claimed, mints its reward.
+    function _claimLine(
+        bytes32 market,
+        uint64 slot,
+        SlotRecord storage s,
+        bool settled,
+        SettlementLine calldata line,
+        bytes32[] calldata proof
+    ) private {
+        bytes32 leaf = MarketMath.lineLeaf(line);
+        if (!settled || !MerkleProof.verifyCalldata(proof, s.settlementRoot, leaf)) {
+            revert MarketDisputeLineUnknown(leaf);
+        }
+        bytes32 key = keccak256(abi.encode(market, slot, leaf));
+        if (_claimed[key]) revert MarketRewardAlreadyClaimed(leaf);
+        _claimed[key] = true;
+        uint256 units = MarketMath.value(s.rewardRate, line.rewardWh);
         if (units != 0) _rewardToken.mint(line.account, units);
+        emit RewardsClaimed(market, slot, line.account, units);
     }
 
     /// @dev The rules a line must keep (IMarket.MarketSettlementLineInvalid).

@@ -188,7 +188,9 @@ export async function measureFullSlot(participants: number): Promise<FullSlotFig
       throw new Error(`the settlement job failed: ${rows[0]?.kind}: ${rows[0]?.last_error?.slice(0, 500)}`);
     }
     const settlementMs = ms(settleStarted);
-    console.log(`  settlement:         ${settlementMs} ms`);
+    console.log(
+      `  settlement:         ${settlementMs} ms (settle, then the reward claims where the node claims them)`,
+    );
 
     const result = (await t.request("GET", resultPath)).body;
     if (!result.settleTx)

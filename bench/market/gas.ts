@@ -1,7 +1,8 @@
 /**
  * Gas of the Market contract's settlement (part of `npm run bench:market`): a slot of N device lines
  * (N/2 buyers and N/2 sellers, one trade each, every account its own, rewards on) committed and
- * settled on the embedded chain.
+ * settled on the embedded chain, then every line's reward claimed by proof (claimRewards,
+ * 200 lines a transaction).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,6 +14,8 @@ import { createChainClient } from "../../src/chain/chainClient.js";
 import { createEmbeddedChain } from "../../src/chain/embedded/index.js";
 import { foundConsortium } from "../../src/chain/foundConsortium.js";
 import { createGovernanceClient } from "../../src/governance/governanceClient.js";
+import { commitProof, lineLeaf } from "../../src/market/commitTree.js";
+import type { SettlementLine } from "../../src/market/settleSlot.js";
 
 const SLOT = 900n;
 const RETAIL = 80n;
@@ -27,6 +30,8 @@ export type SlotGas = {
   commitGas: number;
   settleGas: number;
   settleGasPerLine: number;
+  claimGas: number;
+  claimGasPerLine: number;
   gasPerSettledTrade: number;
 };
 
@@ -140,13 +145,27 @@ export async function measureSettlementGas(deviceLines: number): Promise<SlotGas
       args: [market, slot, root, lineCount, root, pairs, 50n, 1000n * BigInt(pairs), locks],
     });
     const settle = await sender.write({ ...m, functionName: "settle", args: [market, slot, lines] });
+    const leaves = lines.map((l) => lineLeaf(l as SettlementLine));
+    let claimGas = 0n;
+    for (let start = 0; start < lines.length; start += 200) {
+      const batch = lines.slice(start, start + 200);
+      const proofs = batch.map((_, k) => commitProof(leaves, start + k));
+      const claim = await sender.write({
+        ...m,
+        functionName: "claimRewards",
+        args: [market, slot, batch, proofs],
+      });
+      claimGas += claim.gasUsed;
+    }
     return {
       lines: lines.length,
       trades: pairs,
       commitGas: Number(commit.gasUsed),
       settleGas: Number(settle.gasUsed),
       settleGasPerLine: Math.round(Number(settle.gasUsed) / lines.length),
-      gasPerSettledTrade: Math.round(Number(commit.gasUsed + settle.gasUsed) / pairs),
+      claimGas: Number(claimGas),
+      claimGasPerLine: Math.round(Number(claimGas) / lines.length),
+      gasPerSettledTrade: Math.round(Number(commit.gasUsed + settle.gasUsed + claimGas) / pairs),
     };
   } finally {
     await chain.close();

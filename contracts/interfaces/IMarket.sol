@@ -149,6 +149,9 @@ interface IMarket {
     /// @notice The operator settled a slot; `settlementRoot` is over the lines in the given order.
     event SlotSettled(bytes32 indexed market, uint64 indexed slot, bytes32 settlementRoot, uint32 lineCount);
 
+    /// @notice A settled line's reward was minted to `account` (`amount` may be 0).
+    event RewardsClaimed(bytes32 indexed market, uint64 indexed slot, address indexed account, uint256 amount);
+
     /// @notice A dispute corrected a settled line's metered energy; `delta` moved from the grid operator
     /// to the account (negative: the other way).
     event SettlementCorrected(
@@ -239,9 +242,18 @@ interface IMarket {
     /// @param released What the lines release.
     error MarketSettlementLockMismatch(uint256 locked, uint256 released);
 
-    /// @notice The line is not in the slot's settlement root (or the slot is not settled).
+    /// @notice The line is not in the slot's settlement root (or the slot is not settled); dispute and claimRewards.
     /// @param leaf The line's leaf.
     error MarketDisputeLineUnknown(bytes32 leaf);
+
+    /// @notice The line's reward was claimed already.
+    /// @param leaf The line's leaf.
+    error MarketRewardAlreadyClaimed(bytes32 leaf);
+
+    /// @notice The claim's lines and proofs differ in number.
+    /// @param lines Number of lines.
+    /// @param proofs Number of proofs.
+    error MarketClaimLengthMismatch(uint256 lines, uint256 proofs);
 
     /// @notice The line was corrected already.
     /// @param leaf The line's leaf.
@@ -326,7 +338,8 @@ interface IMarket {
     ) external;
 
     /// @notice Settles a committed slot (the market's operator only): checks every line, releases the
-    /// locks, moves each line's tradeValue + gridValue to its account, mints rewards, stores the root.
+    /// locks, moves each line's tradeValue + gridValue to its account, stores the root (rewards are claimed
+    /// afterwards with claimRewards).
     /// @param market The market.
     /// @param slot The slot.
     /// @param lines The lines, grid line last.
@@ -345,6 +358,26 @@ interface IMarket {
         bytes32[] calldata lineProof,
         ReadingProof calldata proof
     ) external;
+
+    /// @notice Mints the reward of each settled line to its account (anyone may send it, once per line):
+    /// floor(slot's rewardRate × rewardWh / 1000) RewardToken units; a zero reward is marked claimed too.
+    /// @param market The market.
+    /// @param slot The settled slot.
+    /// @param lines The lines as settled.
+    /// @param proofs Each line's proof in the slot's settlement root.
+    function claimRewards(
+        bytes32 market,
+        uint64 slot,
+        SettlementLine[] calldata lines,
+        bytes32[][] calldata proofs
+    ) external;
+
+    /// @notice Whether a settled line's reward was claimed.
+    /// @param market The market.
+    /// @param slot The slot.
+    /// @param leaf The line's leaf.
+    /// @return True once claimed.
+    function rewardClaimed(bytes32 market, uint64 slot, bytes32 leaf) external view returns (bool);
 
     /// @notice A market's configuration (all zero when unknown).
     /// @param market The id.

@@ -4322,6 +4322,11 @@ export interface paths {
                                     proof: string[];
                                 };
                                 meterProofs: string[];
+                                /** @description The line's reward as claimed on chain (RewardToken units, claimRewards transaction); null: not claimed yet */
+                                reward: {
+                                    amount: string;
+                                    claimTx: string;
+                                } | null;
                             }[];
                         };
                     };

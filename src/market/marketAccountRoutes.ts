@@ -121,8 +121,10 @@ export function registerMarketAccountRoutes(app: FastifyInstance, ctx: MarketRou
         if (!market || !record) continue;
         const lines = await settlements.lines(key.market, key.slot);
         const leaves = lines.map(lineLeaf);
+        const claims = await settlements.rewardClaims(key.market, key.slot);
         for (const [i, line] of lines.entries()) {
           if (line.account.toLowerCase() !== account.toLowerCase()) continue;
+          const claim = claims.get(i);
           statement.push({
             market: key.market,
             slot: key.slot.toString(),
@@ -130,6 +132,7 @@ export function registerMarketAccountRoutes(app: FastifyInstance, ctx: MarketRou
             settleTx: record.settleTx,
             line: lineJson(line, commitProof(leaves, i)),
             meterProofs: await meterProofLinks(ctx.db, line.device, key.slot, market.slotSeconds),
+            reward: claim ? { amount: claim.amount.toString(), claimTx: claim.tx } : null,
           });
         }
       }

@@ -96,6 +96,27 @@ export function createMarketChain(client: ChainClient, address: Address, fromBlo
       if (functionName !== "settle") throw new Error(`${hash} is not a settle transaction`);
       return args[2].map((l) => ({ ...l, side: l.side as 0 | 1 | 2 }));
     },
+    /** `Market.rewardClaimed`: whether the reward of the line with this leaf was claimed. */
+    async rewardClaimed(market: Hex, slot: bigint, leaf: Hex): Promise<boolean> {
+      return client.publicClient.readContract({
+        ...contract,
+        functionName: "rewardClaimed",
+        args: [market, slot, leaf],
+      });
+    },
+    /** Sends `claimRewards` for settled lines with their proofs in the slot's settlement root (anyone may). */
+    async claimRewards(
+      market: Hex,
+      slot: bigint,
+      lines: readonly SettlementLine[],
+      proofs: readonly (readonly Hex[])[],
+    ): Promise<TransactionReceipt> {
+      return client.sender.write({
+        ...contract,
+        functionName: "claimRewards",
+        args: [market, slot, lines, proofs],
+      });
+    },
     /** Sends `commitClearing` (only the market's operator may). */
     async commitClearing(c: Commitment): Promise<TransactionReceipt> {
       return client.sender.write({

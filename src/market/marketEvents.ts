@@ -8,7 +8,11 @@ const lower = (value: string) => value.toLowerCase();
  * The market's event-indexer handler (cursor "market"): MarketOpened, TariffsSet and RewardRateSet
  * into `markets`; ClearingCommitted and SlotSettled into `market_slots` (a node that does not operate
  * the market learns its results this way; the operator's own job has written them already, and keeps
- * its rows); SettlementCorrected onto the corrected settlement line. Replays leave the same rows.
+ * its rows); SettlementCorrected onto the corrected settlement line; RewardsClaimed onto a settlement
+ * line of the account (the event names no line: the lowest-index unclaimed line of the account in the
+ * slot with a reward if the amount is not 0, as the claim job sends the rewarded lines in index order;
+ * a log recorded already is not applied again).
+ * Replays leave the same rows.
  * Waits while the node knows no Market contract.
  */
 export function marketHandler(
@@ -89,6 +93,19 @@ export function marketHandler(
               lower(transactionHash),
               blockNumber.toString(),
             ],
+          ),
+        ),
+      RewardsClaimed: (tx, logs) =>
+        eachLog(logs, ({ args: a, transactionHash, logIndex }) =>
+          tx.query(
+            `update market_settlement_lines set reward_claimed_tx = $4, reward_claim_log = $5, reward_amount = $6
+              where (market, slot, idx) = (
+                select market, slot, idx from market_settlement_lines
+                 where market = $1 and slot = $2 and account = $3 and reward_claimed_tx is null
+                 order by (reward_wh > 0) = ($6 > 0) desc, idx limit 1)
+                and not exists (select 1 from market_settlement_lines
+                 where market = $1 and slot = $2 and reward_claimed_tx = $4 and reward_claim_log = $5)`,
+            [lower(a.market), a.slot, lower(a.account), lower(transactionHash), logIndex, a.amount],
           ),
         ),
       SettlementCorrected: (tx, logs) =>

@@ -26,7 +26,8 @@ export type MarketJobSettings = MarketSettings & { anchorGraceSeconds: number };
 
 type SlotKey = { market: Hex; slot: bigint };
 
-function parseSlotKey(params: unknown): SlotKey & { deadline: boolean } {
+/** Parses a market job's params {market, slot, deadline?} (INVALID_JOB_PARAMS otherwise). */
+export function parseSlotKey(params: unknown): SlotKey & { deadline: boolean } {
   const p = (params ?? {}) as Record<string, unknown>;
   if (typeof p.market !== "string" || !/^0x[0-9a-f]{64}$/.test(p.market)) {
     throw invalidJobParams("market must be a lower-case 0x-hex 32-byte market id", { market: p.market });
@@ -50,6 +51,13 @@ export function enqueueClearing(db: Database, key: SlotKey) {
   });
 }
 
+/** Enqueues `market-claim` for a settled slot through `q` (the transaction that records the settlement). */
+export function enqueueClaims(q: Parameters<typeof enqueueJob>[0], key: SlotKey) {
+  return enqueueJob(q, "market-claim", jobParams(key), {
+    dedupeKey: `market-claim:${key.market}:${key.slot}`,
+  });
+}
+
 /** Enqueues `market-settle` for a slot through `q` (a hook's transaction); `deadline`: whatever is stored. */
 export function enqueueSettlement(q: Parameters<typeof enqueueJob>[0], key: SlotKey, deadline = false) {
   return enqueueJob(q, "market-settle", jobParams(key, deadline), {
@@ -57,7 +65,8 @@ export function enqueueSettlement(q: Parameters<typeof enqueueJob>[0], key: Slot
   });
 }
 
-async function operated(ctx: MarketJobContext, market: Hex): Promise<MarketRecord | undefined> {
+/** The market if this node's operator key operates it. */
+export async function operated(ctx: MarketJobContext, market: Hex): Promise<MarketRecord | undefined> {
   const record = await createMarketStore(ctx.db).market(market);
   return record?.operator.toLowerCase() === ctx.chain.operator.toLowerCase() ? record : undefined;
 }
@@ -246,7 +255,7 @@ async function forgetClearing(db: Database, market: Hex, slot: bigint) {
 /**
  * `market-settle` {market, slot, deadline?}: settles a cleared slot from the traded devices' metered
  * deltas (only readings of anchored batches; at the deadline whatever is stored, missing = 0) with
- * the tariffs snapshotted at clearing, sends `settle` and stores the lines. Before the deadline it waits
+ * the tariffs snapshotted at clearing, sends `settle`, stores the lines and enqueues `market-claim`. Before the deadline it waits
  * (does nothing) while a traded device's reading of the slot is missing or not anchored. Never twice:
  * a slot the chain holds as settled is recorded (lines compared with its root), not sent again.
  */
@@ -297,18 +306,22 @@ export const settleSlotJob = (ctx: MarketJobContext) =>
         // The lines are the ones the transaction sent (readings may have arrived since).
         const tx = (await ctx.chain.eventTx("SlotSettled", market, slot)) ?? null;
         const sent = tx === null ? lines : await ctx.chain.settledLines(tx);
-        await createSettlementStore(ctx.db).saveSettlement(
-          ctx.db,
-          { market, slot },
-          { root: onChain.settlementRoot, tx, lines: sent },
-        );
+        await ctx.db.transaction(async (q) => {
+          await createSettlementStore(ctx.db).saveSettlement(
+            q,
+            { market, slot },
+            { root: onChain.settlementRoot, tx, lines: sent },
+          );
+          await enqueueClaims(q, { market, slot });
+        });
         return { settled: tx ?? "on chain already", recorded: true };
       }
       const receipt = await ctx.chain.settle(market, slot, lines);
       const tx = receipt.transactionHash.toLowerCase() as Hex;
-      await ctx.db.transaction((q) =>
-        createSettlementStore(ctx.db).saveSettlement(q, { market, slot }, { root, tx, lines }),
-      );
+      await ctx.db.transaction(async (q) => {
+        await createSettlementStore(ctx.db).saveSettlement(q, { market, slot }, { root, tx, lines });
+        await enqueueClaims(q, { market, slot });
+      });
       return { settled: tx, lines: lines.length };
     },
   });

@@ -214,6 +214,11 @@ export const meSchema = obj({
       settleTx: nullable({ type: "string" }),
       line: lineSchema,
       meterProofs: { type: "array", items: { type: "string", description: "GET path of a reading's proof" } },
+      reward: nullable({
+        ...obj({ amount: str, claimTx: str }),
+        description:
+          "The line's reward as claimed on chain (RewardToken units, claimRewards transaction); null: not claimed yet",
+      }),
     }),
   },
 });

@@ -3,6 +3,7 @@ import type { ContractAddresses } from "../chain/manifest.js";
 import type { GridModule, ModuleContext } from "../node/modules.js";
 import { registerMarketAccountRoutes } from "./marketAccountRoutes.js";
 import { createMarketChain } from "./marketChain.js";
+import { claimRewardsJob } from "./marketClaims.js";
 import { marketHandler } from "./marketEvents.js";
 import { registerMarketHooks } from "./marketHooks.js";
 import {
@@ -35,11 +36,11 @@ export function marketJobContext(context: ModuleContext): MarketJobContext | und
  * The local energy market: signed EIP-712 orders per community and slot, a double auction cleared by
  * the market's operator node once the gate closes (roots committed on chain with the buyers' escrow
  * locked), settlement on min(traded, metered) once the slot's readings are anchored (metering's
- * `batchAnchored`) or at a deadline, and the Market contract's events mirrored into its tables.
+ * `batchAnchored`) or at a deadline, rewards claimed by proof after settlement, and the Market contract's events mirrored into its tables.
  */
 export const marketModule: GridModule = {
   name: "market",
-  migrations: ["0011_market.sql"],
+  migrations: ["0011_market.sql", "0012_market_claims.sql"],
   routes(app, context) {
     // A data directory founded before the market has no Market address: its routes answer MARKET_UNAVAILABLE.
     const contracts: Partial<ContractAddresses> = context.contracts;
@@ -62,7 +63,7 @@ export const marketModule: GridModule = {
   eventHandlers: ({ contracts, fromBlock }) => [marketHandler(contracts.Market, fromBlock)],
   jobKinds(context) {
     const ctx = marketJobContext(context);
-    return ctx ? [clearSlotJob(ctx), settleSlotJob(ctx)] : [];
+    return ctx ? [clearSlotJob(ctx), settleSlotJob(ctx), claimRewardsJob(ctx)] : [];
   },
   schedules(context) {
     const ctx = marketJobContext(context);

@@ -69,6 +69,21 @@ export function createSettlementStore(db: Queryable) {
       return rows.map(lineOf);
     },
 
+    /** The mirrored reward claims of a slot's lines, by line index (absent: not claimed). */
+    async rewardClaims(market: Hex, slot: bigint): Promise<Map<number, { amount: bigint; tx: Hex }>> {
+      const { rows } = await db.query(
+        `select idx, reward_amount, reward_claimed_tx from market_settlement_lines
+          where market = $1 and slot = $2 and reward_claimed_tx is not null`,
+        [market.toLowerCase(), slot],
+      );
+      return new Map(
+        rows.map((r) => [
+          Number(r.idx),
+          { amount: toBigInt(r.reward_amount), tx: s(r.reward_claimed_tx) as Hex },
+        ]),
+      );
+    },
+
     /** Trades one of whose orders is the account's, with the slot's market and slot. */
     async tradesOfAccount(account: Address, limit = 200) {
       const { rows } = await db.query(

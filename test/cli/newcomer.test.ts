@@ -189,7 +189,7 @@ describe("a newcomer's first node, through the CLI", () => {
       capacityW: "5000",
     });
     expect(JSON.parse((await cli("region", "list", "--json")).stdout)).toHaveLength(1);
-  });
+  }, 180_000); // two restarts of a node whose founding sends ~30 transactions
 
   it("refuses a second node on the same data directory, naming the process that has it", async () => {
     const result = await runCli(["start", "--data-dir", dataDir, "--port", "0", "--rpc-port", "0"]);

@@ -5,6 +5,7 @@ import { asGovernance, setupGridLedger } from "../helpers/deploy.js";
 import { expectRevert } from "../helpers/expectRevert.js";
 import {
   COMMUNITY,
+  commitProof,
   commitRoot,
   deviceId,
   deviceLine,
@@ -298,7 +299,7 @@ describe("Market settle", () => {
     return { ...h, slot };
   }
 
-  it("moves tradeValue + gridValue, releases the lock, mints rewards and stores the TS tree's root", async () => {
+  it("moves tradeValue + gridValue, releases the lock, stores the TS tree's root and mints no reward", async () => {
     const d = chain();
     const { market, reward, slot } = await committed(d);
     const lines = oneTradeLines(d);
@@ -324,9 +325,9 @@ describe("Market settle", () => {
     expect(await market().read.balanceOf([grid])).toBe(32n);
     expect(await market().read.lockedOf([buyer])).toBe(0n);
     expect(await market().read.slotLockOf([MARKET, slot, buyer])).toBe(0n);
-    // 800 Wh delivered locally at 1000 units per kWh.
-    expect(await reward().read.balanceOf([buyer])).toBe(800n);
-    expect(await reward().read.balanceOf([seller])).toBe(800n);
+    // Rewards wait for claimRewards.
+    expect(await reward().read.balanceOf([buyer])).toBe(0n);
+    expect(await reward().read.balanceOf([seller])).toBe(0n);
   });
 
   it("refuses to settle a slot twice, or one never committed", async () => {
@@ -385,6 +386,81 @@ describe("Market settle", () => {
       market(Who.operator).write.settle([MARKET, slot, lines]),
       "MarketSettlementLockMismatch",
       [50n, 40n],
+    );
+  });
+});
+
+describe("Market claimRewards", () => {
+  async function settled(d: ReturnType<typeof chain>) {
+    const h = await openTestMarket(d, [d.addresses[Who.buyer]!]);
+    const slot = await pastSlot(d);
+    await commit(d, slot, [{ account: d.addresses[Who.buyer]!, amount: 50n }]);
+    const lines = oneTradeLines(d);
+    await d.mined(h.market(Who.operator).write.settle([MARKET, slot, lines]));
+    const leaves = lines.map(lineLeaf);
+    const proofs = lines.map((_, i) => commitProof(leaves, i));
+    return { ...h, slot, lines, leaves, proofs };
+  }
+
+  it("mints floor(rate × rewardWh / 1000) to each line's account, whoever sends it, and marks the lines", async () => {
+    const d = chain();
+    const { market, reward, slot, lines, leaves, proofs } = await settled(d);
+    const receipt = await d.mined(market(Who.stranger).write.claimRewards([MARKET, slot, lines, proofs]));
+    const [buyer, seller, grid] = [Who.buyer, Who.seller, Who.grid].map((i) => d.addresses[i]!);
+    // 800 Wh delivered locally at 1000 units per kWh; the grid line's reward is 0 but it is marked too.
+    expect(await reward().read.balanceOf([buyer!])).toBe(800n);
+    expect(await reward().read.balanceOf([seller!])).toBe(800n);
+    expect(await reward().read.balanceOf([d.addresses[Who.stranger]!])).toBe(0n);
+    const events = parseEventLogs({ abi: marketAbi, logs: receipt.logs, eventName: "RewardsClaimed" });
+    expect(events.map((e) => [e.args.account, e.args.amount])).toEqual(
+      lines.map((l) => [l.account, l.account === grid ? 0n : 800n]),
+    );
+    for (const leaf of leaves) expect(await market().read.rewardClaimed([MARKET, slot, leaf])).toBe(true);
+  });
+
+  it("refuses a second claim of a line, a line not in the root, and mismatched proofs", async () => {
+    const d = chain();
+    const { market, reward, slot, lines, leaves, proofs } = await settled(d);
+    await d.mined(market(Who.stranger).write.claimRewards([MARKET, slot, [lines[0]!], [proofs[0]!]]));
+    await expectRevert(
+      market(Who.stranger).write.claimRewards([
+        MARKET,
+        slot,
+        [lines[1]!, lines[0]!],
+        [proofs[1]!, proofs[0]!],
+      ]),
+      "MarketRewardAlreadyClaimed",
+      [leaves[0]],
+    );
+    const forged = { ...lines[1]!, rewardWh: 900n };
+    await expectRevert(
+      market(Who.stranger).write.claimRewards([MARKET, slot, [forged], [proofs[1]!]]),
+      "MarketDisputeLineUnknown",
+      [lineLeaf(forged)],
+    );
+    await expectRevert(
+      market(Who.stranger).write.claimRewards([MARKET, slot, [lines[1]!], []]),
+      "MarketClaimLengthMismatch",
+      [1n, 0n],
+    );
+    // Only the first claim minted: one line's 800 units.
+    const total =
+      (await reward().read.balanceOf([d.addresses[Who.buyer]!])) +
+      (await reward().read.balanceOf([d.addresses[Who.seller]!]));
+    expect(total).toBe(800n);
+  });
+
+  it("refuses to claim in a slot not settled", async () => {
+    const d = chain();
+    const h = await openTestMarket(d, [d.addresses[Who.buyer]!]);
+    const slot = await pastSlot(d);
+    await commit(d, slot, [{ account: d.addresses[Who.buyer]!, amount: 50n }]);
+    const lines = oneTradeLines(d);
+    const leaves = lines.map(lineLeaf);
+    await expectRevert(
+      h.market(Who.stranger).write.claimRewards([MARKET, slot, [lines[0]!], [commitProof(leaves, 0)]]),
+      "MarketDisputeLineUnknown",
+      [leaves[0]],
     );
   });
 });

@@ -198,13 +198,19 @@ describe.each(["embedded", "anvil"] as const)("the market end to end on the %s c
     expect(await read("balanceOf", [seller.address])).toBe(66n);
     expect(await read("balanceOf", [buyer.address])).toBe(86n);
     expect(await read("lockedOf", [buyer.address])).toBe(0n);
-    const rewards = (address: Hex) =>
+    const rewards = (address: Hex, blockNumber?: bigint) =>
       t.node.context.client.publicClient.readContract({
         address: t.node.context.contracts.RewardToken,
         abi: rewardTokenAbi,
         functionName: "balanceOf",
         args: [address],
+        ...(blockNumber === undefined ? {} : { blockNumber }),
       });
+    // settle minted nothing; the market-claim job the settlement enqueued claimed the rewards by proof.
+    const settled = await t.node.context.client.publicClient.getTransactionReceipt({
+      hash: settlement.body.settleTx,
+    });
+    expect(await rewards(seller.address, settled.blockNumber)).toBe(0n);
     expect([await rewards(seller.address), await rewards(buyer.address)]).toEqual([12n, 12n]);
 
     // A prosumer sees only its own line, and its statement with the proofs of its meter's readings.
@@ -227,9 +233,14 @@ describe.each(["embedded", "anvil"] as const)("the market end to end on the %s c
       orders: [expect.objectContaining({ digest: sellDigest, status: "included" })],
       trades: [expect.objectContaining({ buy: buyDigest, sell: sellDigest })],
       statement: [
-        expect.objectContaining({ slot: String(slot), line: expect.objectContaining({ device: pv }) }),
+        expect.objectContaining({
+          slot: String(slot),
+          line: expect.objectContaining({ device: pv }),
+          reward: { amount: "12", claimTx: expect.stringMatching(/^0x[0-9a-f]{64}$/) },
+        }),
       ],
     });
+    expect(me.body.statement[0].reward.claimTx).not.toBe(settlement.body.settleTx);
     const proofLink = me.body.statement[0].meterProofs[0] as string;
     expect(proofLink).toBe(`/v1/readings/${pv}/1/proof`);
     expect((await t.request("GET", proofLink)).status).toBe(200);
@@ -247,7 +258,8 @@ describe.each(["embedded", "anvil"] as const)("the market end to end on the %s c
     const operator = t.node.context.registry.operator;
     const nonce = await t.node.context.client.publicClient.getTransactionCount({ address: operator });
     await enqueueSettlement(db, { market: t.market, slot }, true);
-    expect(await t.runJobs()).toMatchObject({ done: 1, failed: 0 });
+    // The settlement recorded, the claim job runs again and sends nothing: every line is claimed on chain.
+    expect(await t.runJobs()).toMatchObject({ done: 2, failed: 0 });
     expect(await t.node.context.client.publicClient.getTransactionCount({ address: operator })).toBe(nonce);
     const after = (await t.request("GET", `/v1/market/markets/${t.market}/slots/${slot}/settlement`)).body;
     expect(after).toEqual(before);

@@ -83,5 +83,5 @@ describe("text on chain the database cannot hold", () => {
       },
     });
     expect(byField.nameZh.message).toContain(`block ${outcome.blockNumber}`);
-  });
+  }, 180_000); // founds a consortium, then opens the node twice
 });

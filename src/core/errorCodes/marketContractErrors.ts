@@ -7,8 +7,12 @@ import { revert } from "./errorEntry.js";
  */
 export const marketContractErrors = {
   MARKET_ALREADY_OPEN: revert(409, "the community's market is open already"),
+  MARKET_CLAIM_LENGTH_MISMATCH: revert(400, "claimRewards was given a different number of lines and proofs"),
   MARKET_DISPUTE_ALREADY_CORRECTED: revert(409, "the settlement line was corrected by a dispute already"),
-  MARKET_DISPUTE_LINE_UNKNOWN: revert(404, "the line is not in the slot's settlement root"),
+  MARKET_DISPUTE_LINE_UNKNOWN: revert(
+    404,
+    "the line is not in the slot's settlement root (dispute, claimRewards)",
+  ),
   MARKET_DISPUTE_NOTHING_TO_CORRECT: revert(
     409,
     "the anchored reading has the line's metered energy already",
@@ -29,6 +33,7 @@ export const marketContractErrors = {
   MARKET_NOT_GRID_OPERATOR: revert(403, "only the market's grid operator may do this (tariffs)"),
   MARKET_NOT_OPEN: revert(404, "no market is open for this id"),
   MARKET_NOT_OPERATOR: revert(403, "only the market's operator commits clearings and settles"),
+  MARKET_REWARD_ALREADY_CLAIMED: revert(409, "the settlement line's reward was claimed already"),
   MARKET_SETTLEMENT_LINE_INVALID: revert(400, "a settlement line breaks the settlement rules"),
   MARKET_SETTLEMENT_LOCK_MISMATCH: revert(400, "the buy lines do not release exactly what was locked"),
   MARKET_SETTLEMENT_NOT_BALANCED: revert(400, "the settlement lines do not sum to zero"),
