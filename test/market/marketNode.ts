@@ -14,14 +14,15 @@ import {
   type SignedOrder,
 } from "../../src/market/orderFormat.js";
 import { type DeviceKey, generateDeviceKey } from "../../src/metering/deviceKey.js";
-import type { SignedReading } from "../../src/metering/readingFormat.js";
+import { readingToJson, type SignedReading } from "../../src/metering/readingFormat.js";
 import type { ModuleContext } from "../../src/node/modules.js";
 import type { InitOptions } from "../../src/node/openNode.js";
 import { type RunningNode, startNode } from "../../src/node/startNode.js";
 import { parseDeviceRequest } from "../../src/registry/deviceInput.js";
 import { regionIdOf } from "../../src/registry/regionCode.js";
 import { tempDir } from "../helpers/cli.js";
-import { asJson, type Json } from "../helpers/metering.js";
+// Type only: ../helpers/metering.js loads vitest hooks, and bench/market/fullSlot.ts reuses this file.
+import type { Json } from "../helpers/metering.js";
 
 /** A prosumer of the test market: its key (signs orders) and its devices. */
 export type Prosumer = { account: PrivateKeyAccount; address: Address };
@@ -218,7 +219,7 @@ export async function startMarketNode(
 
 /** Sends signed readings as a collector would (the node's admin key). */
 export async function sendReadings(t: MarketNode, readings: readonly SignedReading[]) {
-  const sent = await t.request("POST", "/v1/readings", { readings: asJson(readings) });
+  const sent = await t.request("POST", "/v1/readings", { readings: readings.map(readingToJson) });
   if (sent.status !== 200) throw new Error(`readings refused: ${JSON.stringify(sent.body)}`);
   return sent.body;
 }

@@ -1,35 +1,43 @@
 /**
- * Gas of the Market contract's settlement: a slot of N device lines (N/2 buyers and N/2 sellers, one
- * trade each, every account its own, rewards on) committed and settled on the embedded chain, for
- * N = 10 and 200 (or the sizes given). Prints commitClearing and settle gas, settle gas per line, the gas
- * of claiming every line's reward by proof (claimRewards in batches of 200) per line, and a final JSON line.
- *
- *   npx tsx bench/marketGas.ts [10 200]
+ * Gas of the Market contract's settlement (part of `npm run bench:market`): a slot of N device lines
+ * (N/2 buyers and N/2 sellers, one trade each, every account its own, rewards on) committed and
+ * settled on the embedded chain, then every line's reward claimed by proof (claimRewards,
+ * 200 lines a transaction).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Address, encodeFunctionData, type Hex, keccak256, pad, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
-import { marketAbi, settlementTokenAbi } from "../src/chain/artifacts/index.js";
-import { createChainClient } from "../src/chain/chainClient.js";
-import { createEmbeddedChain } from "../src/chain/embedded/index.js";
-import { foundConsortium } from "../src/chain/foundConsortium.js";
-import { createGovernanceClient } from "../src/governance/governanceClient.js";
-import { commitProof, lineLeaf } from "../src/market/commitTree.js";
-import type { SettlementLine } from "../src/market/settleSlot.js";
+import { marketAbi, settlementTokenAbi } from "../../src/chain/artifacts/index.js";
+import { createChainClient } from "../../src/chain/chainClient.js";
+import { createEmbeddedChain } from "../../src/chain/embedded/index.js";
+import { foundConsortium } from "../../src/chain/foundConsortium.js";
+import { createGovernanceClient } from "../../src/governance/governanceClient.js";
+import { commitProof, lineLeaf } from "../../src/market/commitTree.js";
+import type { SettlementLine } from "../../src/market/settleSlot.js";
 
-const sizes = process.argv
-  .slice(2)
-  .map(Number)
-  .filter((n) => n > 0);
 const SLOT = 900n;
 const RETAIL = 80n;
 const FEED_IN = 30n;
 
 const floorValue = (p: bigint, e: bigint) => (p * e) / 1000n;
 
-async function run(lineCount: number) {
+/** Gas of one slot's commitClearing and settle. */
+export type SlotGas = {
+  lines: number;
+  trades: number;
+  commitGas: number;
+  settleGas: number;
+  settleGasPerLine: number;
+  claimGas: number;
+  claimGasPerLine: number;
+  gasPerSettledTrade: number;
+};
+
+/** Commits and settles a slot of `deviceLines` device lines (even; plus the grid line) on a fresh embedded chain. */
+export async function measureSettlementGas(deviceLines: number): Promise<SlotGas> {
+  const lineCount = deviceLines - (deviceLines % 2);
   const dir = await mkdtemp(join(tmpdir(), "gridledger-market-gas-"));
   const privateKey = generatePrivateKey();
   const founder = privateKeyToAddress(privateKey);
@@ -151,24 +159,16 @@ async function run(lineCount: number) {
     }
     return {
       lines: lines.length,
+      trades: pairs,
       commitGas: Number(commit.gasUsed),
       settleGas: Number(settle.gasUsed),
       settleGasPerLine: Math.round(Number(settle.gasUsed) / lines.length),
       claimGas: Number(claimGas),
       claimGasPerLine: Math.round(Number(claimGas) / lines.length),
+      gasPerSettledTrade: Math.round(Number(commit.gasUsed + settle.gasUsed + claimGas) / pairs),
     };
   } finally {
     await chain.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
-
-const results = [];
-for (const n of sizes.length > 0 ? sizes : [10, 200]) {
-  const r = await run(n - (n % 2));
-  console.log(
-    `${r.lines} lines (with the grid line): commitClearing ${r.commitGas} gas, settle ${r.settleGas} gas, ${r.settleGasPerLine} per line; claimRewards ${r.claimGasPerLine} per line`,
-  );
-  results.push(r);
-}
-console.log(JSON.stringify({ bench: "market-gas", results }));
