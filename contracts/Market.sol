@@ -87,7 +87,7 @@ contract Market is IMarket, AccessManaged, EIP712 {
     }
 
     /// @inheritdoc IMarket
-    function setTariffs(bytes32 market, uint64 retailPrice, uint64 feedInPrice) external {
+    function setTariffs(bytes32 market, uint64 retailPrice, uint64 feedInPrice) external restricted {
         MarketInfo storage m = _market(market);
         if (msg.sender != m.gridOperator) revert MarketNotGridOperator(market, msg.sender);
         m.retailPrice = retailPrice;
@@ -104,18 +104,18 @@ contract Market is IMarket, AccessManaged, EIP712 {
     // ---- escrow
 
     /// @inheritdoc IMarket
-    function deposit(uint256 amount) external {
+    function deposit(uint256 amount) external restricted {
         _deposit(msg.sender, amount);
     }
 
     /// @inheritdoc IMarket
-    function depositFor(address account, uint256 amount) external {
+    function depositFor(address account, uint256 amount) external restricted {
         if (account == address(0)) revert MarketZeroAddress();
         _deposit(account, amount);
     }
 
     /// @inheritdoc IMarket
-    function withdraw(uint256 amount) external {
+    function withdraw(uint256 amount) external restricted {
         if (amount == 0) revert MarketZeroAmount();
         uint256 available = availableOf(msg.sender);
         if (amount > available) revert MarketInsufficientEscrow(msg.sender, amount, available);
@@ -137,7 +137,7 @@ contract Market is IMarket, AccessManaged, EIP712 {
         uint64 price,
         uint64 volumeWh,
         Lock[] calldata locks
-    ) external {
+    ) external restricted {
         SlotRecord storage s = _newSlot(market, slot);
         s.ordersRoot = ordersRoot;
         s.tradesRoot = tradesRoot;
@@ -150,7 +150,7 @@ contract Market is IMarket, AccessManaged, EIP712 {
     }
 
     /// @inheritdoc IMarket
-    function settle(bytes32 market, uint64 slot, SettlementLine[] calldata lines) external {
+    function settle(bytes32 market, uint64 slot, SettlementLine[] calldata lines) external restricted {
         MarketInfo storage m = _operated(market);
         SlotRecord storage s = _slots[market][slot];
         if (s.clearedAt == 0) revert MarketSlotNotCommitted(market, slot);
@@ -183,7 +183,7 @@ contract Market is IMarket, AccessManaged, EIP712 {
         uint64 slot,
         SettlementLine[] calldata lines,
         bytes32[][] calldata proofs
-    ) external {
+    ) external restricted {
         uint256 n = lines.length;
         if (proofs.length != n) revert MarketClaimLengthMismatch(n, proofs.length);
         SlotRecord storage s = _slots[market][slot];
@@ -200,7 +200,7 @@ contract Market is IMarket, AccessManaged, EIP712 {
         SettlementLine calldata line,
         bytes32[] calldata lineProof,
         ReadingProof calldata proof
-    ) external {
+    ) external restricted {
         MarketInfo storage m = _market(market);
         SlotRecord storage s = _slots[market][slot];
         bytes32 leaf = MarketMath.lineLeaf(line);

@@ -183,6 +183,7 @@ export const contractManifest: readonly ContractSpec[] = [
       "withdraw",
       "commitClearing",
       "settle",
+      "claimRewards",
       "dispute",
     ],
   },
