@@ -100,7 +100,8 @@ describe.runIf(browserAvailable())("signing in to the dashboard as different act
     await poll(() => page.getByTestId("tile-CN-GD").getByTestId("suppressed").textContent()).toBe(
       "不予显示：设备少于 5 台",
     );
-    expect(await page.locator("header nav a").allTextContents()).toEqual(["总览", "区块浏览器"]);
+    // The market's book and results are public: a visitor sees its page too.
+    expect(await page.locator("header nav a").allTextContents()).toEqual(["总览", "交易市场", "区块浏览器"]);
     await page.goto(`${t.node.apiUrl}/#/alerts`);
     const refusal = page.getByTestId("needs-sign-in");
     await poll(() => refusal.textContent()).toContain("身份登录后查看");
@@ -171,6 +172,7 @@ describe.runIf(browserAvailable())("signing in to the dashboard as different act
       "总览",
       "预警",
       "设备",
+      "交易市场",
       "区块浏览器",
     ]);
 
