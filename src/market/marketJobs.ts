@@ -65,10 +65,18 @@ export function enqueueSettlement(q: Parameters<typeof enqueueJob>[0], key: Slot
   });
 }
 
+const operatedBy = (ctx: MarketJobContext, record: MarketRecord) =>
+  record.operator.toLowerCase() === ctx.chain.operator.toLowerCase();
+
 /** The market if this node's operator key operates it. */
 export async function operated(ctx: MarketJobContext, market: Hex): Promise<MarketRecord | undefined> {
   const record = await createMarketStore(ctx.db).market(market);
-  return record?.operator.toLowerCase() === ctx.chain.operator.toLowerCase() ? record : undefined;
+  return record !== undefined && operatedBy(ctx, record) ? record : undefined;
+}
+
+/** The markets this node's operator key operates. */
+async function operatedMarkets(ctx: MarketJobContext): Promise<MarketRecord[]> {
+  return (await createMarketStore(ctx.db).markets()).filter((m) => operatedBy(ctx, m));
 }
 
 /**
@@ -178,11 +186,7 @@ export const clearSlotJob = (ctx: MarketJobContext) =>
         }
         // The receipt was lost (a crash after sending): record the transaction from the chain's event.
         const tx = await ctx.chain.eventTx("ClearingCommitted", market, slot);
-        await ctx.db.query("update market_slots set clear_tx = $3 where market = $1 and slot = $2", [
-          market,
-          slot,
-          tx ?? null,
-        ]);
+        await store.recordClearTx(market, slot, tx ?? null);
         return { cleared: tx ?? "on chain already", recorded: true };
       }
       const included = await store.ordersOf(market, slot, ["included"]);
@@ -199,11 +203,7 @@ export const clearSlotJob = (ctx: MarketJobContext) =>
           volumeWh: stored.volumeWh,
           locks: locksOf(included, trades),
         });
-        await ctx.db.query("update market_slots set clear_tx = $3 where market = $1 and slot = $2", [
-          market,
-          slot,
-          receipt.transactionHash.toLowerCase(),
-        ]);
+        await store.recordClearTx(market, slot, receipt.transactionHash.toLowerCase() as Hex);
         return { cleared: receipt.transactionHash, trades: stored.tradeCount };
       } catch (error) {
         // Escrow withdrawn since the check: forget this clearing so the retry decides again.
@@ -322,9 +322,7 @@ export const settleSlotJob = (ctx: MarketJobContext) =>
 /** Schedule: a `market-clear` for each slot with open orders whose gate closed, on markets this node operates. */
 export function closedSlotsSchedule(ctx: MarketJobContext): Schedule {
   return async () => {
-    const markets = (await createMarketStore(ctx.db).markets()).filter(
-      (m) => m.operator.toLowerCase() === ctx.chain.operator.toLowerCase(),
-    );
+    const markets = await operatedMarkets(ctx);
     const due = await createMarketStore(ctx.db).closedSlotsWithOrders(markets, Math.floor(ctx.now() / 1000));
     let enqueued = 0;
     for (const key of due) if ((await enqueueClearing(ctx.db, key)) !== null) enqueued += 1;
@@ -336,9 +334,7 @@ export function closedSlotsSchedule(ctx: MarketJobContext): Schedule {
 export function settlementDeadlineSchedule(ctx: MarketJobContext): Schedule {
   return async () => {
     const store = createMarketStore(ctx.db);
-    const markets = (await store.markets()).filter(
-      (m) => m.operator.toLowerCase() === ctx.chain.operator.toLowerCase(),
-    );
+    const markets = await operatedMarkets(ctx);
     const endsBy =
       Math.floor(ctx.now() / 1000) - ctx.settings.anchorGraceSeconds - ctx.settings.settleGraceSeconds;
     let enqueued = 0;

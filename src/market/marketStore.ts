@@ -289,6 +289,14 @@ export function createMarketStore(db: Queryable) {
       }
     },
 
+    /** Records the `commitClearing` transaction of a stored clearing (null: on chain, its event not found). */
+    async recordClearTx(market: Hex, slot: bigint, tx: Hex | null): Promise<void> {
+      await db.query("update market_slots set clear_tx = $3 where market = $1 and slot = $2", [
+        market,
+        slot,
+        tx,
+      ]);
+    },
     async slot(market: Hex, slot: bigint, q: Queryable = db): Promise<SlotRecord | undefined> {
       const { rows } = await q.query("select * from market_slots where market = $1 and slot = $2", [
         market.toLowerCase(),

@@ -1,18 +1,11 @@
-import { type Address, getAddress, type Hex, isHex, recoverTypedDataAddress } from "viem";
+import { type Address, getAddress, type Hex, isHex, recoverAddress, recoverTypedDataAddress } from "viem";
 import { accountRoleIds } from "../auth/roles.js";
 import { BaseError } from "../core/errors.js";
 import type { Database } from "../db/database.js";
 import { deviceKinds, deviceStatuses } from "../registry/deviceTypes.js";
 import type { MarketChain } from "./marketChain.js";
 import { createMarketStore, type MarketRecord } from "./marketStore.js";
-import {
-  cancelTypes,
-  marketDomain,
-  orderDigest,
-  orderTypes,
-  parseOrderJson,
-  type SignedOrder,
-} from "./orderFormat.js";
+import { cancelTypes, marketDomain, orderDigest, parseOrderJson, type SignedOrder } from "./orderFormat.js";
 import { tradeValue } from "./settleSlot.js";
 
 /** Orders are accepted for slots at most this far ahead. */
@@ -131,11 +124,9 @@ export async function acceptOrder(
 ): Promise<{ digest: Hex; status: "open"; receivedAt: number }> {
   const order = parseOrderJson(body.order);
   const signature = signatureOf(body.signature);
-  const domain = marketDomain(ctx.chainId, ctx.chain.address);
-  const account = await recover(() =>
-    recoverTypedDataAddress({ domain, types: orderTypes, primaryType: "Order", message: order, signature }),
-  );
-  const digest = orderDigest(domain, order).toLowerCase() as Hex;
+  // The digest is the order's id and what was signed: hashed once, the signer recovered from it.
+  const digest = orderDigest(marketDomain(ctx.chainId, ctx.chain.address), order).toLowerCase() as Hex;
+  const account = await recover(() => recoverAddress({ hash: digest, signature }));
   const market = await knownMarket(ctx.db, order.market);
   const receivedAt = ctx.now();
   const nowSeconds = Math.floor(receivedAt / 1000);
@@ -159,6 +150,8 @@ export async function acceptOrder(
       nonce: order.nonce.toString(),
     });
   if (await store.nonceUsed(account, order.nonce)) throw nonceReused();
+  // Read before the transaction: the chain is not part of it, and the lock below is then held briefly.
+  const available = order.side === 0 ? await ctx.chain.availableOf(account) : 0n;
   const stored = await ctx.db.transaction(async (tx) => {
     if (order.side === 0) {
       // One intake at a time per account, so two buys cannot both count the same escrow.
@@ -166,7 +159,6 @@ export async function acceptOrder(
         `market-escrow:${account.toLowerCase()}`,
       ]);
       const needed = (await store.openBuyValue(account, tx)) + tradeValue(order.limitPrice, order.energyWh);
-      const available = await ctx.chain.availableOf(account);
       if (available < needed) {
         throw refuse(
           "MARKET_INSUFFICIENT_ESCROW",
