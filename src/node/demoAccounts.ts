@@ -37,6 +37,35 @@ function demoScope(role: ChainRole, organisation: Address): Scope {
 }
 
 /**
+ * The demo account key `<dataDir>/demo-accounts/<name>.key` (mode 0600): created the first time,
+ * read on every later start, so a demo account keeps its address across restarts.
+ */
+export async function demoAccountKey(
+  dataDir: string,
+  name: string,
+): Promise<{ keyFile: string; address: Address }> {
+  const dir = demoAccountsDir(dataDir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const keyFile = join(dir, `${name}.key`);
+  const exists = await access(keyFile).then(
+    () => true,
+    () => false,
+  );
+  const { address } = exists ? await readAccountKeyFile(keyFile) : await createAccountKeyFile(keyFile);
+  return { keyFile, address };
+}
+
+/** Grants a role binding on chain unless the chain holds it already (a restarted demo grants nothing). */
+export async function grantOnce(
+  node: Pick<NodeContext, "accounts">,
+  grant: { account: Address; role: ChainRole; scope: Scope },
+): Promise<void> {
+  if ((await node.accounts.grantorOf(node.accounts.bindingOf(grant))) === undefined) {
+    await node.accounts.grant(grant);
+  }
+}
+
+/**
  * Gives the demo one account per role (after the demo regions exist): the node's organisation is granted
  * the consortium roles it lacks (community, issuer, auditor — it is the only seat, so the proposal passes
  * at once), each `<dataDir>/demo-accounts/<role>.key` is created once and reused on restart, and each
@@ -58,21 +87,11 @@ export async function seedDemoAccounts(
     );
   }
   await node.indexer.sync();
-  const dir = demoAccountsDir(dataDir);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
   const accounts: DemoAccount[] = [];
   for (const role of demoAccountRoles) {
-    const keyFile = join(dir, `${role}.key`);
-    const exists = await access(keyFile).then(
-      () => true,
-      () => false,
-    );
-    const { address } = exists ? await readAccountKeyFile(keyFile) : await createAccountKeyFile(keyFile);
+    const { keyFile, address } = await demoAccountKey(dataDir, role);
     const scope = demoScope(role, organisation);
-    const binding = node.accounts.bindingOf({ account: address, role, scope });
-    if ((await node.accounts.grantorOf(binding)) === undefined) {
-      await node.accounts.grant({ account: address, role, scope });
-    }
+    await grantOnce(node, { account: address, role, scope });
     accounts.push({ role, scope, address, keyFile });
   }
   await node.indexer.sync();

@@ -1,10 +1,8 @@
-import { access, mkdir } from "node:fs/promises";
-import { join } from "node:path";
 import type { Address } from "viem";
-import { createAccountKeyFile, readAccountKeyFile } from "../auth/accountKey.js";
+import { readAccountKeyFile } from "../auth/accountKey.js";
 import { type BidderTrader, startMarketBidder } from "../sim/marketBidder.js";
 import { demoOwnedDevices } from "../sim/registerSimDevices.js";
-import { type DemoAccount, demoAccountsDir } from "./demoAccounts.js";
+import { type DemoAccount, demoAccountKey, grantOnce } from "./demoAccounts.js";
 import { seedDemoMarket } from "./demoMarketSeed.js";
 import type { NodeContext } from "./openNode.js";
 
@@ -35,20 +33,10 @@ export async function seedDemoTraders(
   dataDir: string,
 ): Promise<DemoTrader[]> {
   const community = node.registry.operator;
-  const dir = demoAccountsDir(dataDir);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
   const traders: DemoTrader[] = [];
   for (const { label, device } of demoMarketTraders) {
-    const keyFile = join(dir, `market-${label}.key`);
-    const exists = await access(keyFile).then(
-      () => true,
-      () => false,
-    );
-    const { address } = exists ? await readAccountKeyFile(keyFile) : await createAccountKeyFile(keyFile);
-    const grant = { account: address, role: "prosumer", scope: { kind: "community", community } } as const;
-    if ((await node.accounts.grantorOf(node.accounts.bindingOf(grant))) === undefined) {
-      await node.accounts.grant(grant);
-    }
+    const { keyFile, address } = await demoAccountKey(dataDir, `market-${label}`);
+    await grantOnce(node, { account: address, role: "prosumer", scope: { kind: "community", community } });
     traders.push({ label, device, address, keyFile });
   }
   await node.indexer.sync();
