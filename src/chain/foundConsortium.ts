@@ -97,33 +97,47 @@ export async function foundConsortium(options: {
   const sender =
     options.sender ?? createTxSender({ account: walletClient.account, publicClient, walletClient });
   const addresses: Partial<Record<ContractName, Address>> = {};
-
-  async function hasCode(address: Address | undefined): Promise<boolean> {
-    if (address === undefined) return false;
-    const code = await publicClient.getCode({ address });
-    return code !== undefined && code !== "0x";
-  }
-
   for (const spec of contractManifest) {
-    let address = options.known?.[spec.name];
-    if (!(await hasCode(address))) {
-      const nonce = await sender.nextNonce();
-      await options.onDeploying?.(spec.name, getContractAddress({ from: deployer, nonce: BigInt(nonce) }));
-      const ctx = { addresses, deployer, options: options.options };
-      const receipt = await sender.deploy({ abi: spec.abi, bytecode: spec.bytecode, args: spec.args(ctx) });
-      if (!receipt.contractAddress) {
-        throw new BaseError("NODE_DEPLOY_FAILED", `deploying ${spec.name} returned no contract address`, {
-          details: { contract: spec.name, transaction: receipt.transactionHash },
-        });
-      }
-      address = receipt.contractAddress;
-    }
-    addresses[spec.name] = getAddress(address as Address);
+    addresses[spec.name] = await deployOrAdopt({
+      publicClient,
+      sender,
+      spec,
+      ctx: { addresses, deployer, options: options.options },
+      known: options.known?.[spec.name],
+      onDeploying: options.onDeploying,
+    });
     await options.onDeployed?.(spec.name, addresses[spec.name] as Address);
   }
   const founded = addresses as FoundedContracts;
   await wire(publicClient, sender, { addresses: founded, deployer, options: options.options }, founded);
   return founded;
+}
+
+/**
+ * Deploys one manifest contract, or adopts `known` (an address recorded before a crash) when code is
+ * there already. `onDeploying` gets the address the deployment will land at (from the sender's nonce)
+ * before it is sent, so a crash in between can be resumed. `NODE_DEPLOY_FAILED` without an address.
+ */
+export async function deployOrAdopt(args: {
+  publicClient: PublicClient<Transport, Chain>;
+  sender: TxSender;
+  spec: ContractSpec;
+  ctx: FoundingContext;
+  known?: Address | undefined;
+  onDeploying?: ((name: ContractName, address: Address) => void | Promise<void>) | undefined;
+}): Promise<Address> {
+  const { spec, sender, known } = args;
+  const code = known === undefined ? undefined : await args.publicClient.getCode({ address: known });
+  if (known !== undefined && code !== undefined && code !== "0x") return getAddress(known);
+  const nonce = await sender.nextNonce();
+  await args.onDeploying?.(spec.name, getContractAddress({ from: args.ctx.deployer, nonce: BigInt(nonce) }));
+  const receipt = await sender.deploy({ abi: spec.abi, bytecode: spec.bytecode, args: spec.args(args.ctx) });
+  if (!receipt.contractAddress) {
+    throw new BaseError("NODE_DEPLOY_FAILED", `deploying ${spec.name} returned no contract address`, {
+      details: { contract: spec.name, transaction: receipt.transactionHash },
+    });
+  }
+  return getAddress(receipt.contractAddress);
 }
 
 async function wire(

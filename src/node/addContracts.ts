@@ -1,13 +1,6 @@
-import {
-  type Address,
-  encodeFunctionData,
-  getAddress,
-  getContractAddress,
-  type Hex,
-  zeroAddress,
-} from "viem";
+import { type Address, encodeFunctionData, type Hex, zeroAddress } from "viem";
 import type { ChainClient } from "../chain/chainClient.js";
-import { publicRole, publicSelectors, roleSelectors } from "../chain/foundConsortium.js";
+import { deployOrAdopt, publicRole, publicSelectors, roleSelectors } from "../chain/foundConsortium.js";
 import {
   authorityRoles,
   type ContractAddresses,
@@ -17,7 +10,6 @@ import {
   contractSpec,
   type FoundingContext,
 } from "../chain/manifest.js";
-import { BaseError } from "../core/errors.js";
 import { createGovernanceClient } from "../governance/governanceClient.js";
 import type { EncodedCall } from "../governance/proposalForms.js";
 import type { NodeState } from "./nodeState.js";
@@ -71,27 +63,17 @@ export async function addMissingContracts(options: {
 
   for (const spec of contractManifest) {
     if (!missing.includes(spec.name)) continue;
-    const known = state.contracts[spec.name] ?? state.pendingContracts?.[spec.name];
-    const code = known ? await publicClient.getCode({ address: known }) : undefined;
-    let address = code && code !== "0x" ? known : undefined;
-    if (!address) {
-      const nonce = await sender.nextNonce();
-      const next = getContractAddress({ from: operator, nonce: BigInt(nonce) });
-      state = { ...state, pendingContracts: { ...state.pendingContracts, [spec.name]: next } };
-      await options.save(state);
-      const receipt = await sender.deploy({
-        abi: spec.abi,
-        bytecode: spec.bytecode,
-        args: spec.args(lateContext(contracts, operator)),
-      });
-      if (!receipt.contractAddress) {
-        throw new BaseError("NODE_DEPLOY_FAILED", `deploying ${spec.name} returned no contract address`, {
-          details: { contract: spec.name, transaction: receipt.transactionHash },
-        });
-      }
-      address = receipt.contractAddress;
-    }
-    contracts[spec.name] = getAddress(address);
+    contracts[spec.name] = await deployOrAdopt({
+      publicClient,
+      sender,
+      spec,
+      ctx: lateContext(contracts, operator),
+      known: state.contracts[spec.name] ?? state.pendingContracts?.[spec.name],
+      onDeploying: async (name, next) => {
+        state = { ...state, pendingContracts: { ...state.pendingContracts, [name]: next } };
+        await options.save(state);
+      },
+    });
     const { [spec.name]: _, ...stillPending } = state.pendingContracts ?? {};
     state = {
       ...state,
