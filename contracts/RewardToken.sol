@@ -26,7 +26,7 @@ contract RewardToken is IRewardToken, ERC20, AccessManaged {
     }
 
     /// @inheritdoc IRewardToken
-    function redeem(uint256 amount, bytes32 ref) external {
+    function redeem(uint256 amount, bytes32 ref) external restricted {
         if (amount == 0) revert RewardTokenZeroAmount();
         _burn(msg.sender, amount);
         emit Redeemed(msg.sender, amount, ref);
